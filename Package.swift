@@ -1,0 +1,147 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One settings array for every target: Swift 6 language mode (strict concurrency) and the upcoming
+/// features the model codebases use.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "evflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
+        .library(name: "EPayment", targets: ["EPayment"]),
+        .library(name: "EPaymentSimulator", targets: ["EPaymentSimulator"]),
+        .library(name: "FlowEngine", targets: ["FlowEngine"]),
+        .library(name: "FlowTesting", targets: ["FlowTesting"]),
+        .executable(name: "evflow", targets: ["evflow"]),
+        .executable(name: "epayment-sim", targets: ["epayment-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        // libcurl through pkg-config, with a header of typed, non-variadic wrappers. Nothing else imports curl.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CurlHTTP",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EPayment",
+            dependencies: [
+                "CurlHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EPaymentSimulator",
+            dependencies: [
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "epayment-sim",
+            dependencies: [
+                "EPaymentSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowEngine",
+            dependencies: [
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowTesting",
+            dependencies: [
+                "FlowEngine",
+                "EPaymentSimulator",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "evflow",
+            dependencies: [
+                "FlowEngine",
+                "FlowTesting",
+                "EPaymentSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: [
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EPaymentTests",
+            dependencies: [
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EPaymentSimulatorTests",
+            dependencies: [
+                "EPaymentSimulator",
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowEngineTests",
+            dependencies: [
+                "FlowEngine",
+                "FlowTesting",
+                "EPaymentSimulator",
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

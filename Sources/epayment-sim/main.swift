@@ -1,0 +1,1 @@
+print("epayment-sim: not built yet")

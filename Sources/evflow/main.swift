@@ -1,0 +1,1 @@
+print("evflow: not built yet")
