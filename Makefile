@@ -1,0 +1,38 @@
+# evflow: the two commands that matter are `make demo` (the main job) and `make test` (set up and run the tests).
+# Both work on a fresh Debian/Ubuntu machine with Swift installed: missing system packages are installed first.
+
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: demo test build deps bench clean help
+
+help:
+	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
+	@echo "make test   install libcurl4-openssl-dev if missing, build, and run every test"
+	@echo "make bench  build the benchmark package in release mode and print/merge its figures"
+
+# Installs the C library our HTTP client links against, only when pkg-config cannot find it.
+deps:
+	@if ! pkg-config --exists libcurl 2>/dev/null; then \
+		echo "libcurl development files missing: installing libcurl4-openssl-dev"; \
+		SUDO=""; if [ "$$(id -u)" != "0" ]; then SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcurl4-openssl-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+demo: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product evflow
+	$(SWIFT) run $(SWIFT_BUILD_FLAGS) --skip-build evflow demo
+
+bench: deps
+	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) run -c release --skip-build --package-path Benchmarks evflow-bench
+
+clean:
+	rm -rf .build Benchmarks/.build
