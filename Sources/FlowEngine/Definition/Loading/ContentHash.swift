@@ -1,0 +1,12 @@
+import Crypto
+
+extension JSONNode {
+    /// Lower-case hex SHA-256 of ``canonicalBytes``: what instances pin so they keep running the definition they
+    /// started with.
+    package var contentHash: String {
+        SHA256.hash(data: canonicalBytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
