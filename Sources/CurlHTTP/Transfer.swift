@@ -73,17 +73,17 @@ final class Transfer: @unchecked Sendable {
     }
 
     fileprivate func receiveHeaderLine(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
-        let line = buffer.withMemoryRebound(to: UInt8.self, capacity: count) { bytes in
-            String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
-        }.trimmingWhitespace()
-        if line.hasPrefix("HTTP/") {
-            // A new status line (after a 1xx interim response) starts a new header block.
-            responseHeaders = HTTPHeaders()
-            httpVersion = String(line.prefix { $0 != " " })
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon])
-            let value = String(line[line.index(after: colon)...]).trimmingWhitespace()
-            responseHeaders.add(name: name, value: value)
+        buffer.withMemoryRebound(to: UInt8.self, capacity: count) { start in
+            let line = UnsafeBufferPointer(start: start, count: count).trimmingHTTPWhitespace()
+            if line.starts(with: "HTTP/".utf8) {
+                // A new status line (after a 1xx interim response) starts a new header block.
+                responseHeaders = HTTPHeaders()
+                httpVersion = String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)
+            } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+                let name = String(decoding: line[..<colon], as: UTF8.self)
+                let value = String(decoding: line[(colon + 1)...].trimmingHTTPWhitespace(), as: UTF8.self)
+                responseHeaders.add(name: name, value: value)
+            }
         }
         return count
     }
@@ -101,10 +101,17 @@ let transferHeaderCallback: ccurl_data_callback = { buffer, size, count, context
     return transfer.receiveHeaderLine(buffer, size * count)
 }
 
-extension String {
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+extension Collection where Element == UInt8 {
+    /// Drops leading and trailing spaces, tabs, CR and LF, as HTTP field parsing requires.
+    func trimmingHTTPWhitespace() -> SubSequence {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        let trimmedStart = drop(while: isSpace)
+        var end = trimmedStart.endIndex
+        var index = trimmedStart.startIndex
+        while index != trimmedStart.endIndex {
+            if !isSpace(trimmedStart[index]) { end = trimmedStart.index(after: index) }
+            index = trimmedStart.index(after: index)
+        }
+        return trimmedStart[trimmedStart.startIndex..<end]
     }
 }
