@@ -1,1 +1,0 @@
-print("epayment-sim: not built yet")
