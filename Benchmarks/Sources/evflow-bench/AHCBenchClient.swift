@@ -1,0 +1,34 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// swift-server's AsyncHTTPClient, the reference, through its async/await API.
+struct AHCBenchClient: BenchClient {
+    let name = "ahc"
+    let baseURL: String
+    let client: AsyncHTTPClient.HTTPClient
+
+    init(baseURL: String, maximumConnections: Int) {
+        self.baseURL = baseURL
+        var configuration = AsyncHTTPClient.HTTPClient.Configuration()
+        // AHC opens at most 8 HTTP/1.1 connections per host by default; allow as many as curl may open so
+        // both clients can keep every request of the 64-in-flight phase on its own connection.
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnections
+        )
+        client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func get(_ path: String) async throws -> [UInt8] {
+        let request = HTTPClientRequest(url: baseURL + path)
+        let response = try await client.execute(request, timeout: .seconds(30))
+        guard response.status.code == 200 else { throw UnexpectedResponse(client: name, status: Int(response.status.code)) }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return Array(body.readableBytesView)
+    }
+
+    func shutdown() async throws {
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Command-line options; parsed by hand to keep the benchmark package's dependencies to the two clients.
+struct BenchOptions {
+    /// `Benchmarks/results/latest.json`, found from this source file so that `swift run` from the repository
+    /// root (as `make bench` does) and from `Benchmarks/` write the same file.
+    static let defaultOutput = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("results/latest.json").path
+
+    var rounds = 3
+    var warmup = 500
+    var sequentialRequests = 2_000
+    var concurrentRequests = 20_000
+    var inFlight = 64
+    var bodySize = 100
+    var output: String? = BenchOptions.defaultOutput
+    var server: String? = nil
+    var clients = ["curl", "ahc"]
+
+    static let usage = """
+    usage: evflow-bench [options]
+      --rounds N         measured rounds per client; medians are reported (default 3)
+      --warmup N         warm-up requests per client before measuring (default 500)
+      --seq N            sequential requests per round (default 2000)
+      --requests N       requests per round with --in-flight outstanding (default 20000)
+      --in-flight N      concurrent requests (default 64)
+      --body-size N      response body bytes (default 100)
+      --output PATH      JSON file to merge results into (default Benchmarks/results/latest.json)
+      --no-output        print only
+      --server PATH      bench-server executable (default: next to this one)
+      --only curl|ahc    measure one client, e.g. under a profiler
+      --quick            1 round, 300 sequential, 3000 concurrent (smoke run)
+    """
+
+    static func parse(_ arguments: [String]) throws -> BenchOptions {
+        var options = BenchOptions()
+        var iterator = arguments.makeIterator()
+        func number(_ flag: String) throws -> Int {
+            guard let text = iterator.next(), let value = Int(text), value > 0 else {
+                throw BenchError("\(flag) needs a positive number\n\(usage)")
+            }
+            return value
+        }
+        func text(_ flag: String) throws -> String {
+            guard let text = iterator.next() else { throw BenchError("\(flag) needs a value\n\(usage)") }
+            return text
+        }
+        while let argument = iterator.next() {
+            switch argument {
+            case "--rounds": options.rounds = try number(argument)
+            case "--warmup": options.warmup = try number(argument)
+            case "--seq": options.sequentialRequests = try number(argument)
+            case "--requests": options.concurrentRequests = try number(argument)
+            case "--in-flight": options.inFlight = try number(argument)
+            case "--body-size": options.bodySize = try number(argument)
+            case "--output": options.output = try text(argument)
+            case "--no-output": options.output = nil
+            case "--server": options.server = try text(argument)
+            case "--only":
+                let name = try text(argument)
+                guard ["curl", "ahc"].contains(name) else { throw BenchError("--only takes curl or ahc\n\(usage)") }
+                options.clients = [name]
+            case "--quick":
+                options.rounds = 1
+                options.sequentialRequests = 300
+                options.concurrentRequests = 3_000
+                options.warmup = 200
+            case "--help", "-h": throw BenchError(usage)
+            default: throw BenchError("unknown option \(argument)\n\(usage)")
+            }
+        }
+        return options
+    }
+}
