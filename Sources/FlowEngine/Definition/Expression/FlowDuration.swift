@@ -1,7 +1,7 @@
 /// A length of time in whole milliseconds, as written in definitions: `250ms`, `5s`, `10m`, `12h`, `1d`, `1h30m`.
 ///
 /// Integer milliseconds keep durations exact and comparable; the runtime converts to `Duration` for its clock.
-public struct FlowDuration: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct FlowDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The length in milliseconds.
     public var milliseconds: Int64
 

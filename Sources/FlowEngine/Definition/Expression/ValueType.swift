@@ -17,7 +17,7 @@ public enum ValueType: String, Sendable, Hashable, Codable, CaseIterable, Custom
 }
 
 /// A value flowing through a flow instance: an input, a variable, a step output or a signal field.
-public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum Value: Sendable, Hashable, CustomStringConvertible {
     case integer(Int64)
     case money(Money)
     case boolean(Bool)

@@ -36,6 +36,7 @@ extension DefinitionDecoder {
         if let start, !graphIncomplete {
             GraphValidator(steps: steps, start: start, deadlines: deadlines, decoder: self).validate()
             CaptureBoundCheck(steps: steps, deadlines: deadlines, decoder: self).validate()
+            StepOutputAvailabilityCheck(steps: steps, start: start, deadlines: deadlines, decoder: self).validate()
         }
         guard issues.isEmpty, let name, let version, let start else { return nil }
         return FlowDefinition(

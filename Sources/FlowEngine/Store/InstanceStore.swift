@@ -1,0 +1,109 @@
+import Foundation
+
+/// Durable storage of flow instances, their signal inboxes and the definitions they are pinned to.
+///
+/// Kept small on purpose: ``FileInstanceStore`` keeps JSON files on one machine, and a PostgreSQL store for
+/// several machines will implement the same interface. Every method is synchronous and durable on return:
+/// when it returns, the data survives a crash of the process or the machine.
+package protocol InstanceStore: Sendable {
+    /// Creates `instance` unless an instance with its id exists.
+    /// - Returns: `nil` when created, or the existing instance (the caller decides whether that is a repeat
+    ///   of the same start or a conflict).
+    func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance?
+
+    /// Reads one instance. A file that cannot be decoded is moved aside (never overwritten) and reported as
+    /// ``StoreError/Code/corrupt``.
+    func load(_ id: String) throws(StoreError) -> FlowInstance
+
+    /// Replaces the stored instance atomically: readers see the old or the new version, never a mix.
+    func save(_ instance: FlowInstance) throws(StoreError)
+
+    /// The ids of every stored instance, in no particular order.
+    func instanceIDs() throws(StoreError) -> [String]
+
+    /// Takes the instance's exclusive lock without waiting, so one runner at a time executes it, across
+    /// processes. Returns `nil` when another runner holds it. The lock is released by
+    /// ``InstanceLock/release()`` or when the holding process dies.
+    func lock(_ id: String) throws(StoreError) -> (any InstanceLock)?
+
+    /// Stores a signal durably in the instance's inbox before the sender is answered.
+    /// - Returns: `false` when a signal with the same id is already in the inbox (a duplicate).
+    func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool
+
+    /// The signals waiting in an instance's inbox, oldest first.
+    func inbox(of id: String) throws(StoreError) -> [ReceivedSignal]
+
+    /// Removes signals from an inbox once the instance file that absorbed them has been saved.
+    func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError)
+
+    /// The ids of instances with at least one signal in their inbox.
+    func instancesWithPendingSignals() throws(StoreError) -> [String]
+
+    /// Stores a definition's canonical bytes under its content hash (idempotent).
+    func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError)
+
+    /// The definition bytes stored under `contentHash`, or `nil`.
+    func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]?
+
+    /// Counts of durable writes and fsyncs so far, for benchmarks and the closing notes.
+    var statistics: StoreStatistics { get }
+}
+
+/// An exclusive hold on one instance; release it when the runner is done with the instance.
+package protocol InstanceLock: Sendable {
+    func release()
+}
+
+/// How much durable work a store has done.
+package struct StoreStatistics: Sendable, Equatable {
+    /// Atomic file replacements (or rows written).
+    package var durableWrites: Int = 0
+    /// fsync calls, files and directories.
+    package var fsyncs: Int = 0
+
+    package init(durableWrites: Int = 0, fsyncs: Int = 0) {
+        self.durableWrites = durableWrites
+        self.fsyncs = fsyncs
+    }
+}
+
+/// A storage failure, with the instance and file it concerns and what an operator can do.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Base: String { case notFound, corrupt, io, invalidID }
+        fileprivate let base: Base
+        /// No instance with that id.
+        public static let notFound = Code(base: .notFound)
+        /// The file exists but is not a readable instance; it was moved aside to ``StoreError/quarantinedTo``.
+        public static let corrupt = Code(base: .corrupt)
+        /// The file system refused a read, write, rename, fsync or lock.
+        public static let io = Code(base: .io)
+        /// The id is not path-safe.
+        public static let invalidID = Code(base: .invalidID)
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var instanceID: String?
+    /// The file concerned.
+    public var path: String?
+    /// Where a corrupt file was moved.
+    public var quarantinedTo: String?
+    public var detail: String
+
+    package init(_ code: Code, instanceID: String?, path: String? = nil, quarantinedTo: String? = nil, detail: String) {
+        self.code = code
+        self.instanceID = instanceID
+        self.path = path
+        self.quarantinedTo = quarantinedTo
+        self.detail = detail
+    }
+
+    public var description: String {
+        var text = "instance \(instanceID ?? "?")"
+        if let path { text += " (\(path))" }
+        text += ": \(code): \(detail)"
+        if let quarantinedTo { text += "; the file was moved to \(quarantinedTo) and left untouched for inspection" }
+        return text
+    }
+}
