@@ -6,6 +6,8 @@ struct BenchReport {
     let measurements: Measurements
     let swiftVersion: String
     let date = Date()
+    /// Other work on the machine skews a 2-core benchmark; recorded so a noisy run can be recognised.
+    let loadAverageAtStart: Double?
 
     /// The targets: CurlHTTP at least as fast as AHC with many in flight, p50 within 10% sequentially.
     static let minimumThroughputRatio = 1.0
@@ -26,6 +28,7 @@ struct BenchReport {
             "http.meta.body_bytes": options.bodySize,
             "http.meta.server": "bench-server (SwiftNIO HTTP/1.1, 1 event-loop thread, separate process, 127.0.0.1)",
             "http.meta.statistic": "median over rounds",
+            "http.meta.load_average_1m_at_start": rounded(loadAverageAtStart, 2),
         ]
         for client in measurements.clients {
             for (phase, suffix) in [(Phase.sequential, "seq"), (.concurrent, concurrentSuffix)] {
@@ -89,7 +92,8 @@ struct BenchReport {
         var lines: [String] = []
         lines.append("")
         lines.append("HTTP client benchmark: GET, \(options.bodySize)-byte body, keep-alive HTTP/1.1 to 127.0.0.1 (bench-server in its own process)")
-        lines.append("\(ProcessInfo.processInfo.activeProcessorCount) cores, \(swiftVersion); median of \(options.rounds) round(s): "
+        let load = loadAverageAtStart.map { String(format: ", load average %.2f at start", $0) } ?? ""
+        lines.append("\(ProcessInfo.processInfo.activeProcessorCount) cores\(load), \(swiftVersion); median of \(options.rounds) round(s): "
             + "\(options.sequentialRequests) sequential, \(options.concurrentRequests) with \(options.inFlight) in flight")
         lines.append("")
         let header = pad("", 35) + clients.map { pad($0 == "curl" ? "CurlHTTP" : "AHC", 12, right: true) }.joined()
@@ -166,6 +170,12 @@ struct BenchReport {
         let fill = String(repeating: " ", count: max(0, width - text.count))
         return right ? fill + text : text + fill
     }
+}
+
+/// The 1-minute load average from /proc/loadavg, or `nil` where there is none.
+func loadAverage() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+    return text.split(separator: " ").first.flatMap { Double($0) }
 }
 
 /// The first line of `swift --version`, or "unknown" where no toolchain is on PATH.

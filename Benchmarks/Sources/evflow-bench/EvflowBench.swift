@@ -16,6 +16,7 @@ struct EvflowBench {
     }
 
     static func run(_ options: BenchOptions) async throws {
+        let loadAtStart = loadAverage()
         let server = try ServerProcess(executable: options.server ?? ServerProcess.defaultExecutable(), bodySize: options.bodySize)
         defer { server.stop() }
         let baseURL = "http://127.0.0.1:\(server.port)"
@@ -60,7 +61,9 @@ struct EvflowBench {
         }
         for client in clients { try await client.shutdown() }
 
-        let report = BenchReport(options: options, measurements: measurements, swiftVersion: swiftVersion())
+        let report = BenchReport(
+            options: options, measurements: measurements, swiftVersion: swiftVersion(), loadAverageAtStart: loadAtStart
+        )
         print(report.table())
         if let output = options.output {
             try report.merge(into: output)
