@@ -1,6 +1,6 @@
 /// How a division that does not come out even is rounded. Every division in a flow definition names one:
 /// there is no implicit rounding anywhere, because a silent truncation is a silent loss of money.
-public enum RoundingMode: String, Sendable, Hashable, Codable, CaseIterable {
+package enum RoundingMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// To the nearest; exact halves away from zero (2.5 → 3, -2.5 → -3). The usual commercial rounding.
     case halfUp
     /// To the nearest; exact halves to the even neighbour (2.5 → 2, 3.5 → 4). Banker's rounding.
@@ -16,7 +16,7 @@ public enum RoundingMode: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// `numerator / denominator` rounded by this mode; `nil` when the denominator is zero or the result
     /// overflows.
-    public func divide(_ numerator: Int64, by denominator: Int64) -> Int64? {
+    package func divide(_ numerator: Int64, by denominator: Int64) -> Int64? {
         guard denominator != 0 else { return nil }
         let (quotient, overflow) = numerator.dividedReportingOverflow(by: denominator)
         if overflow { return nil }

@@ -9,7 +9,7 @@ extension Value: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let type = try container.decode(ValueType.self, forKey: .type)
-        switch type {
+        switch type.kind {
         case .integer: self = .integer(try container.decode(Int64.self, forKey: .value))
         case .money:
             self = .money(Money(minorUnits: try container.decode(Int64.self, forKey: .value), currency: try container.decode(String.self, forKey: .currency)))

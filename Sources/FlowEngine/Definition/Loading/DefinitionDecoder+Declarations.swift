@@ -30,7 +30,7 @@ extension DefinitionDecoder {
 
     /// A literal value written in JSON: money as `{"value": 35000, "currency": "NOK"}`, durations as `"5s"`.
     func literal(_ node: JSONNode, _ path: String, type: ValueType) -> Value? {
-        switch type {
+        switch type.kind {
         case .money:
             guard let fields = members(node, path, allowed: ["value", "currency"], required: ["value", "currency"], what: "money") else { return nil }
             let units: Int64?
@@ -88,7 +88,7 @@ extension DefinitionDecoder {
     }
 
     private static func zeroSource(for type: ValueType) -> String? {
-        switch type {
+        switch type.kind {
         case .integer: "0"
         case .boolean: "false"
         case .string: "''"

@@ -38,7 +38,7 @@ extension DefinitionDecoder {
     }
 
     private static func conversionHint(from actual: ValueType, to expected: ValueType) -> String? {
-        switch (actual, expected) {
+        switch (actual.kind, expected.kind) {
         case (.integer, .money): "make money from minor units: money(n, 'NOK'), or use an input of type money"
         case (.money, .integer): "minorUnits(m) gives the integer minor units"
         case (.string, .duration): "durations are written without quotes inside expressions: 5s, 10m"
@@ -52,7 +52,7 @@ extension DefinitionDecoder {
     /// returns a placeholder of the right type, so the step still joins the graph and graph checks still run.
     func required(_ node: JSONNode?, _ path: String, expect: ValueType, scope: TypeScope? = nil) -> Expression {
         if let compiled = expression(node, path, expect: expect, scope: scope) { return compiled }
-        let placeholder: ExpressionSyntax.Kind = switch expect {
+        let placeholder: ExpressionSyntax.Kind = switch expect.kind {
         case .integer: .integer(0)
         case .boolean: .boolean(false)
         case .duration: .duration(FlowDuration(milliseconds: 0))
