@@ -8,7 +8,7 @@ struct BenchOptions {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("results/latest.json").path
 
-    var rounds = 3
+    var rounds = 5
     var warmup = 500
     var sequentialRequests = 2_000
     var concurrentRequests = 20_000
@@ -20,7 +20,7 @@ struct BenchOptions {
 
     static let usage = """
     usage: evflow-bench [options]
-      --rounds N         measured rounds per client; medians are reported (default 3)
+      --rounds N         measured rounds per client; medians are reported (default 5)
       --warmup N         warm-up requests per client before measuring (default 500)
       --seq N            sequential requests per round (default 2000)
       --requests N       requests per round with --in-flight outstanding (default 20000)

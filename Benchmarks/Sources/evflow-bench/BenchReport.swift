@@ -96,7 +96,7 @@ struct BenchReport {
         lines.append("\(ProcessInfo.processInfo.activeProcessorCount) cores\(load), \(swiftVersion); median of \(options.rounds) round(s): "
             + "\(options.sequentialRequests) sequential, \(options.concurrentRequests) with \(options.inFlight) in flight")
         lines.append("")
-        let header = pad("", 35) + clients.map { pad($0 == "curl" ? "CurlHTTP" : "AHC", 12, right: true) }.joined()
+        let header = pad("", 37) + clients.map { pad($0 == "curl" ? "CurlHTTP" : "AHC", 12, right: true) }.joined()
             + (clients.count == 2 ? pad("curl/ahc", 12, right: true) : "")
         lines.append(header)
         for (phase, title) in [(Phase.sequential, "sequential"), (.concurrent, "\(options.inFlight) in flight")] {
@@ -108,7 +108,7 @@ struct BenchReport {
                 ("server CPU µs/request", { $0.serverCPUMicrosecondsPerRequest }, 1),
             ]
             for (index, row) in rows.enumerated() {
-                var line = pad(index == 0 ? title : "", 13) + pad(row.0, 22)
+                var line = pad(index == 0 ? title : "", 15) + pad(row.0, 22)
                 let values = clients.map { measurements.median($0, phase, row.1) }
                 line += values.map { pad(format($0, row.2), 12, right: true) }.joined()
                 if values.count == 2, let curl = values[0], let ahc = values[1], ahc > 0 {
@@ -119,7 +119,7 @@ struct BenchReport {
             let perRound = clients.map { client in
                 "\(client) " + measurements.rounds(client, phase).map { String(format: "%.0f", $0.result.perSecond) }.joined(separator: "/")
             }
-            lines.append(pad("", 13) + "req/s by round: " + perRound.joined(separator: ", "))
+            lines.append(pad("", 15) + "req/s by round: " + perRound.joined(separator: ", "))
             lines.append("")
         }
         let opened = clients.map { client in
