@@ -1,0 +1,196 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file writes that survive a crash of the process or the machine, and reads that remember which file
+/// they read.
+///
+/// A write never touches the target in place: the bytes go to a temporary file in the same directory (created
+/// with `O_EXCL`, mode 0600), which is fsynced and then takes the target's name (`rename` to replace, `link` to
+/// create exclusively); the directory is fsynced last so the new name itself is on disk. A crash at any point
+/// leaves the old file or the new one, never a mix; at worst a temporary file (`.<name>.<random>.tmp`) stays
+/// behind, which listings ignore.
+struct DurableFile: Sendable {
+    /// Test seam: failures injected between the steps of a write, as if the file system had refused them.
+    struct Faults: Sendable {
+        /// Called once the temporary file is complete and synced, before it takes the target's name; returning
+        /// an errno makes that step fail.
+        var beforeCommit: @Sendable (_ target: String) -> Int32?
+    }
+
+    /// Which file a read saw, so it can be moved aside only if it is still the same file.
+    struct Identity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    let counters: StoreCounters
+    let faults: Faults?
+
+    /// Replaces (or creates) `path` atomically and durably: 1 durable write, 2 fsyncs (file, directory).
+    func replace(_ path: String, with bytes: [UInt8]) throws(FileSystemError) {
+        let temporary = try writeTemporaryFile(for: path, bytes)
+        do throws(FileSystemError) {
+            try injectFault(before: path)
+            if rename(temporary, path) != 0 { throw FileSystemError("rename into place", path, code: errno) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(containing: path)
+        counters.recordDurableWrite()
+    }
+
+    /// Creates `path` unless it exists, atomically and durably: the file appears complete or not at all, and of
+    /// several concurrent creators (threads or processes) exactly one gets `true`, because `link(2)` refuses an
+    /// existing name. 1 durable write and 2 fsyncs when created; nothing written when the file already exists.
+    func create(_ path: String, with bytes: [UInt8]) throws(FileSystemError) -> Bool {
+        if access(path, F_OK) == 0 { return false }
+        let temporary = try writeTemporaryFile(for: path, bytes)
+        defer { unlink(temporary) }
+        try injectFault(before: path)
+        if link(temporary, path) != 0 {
+            let code = errno
+            if code == EEXIST { return false }
+            throw FileSystemError("link into place", path, code: code)
+        }
+        // The temporary name goes before the directory fsync, so one fsync makes both changes durable.
+        unlink(temporary)
+        try syncDirectory(containing: path)
+        counters.recordDurableWrite()
+        return true
+    }
+
+    /// Reads the whole file at `path`.
+    func read(_ path: String) throws(FileSystemError) -> (bytes: [UInt8], identity: Identity) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError("open", path, code: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileSystemError("stat", path, code: errno) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(Int(status.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: max(4096, Int(status.st_size) + 1))
+        while true {
+            let count = chunk.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, code: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return (bytes, Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
+    }
+
+    /// Moves the file read as `identity` from `path` into `directory` under `name`, never replacing anything
+    /// there (a numeric suffix is added instead), and makes the move durable. Returns the new path, or `nil`
+    /// when `path` is no longer that file (replaced or moved by someone else meanwhile): the caller reads again.
+    func moveAside(_ path: String, identity: Identity, into directory: String, name: String, extension fileExtension: String) throws(FileSystemError) -> String? {
+        var attempt = 1
+        while true {
+            let candidate = "\(directory)/\(name)\(attempt == 1 ? "" : "-\(attempt)").\(fileExtension)"
+            if link(path, candidate) != 0 {
+                let code = errno
+                if code == EEXIST { attempt += 1; continue }
+                if code == ENOENT { return nil }
+                throw FileSystemError("link into \(directory)", path, code: code)
+            }
+            guard self.identity(of: candidate) == identity else {
+                // A writer replaced `path` between our read and the link: keep its file, drop our extra name.
+                unlink(candidate)
+                return nil
+            }
+            if self.identity(of: path) == identity { unlink(path) }
+            try syncDirectory(containing: candidate)
+            try syncDirectory(containing: path)
+            return candidate
+        }
+    }
+
+    /// fsyncs a directory, making the names created, renamed or removed in it durable.
+    func syncDirectory(_ directory: String) throws(FileSystemError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError("open directory", directory, code: errno) }
+        defer { close(descriptor) }
+        try sync(descriptor, directory)
+    }
+
+    func syncDirectory(containing path: String) throws(FileSystemError) {
+        try syncDirectory(Self.directory(of: path))
+    }
+
+    func identity(of path: String) -> Identity? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
+    /// Temporary files start with a dot and end in `.tmp`, so listings of `*.json` never see them.
+    static func isTemporary(_ name: String) -> Bool { name.hasPrefix(".") && name.hasSuffix(".tmp") }
+
+    private func writeTemporaryFile(for path: String, _ bytes: [UInt8]) throws(FileSystemError) -> String {
+        let directory = Self.directory(of: path)
+        let name = path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...]
+        let temporary = "\(directory)/.\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw FileSystemError("create temporary file", temporary, code: errno) }
+        var isOpen = true
+        do throws(FileSystemError) {
+            // The umask only narrows the mode given to open(2); state files must be 0600 whatever it is.
+            if fchmod(descriptor, 0o600) != 0 { throw FileSystemError("chmod 0600", temporary, code: errno) }
+            try writeAll(descriptor, bytes, temporary)
+            try sync(descriptor, temporary)
+            isOpen = false
+            // close(2) can report a deferred write error (NFS); the descriptor is gone either way.
+            if close(descriptor) != 0 { throw FileSystemError("close", temporary, code: errno) }
+        } catch {
+            if isOpen { close(descriptor) }
+            unlink(temporary)
+            throw error
+        }
+        return temporary
+    }
+
+    private func writeAll(_ descriptor: Int32, _ bytes: [UInt8], _ path: String) throws(FileSystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path, code: errno)
+            }
+            offset += written
+        }
+    }
+
+    private func sync(_ descriptor: Int32, _ path: String) throws(FileSystemError) {
+        while fsync(descriptor) != 0 {
+            if errno == EINTR { continue }
+            throw FileSystemError("fsync", path, code: errno)
+        }
+        counters.recordFsync()
+    }
+
+    private func injectFault(before target: String) throws(FileSystemError) {
+        if let code = faults?.beforeCommit(target) { throw FileSystemError("injected failure before commit", target, code: code) }
+    }
+}
+
+/// `read(2)`, under a name that `DurableFile.read(_:)` does not shadow.
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}

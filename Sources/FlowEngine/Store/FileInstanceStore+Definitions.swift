@@ -1,0 +1,53 @@
+import Crypto
+
+/// Definitions are stored by content: `definitions/<contentHash>.json` holds the canonical bytes whose SHA-256
+/// is the name, so a file can be checked against its name when it is read back.
+extension FileInstanceStore {
+    /// Stores the bytes once: 1 durable write and 2 fsyncs the first time, nothing when already stored.
+    /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
+    package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
+        try Self.validate(contentHash: contentHash)
+        let actual = StateLayout.hex(SHA256.hash(data: bytes))
+        guard actual == contentHash else {
+            throw StoreError(.invalidID, instanceID: nil, path: layout.definitionFile(contentHash), detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash) they were to be stored under")
+        }
+        let path = layout.definitionFile(contentHash)
+        for _ in 0..<3 {
+            do throws(FileSystemError) {
+                if try files.create(path, with: bytes) { return }
+            } catch {
+                throw StoreError(error, instanceID: nil)
+            }
+            // Already there: loading checks it, and moves a damaged copy aside so the next pass writes a good one.
+            do throws(StoreError) {
+                if try loadDefinition(contentHash: contentHash) != nil { return }
+            } catch where error.code == .corrupt {
+                continue
+            }
+        }
+    }
+
+    /// - Returns: the stored bytes, or `nil` when no definition has that hash.
+    /// - Throws: ``StoreError/Code/corrupt`` when the file's content no longer matches its hash (it is moved to
+    ///   `corrupt/definition-<hash>-<timestamp>.json`).
+    package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? {
+        try Self.validate(contentHash: contentHash)
+        let path = layout.definitionFile(contentHash)
+        for _ in 0..<3 {
+            guard let file = try readIfPresent(path, instanceID: nil) else { return nil }
+            let actual = StateLayout.hex(SHA256.hash(data: file.bytes))
+            if actual == contentHash { return file.bytes }
+            if let moved = try quarantine(path, identity: file.identity, name: "definition-\(contentHash)-\(Self.timestamp())", instanceID: nil) {
+                throw StoreError(.corrupt, instanceID: nil, path: path, quarantinedTo: moved, detail: "the stored definition's content hashes to \(actual), not to its name; instances pinned to it cannot continue until the original definition is saved again")
+            }
+        }
+        return nil
+    }
+
+    static func validate(contentHash: String) throws(StoreError) {
+        let isHex = contentHash.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        guard contentHash.utf8.count == 64, isHex else {
+            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Signals wait in `inbox/<id>/`, one file each, named by the SHA-256 of the signal id. Creating that file
+/// exclusively is the deduplication: a second delivery of the same id finds the name taken, across processes.
+///
+/// An inbox directory exists only while it holds signals (``removeFromInbox(_:of:)`` removes it when it empties),
+/// so ``instancesWithPendingSignals()`` reads one directory entry per waiting instance, not one per instance.
+extension FileInstanceStore {
+    /// Stores `signal` in the instance's inbox: 1 durable write and 2 fsyncs (3 when the inbox directory is new);
+    /// a duplicate costs nothing.
+    /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
+    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+        try Self.validate(id)
+        guard access(layout.instanceFile(id), F_OK) == 0 else {
+            throw StoreError(.notFound, instanceID: id, path: layout.instanceFile(id), detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
+        }
+        let path = layout.signalFile(signal.id, of: id)
+        let bytes = try encode(signal, instanceID: id, path: path)
+        var attempt = 0
+        while true {
+            attempt += 1
+            try makeDirectory(layout.inboxDirectory(id), instanceID: id)
+            do throws(FileSystemError) {
+                return try files.create(path, with: bytes)
+            } catch where error.isNotFound && attempt < 10 {
+                // The runner emptied the inbox and removed its directory between our mkdir and our write.
+                continue
+            } catch {
+                throw StoreError(error, instanceID: id)
+            }
+        }
+    }
+
+    /// The inbox, ordered by `receivedAt`, then by signal id so that equal times have a stable order.
+    /// - Throws: ``StoreError/Code/corrupt`` when a signal file does not decode; it is moved to `corrupt/` and
+    ///   the next call returns the rest.
+    package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] {
+        try Self.validate(id)
+        let directory = layout.inboxDirectory(id)
+        let names: [String]
+        do throws(FileSystemError) {
+            names = try DirectoryEntries.names(in: directory)
+        } catch {
+            throw StoreError(error, instanceID: id)
+        }
+        var signals = [ReceivedSignal]()
+        for stem in StateLayout.jsonStems(names) {
+            let path = "\(directory)/\(stem).json"
+            // Gone since the listing: the runner removed it.
+            guard let file = try readIfPresent(path, instanceID: id) else { continue }
+            do {
+                signals.append(try StateFileCoding.decoder().decode(ReceivedSignal.self, from: Data(file.bytes)))
+            } catch {
+                let problem = StateFileCoding.describe(error)
+                let moved = try quarantine(path, identity: file.identity, name: "\(id)-inbox-\(Self.timestamp())", instanceID: id)
+                throw StoreError(.corrupt, instanceID: id, path: path, quarantinedTo: moved, detail: "a signal in the inbox is not valid: \(problem)")
+            }
+        }
+        return signals.sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }
+    }
+
+    /// Removes the signals (unknown ids are ignored) with one directory fsync, and the inbox directory once empty.
+    package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) {
+        try Self.validate(id)
+        let directory = layout.inboxDirectory(id)
+        var removed = 0
+        for signalID in signalIDs {
+            let path = layout.signalFile(signalID, of: id)
+            if unlink(path) == 0 {
+                removed += 1
+            } else if errno != ENOENT {
+                throw StoreError(FileSystemError("remove signal \(signalID)", path, code: errno), instanceID: id)
+            }
+        }
+        if removed > 0 {
+            do throws(FileSystemError) {
+                try files.syncDirectory(directory)
+            } catch {
+                throw StoreError(error, instanceID: id)
+            }
+        }
+        // Fails harmlessly (ENOTEMPTY) when signals remain or a delivery is in progress.
+        rmdir(directory)
+    }
+
+    package func instancesWithPendingSignals() throws(StoreError) -> [String] {
+        do throws(FileSystemError) {
+            return try DirectoryEntries.names(in: layout.inbox).filter { name in
+                // An empty directory can be left by a crash between the last removal and rmdir.
+                InstanceID.problem(with: name) == nil && DirectoryEntries.containsJSON(layout.inboxDirectory(name))
+            }
+        } catch {
+            throw StoreError(error, instanceID: nil)
+        }
+    }
+}

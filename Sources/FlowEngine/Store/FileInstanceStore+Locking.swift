@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One runner per instance, across processes, with `flock(2)` on `locks/<id>.lock`.
+///
+/// flock locks belong to an open file description, so two `open`s in one process conflict just as two
+/// processes do. Lock files are never deleted: removing one while another runner has it open would let two
+/// runners lock different files of the same name.
+extension FileInstanceStore {
+    /// Takes the instance's lock without waiting and writes this process's pid into the lock file.
+    /// - Returns: `nil` when another runner (in this process or another) holds it.
+    package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? {
+        try Self.validate(id)
+        let path = layout.lockFile(id)
+        // O_CLOEXEC: a child process (a notify hook, a test's helper) must not inherit, and so keep, the lock.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StoreError(FileSystemError("open lock file", path, code: errno), instanceID: id) }
+        if fchmod(descriptor, 0o600) != 0 {
+            let code = errno
+            close(descriptor)
+            throw StoreError(FileSystemError("chmod 0600", path, code: code), instanceID: id)
+        }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw StoreError(FileSystemError("flock", path, code: code), instanceID: id)
+        }
+        // For diagnostics only (`lockHolder`), so not fsynced: the lock itself lives in the kernel.
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        return FileInstanceLock(instanceID: id, descriptor: descriptor)
+    }
+
+    /// The pid of the process holding the instance's lock, `0` when it is held but the holder has not written
+    /// its pid (yet), or `nil` when nobody holds it.
+    ///
+    /// Probing takes a shared lock for a moment; a runner calling ``lock(_:)`` at that very instant gets `nil`
+    /// and tries again later, as it would for any held lock.
+    package func lockHolder(_ id: String) -> Int32? {
+        guard InstanceID.problem(with: id) == nil else { return nil }
+        let descriptor = open(layout.lockFile(id), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            _ = flock(descriptor, LOCK_UN)
+            return nil
+        }
+        guard errno == EWOULDBLOCK else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return 0 }
+        let digits = buffer[0..<count].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return Int32(String(decoding: digits, as: UTF8.self)) ?? 0
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// The JSON form of state files: sorted keys and indentation so operators can read and diff them, and dates as
+/// ISO 8601 UTC text (`2026-11-27T13:44:41.123Z`) that decode to exactly the `Date` that was encoded.
+///
+/// Exactness matters: a runner compares a reloaded `wakeAt` with its clock and reloaded instances with in-memory
+/// ones, so a date keeps up to nine fractional digits (enough to recover the same `Double` for any date this
+/// century), with trailing zeros trimmed to milliseconds.
+enum StateFileCoding {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(string(from: date))
+        }
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = date(from: text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "bad date \"\(text)\": expected ISO 8601 UTC such as 2026-11-27T13:44:41.123Z")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// `Date`'s reference date (2001-01-01) in Unix seconds.
+    private static let referenceEpoch: Int64 = 978_307_200
+
+    static func string(from date: Date) -> String {
+        let reference = date.timeIntervalSinceReferenceDate
+        var whole = reference.rounded(.down)
+        var fraction = String(format: "%.9f", reference - whole)
+        if fraction.hasPrefix("1") {
+            whole += 1
+            fraction = "0.000000000"
+        }
+        var digits = fraction.dropFirst(2)
+        while digits.count > 3, digits.last == "0" { digits = digits.dropLast() }
+
+        let unix = Int64(whole) + referenceEpoch
+        let days = unix >= 0 ? unix / 86_400 : (unix - 86_399) / 86_400
+        let secondOfDay = unix - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(digits)Z"
+    }
+
+    /// Parses what ``string(from:)`` writes; other ISO 8601 forms (offsets, no fraction) are accepted for
+    /// hand-edited files.
+    static func date(from text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                guard bytes[index] >= 48, bytes[index] <= 57 else { return nil }
+                value = value * 10 + Int64(bytes[index] - 48)
+            }
+            return value
+        }
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"),
+              bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return try? Date(text, strategy: .iso8601) }
+        var digits = ""
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), bytes.count > 21, number(20..<(bytes.count - 1)) != nil else { return nil }
+            digits = String(decoding: bytes[20..<(bytes.count - 1)], as: UTF8.self)
+        } else if bytes[19] != UInt8(ascii: "Z") {
+            return nil
+        }
+        let unix = days(fromCivil: year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        let whole = unix - referenceEpoch
+        // Parsing the decimal text as a whole rounds once, to the nearest Double: the one that was written.
+        if whole >= 0, let exact = Double("\(whole).\(digits.isEmpty ? "0" : digits)") {
+            return Date(timeIntervalSinceReferenceDate: exact)
+        }
+        return Date(timeIntervalSinceReferenceDate: Double(whole) + (Double("0.\(digits)") ?? 0))
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// What was wrong with a file that did not decode, with the JSON path: `$.steps[2].attempts: expected Int...`.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return String(describing: error) }
+        func path(_ context: DecodingError.Context, appending key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return "$" + keys.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context)): expected \(type): \(context.debugDescription)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)): missing \(type) value: \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context, appending: key)): required field is missing"
+        case .dataCorrupted(let context):
+            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
+            return "\(path(context)): \(context.debugDescription)\(underlying)"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+}
