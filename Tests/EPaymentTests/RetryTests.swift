@@ -57,16 +57,18 @@ struct RetryTests {
 
     @Test func deadlineBoundsTheRetries() async throws {
         var setup = ClientSetup()
-        setup.retryPolicy.maximumAttempts = 10
+        setup.retryPolicy = RetryPolicy(
+            maximumAttempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(60), defaultDeadline: .seconds(60))
         try await withFakeEPayment(setup) { server, client, clock in
             server.script("GET", "/epayment/v1/payments/\(Fixture.reference)", .problem(503, title: "Unavailable"))
             let error = try await #require(throws: EPaymentError.self) {
-                try await client.getPayment(reference: Fixture.reference, deadline: .milliseconds(750))
+                try await client.getPayment(reference: Fixture.reference, deadline: .seconds(10))
             }
             #expect(error.code == .retryable)
-            // Waits 100 + 200 + 400 = 700 ms; the next 800 ms wait would pass 750 ms.
-            #expect(clock.sleeps == [.milliseconds(100), .milliseconds(200), .milliseconds(400)])
+            // Waits 1 + 2 + 4 = 7 s; the next 8 s wait would pass the 10 s deadline, so it stops there.
+            #expect(clock.sleeps == [.seconds(1), .seconds(2), .seconds(4)])
             #expect(error.attempts == 4)
+            #expect(error.description.contains("deadline"))
             #expect(server.apiRequests.count == 4)
         }
     }
