@@ -1,0 +1,45 @@
+import Foundation
+import Synchronization
+
+/// The definitions a runner knows: the current one per flow name for starting, and every pinned version by
+/// content hash for running instances that started on an older file.
+package final class DefinitionCatalog: Sendable {
+    private let current: [String: FlowDefinition]
+    private let store: any InstanceStore
+    private let pinned: Mutex<[String: FlowDefinition]>
+
+    package init(definitions: [String: FlowDefinition], store: any InstanceStore) {
+        current = definitions
+        self.store = store
+        pinned = Mutex(Dictionary(definitions.values.map { ($0.contentHash, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// The current definition of `name`, for starting new instances.
+    package func definition(named name: String) -> FlowDefinition? { current[name] }
+
+    package var names: [String] { current.keys.sorted() }
+
+    /// Stores the definition's text under its hash so instances can be resumed after the file changes.
+    package func pin(_ definition: FlowDefinition) throws {
+        let text = try String(contentsOfFile: definition.file, encoding: .utf8)
+        let reloaded = try FlowDefinitionLoader().load(text: text, file: definition.file)
+        guard reloaded.contentHash == definition.contentHash else {
+            throw FlowError(.definitionChanged, flow: definition.name,
+                            detail: "\(definition.file) changed after it was loaded; reload the definitions and start again")
+        }
+        try store.saveDefinition(Array(text.utf8), contentHash: definition.contentHash)
+    }
+
+    /// The definition an instance is pinned to.
+    package func definition(for pin: FlowInstance.PinnedDefinition) throws -> FlowDefinition {
+        if let known = pinned.withLock({ $0[pin.contentHash] }) { return known }
+        guard let bytes = try store.loadDefinition(contentHash: pin.contentHash) else {
+            throw FlowError(.definitionMissing, flow: pin.name,
+                            detail: "definition \(pin.name) v\(pin.version) (\(pin.contentHash.prefix(12))) is not in the state folder")
+        }
+        let definition = try FlowDefinitionLoader().load(text: String(decoding: bytes, as: UTF8.self),
+                                                         file: "pinned:\(pin.name)@\(pin.contentHash.prefix(12))")
+        pinned.withLock { $0[pin.contentHash] = definition }
+        return definition
+    }
+}

@@ -1,0 +1,243 @@
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// Starts flows, accepts signals and runs instances to completion, durably.
+///
+/// One runner executes many instances concurrently: an instance that waits for a signal or a timer costs no
+/// thread and no task, only an entry in the runner's schedule. Several runners (processes) may share one state
+/// folder: a per-instance lock makes sure only one executes an instance at a time.
+///
+/// ```swift
+/// let runner = FlowRunner(...)
+/// _ = try runner.start(flow: "ev-charging", id: "session-4711", inputs: inputs)
+/// try runner.signal(instanceID: "session-4711", name: "meterReading", data: ["energyWh": .integer(5200)], signalID: "r-1")
+/// await runner.runDue()
+/// ```
+public final class FlowRunner: Sendable {
+    let store: any InstanceStore
+    let catalog: DefinitionCatalog
+    let services: RuntimeServices
+    let maximumConcurrency: Int
+    private let schedule = Mutex<[String: Date]>([:])
+    private let problems = Mutex<[String: String]>([:])
+
+    package init(store: any InstanceStore, catalog: DefinitionCatalog, services: RuntimeServices, maximumConcurrency: Int = 64) {
+        self.store = store
+        self.catalog = catalog
+        self.services = services
+        self.maximumConcurrency = maximumConcurrency
+    }
+
+    var logger: Logger { services.logger }
+
+    // MARK: Starting and signalling
+
+    /// Starts an instance of `flow` with caller-supplied `id` (for example the charging session id).
+    ///
+    /// Starting the same id again with the same inputs returns the existing instance (so a backend can retry a
+    /// start safely); with other inputs or another flow it is refused.
+    /// - Throws: ``FlowError`` (unknown flow, invalid id or inputs, conflicting start) or ``StoreError``.
+    @discardableResult
+    public func start(flow name: String, id: String, inputs supplied: [String: Value]) throws -> FlowInstance {
+        guard let definition = catalog.definition(named: name) else {
+            throw FlowError(.unknownFlow, flow: name, instanceID: id,
+                            detail: "no flow named '\(name)'; known flows: \(catalog.names.joined(separator: ", "))")
+        }
+        if let problem = InstanceID.problem(with: id) {
+            throw FlowError(.invalidInstanceID, flow: name, instanceID: id, detail: problem)
+        }
+        let inputs: [String: Value]
+        do {
+            inputs = try definition.resolveInputs(supplied)
+        } catch {
+            throw FlowError(.invalidInput, flow: name, instanceID: id, detail: error.description)
+        }
+        let digest = Self.digest(of: inputs)
+        let now = services.clock.now
+        var variables: [String: Value] = [:]
+        let environment = Environment(instanceID: id, inputs: inputs)
+        for variable in definition.variables {
+            var scope = environment
+            scope.variables = variables
+            variables[variable.name] = try variable.initial.evaluate(in: scope)
+        }
+        try catalog.pin(definition)
+        let pin = FlowInstance.PinnedDefinition(name: definition.name, version: definition.version, contentHash: definition.contentHash)
+        let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest, variables: variables,
+                                    start: definition.start, at: now)
+        if let existing = try store.create(instance) {
+            guard existing.flow.name == name, existing.inputDigest == digest else {
+                throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
+                    "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
+            }
+            return existing
+        }
+        schedule.withLock { $0[id] = now }
+        logger.info("started", metadata: ["instance": "\(id)", "flow": "\(name)"])
+        return instance
+    }
+
+    /// Stores a signal for an instance durably, then returns; the instance uses it on its next run.
+    ///
+    /// - Parameter signalID: the sender's id for this signal; sending the same id again is harmless.
+    /// - Returns: `false` when the signal was a duplicate.
+    @discardableResult
+    public func signal(instanceID id: String, name: String, data: [String: Value], signalID: String? = nil) throws -> Bool {
+        let instance = try instance(id)
+        if instance.status.isFinished {
+            throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) already \(instance.status); signal \(name) ignored")
+        }
+        let definition = try catalog.definition(for: instance.flow)
+        if name != PaymentUpdate.signalName {
+            guard let declaration = definition.signal(name) else {
+                throw FlowError(.unknownSignal, flow: instance.flow.name, instanceID: id, detail:
+                    "flow \(instance.flow.name) declares no signal '\(name)'; it accepts: \(definition.signals.map(\.name).joined(separator: ", "))")
+            }
+            for field in declaration.fields where data[field.name]?.type != field.type {
+                throw FlowError(.invalidSignal, flow: instance.flow.name, instanceID: id, detail:
+                    "signal \(name) needs field '\(field.name)' of type \(field.type)")
+            }
+        }
+        let now = services.clock.now
+        let signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
+        if instance.seenSignalIDs.contains(signal.id) { return false }
+        let accepted = try store.deliver(signal, to: id)
+        if accepted { schedule.withLock { $0[id] = now } }
+        return accepted
+    }
+
+    /// Reads an instance as stored.
+    public func instance(_ id: String) throws -> FlowInstance {
+        if let problem = InstanceID.problem(with: id) {
+            throw FlowError(.invalidInstanceID, instanceID: id, detail: problem)
+        }
+        do {
+            return try store.load(id)
+        } catch {
+            if error.code == .notFound {
+                throw FlowError(.unknownInstance, instanceID: id, detail: "no instance \(id) in the state folder")
+            }
+            throw error
+        }
+    }
+
+    static func digest(of inputs: [String: Value]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(inputs)) ?? Data()
+        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Scheduling
+
+    /// Loads every unfinished instance into the schedule: what a runner does when it starts after a crash.
+    /// - Returns: the number of unfinished instances found.
+    @discardableResult
+    package func recover() throws -> Int {
+        var found: [String: Date] = [:]
+        for id in try store.instanceIDs() {
+            do {
+                let instance = try store.load(id)
+                if !instance.status.isFinished { found[id] = instance.wakeAt ?? (instance.status == .running ? .distantPast : .distantFuture) }
+            } catch {
+                record(problem: "\(error)", for: id)
+            }
+        }
+        schedule.withLock { $0.merge(found) { _, new in new } }
+        return found.count
+    }
+
+    /// When the earliest scheduled instance is due, if any.
+    package var nextWake: Date? {
+        schedule.withLock { $0.values.filter { $0 != .distantFuture }.min() }
+    }
+
+    /// Instances that could not be run (corrupt files, missing definitions), by id, with the reason.
+    package var unrunnable: [String: String] { problems.withLock { $0 } }
+
+    private func record(problem: String, for id: String) {
+        logger.error("instance cannot run", metadata: ["instance": "\(id)", "problem": "\(problem)"])
+        problems.withLock { $0[id] = problem }
+        schedule.withLock { $0[id] = nil }
+    }
+
+    /// Runs every instance that is due now or has new signals, until each waits or ends.
+    /// - Returns: how many instances were run.
+    @discardableResult
+    public func runDue() async -> Int {
+        let now = services.clock.now
+        var due = Set(schedule.withLock { $0.filter { $0.value <= now }.map(\.key) })
+        if let mail = try? store.instancesWithPendingSignals() { due.formUnion(mail) }
+        let ids = due.sorted()
+        guard !ids.isEmpty else { return 0 }
+        await withTaskGroup(of: Void.self) { group in
+            var iterator = ids.makeIterator()
+            for _ in 0..<min(maximumConcurrency, ids.count) {
+                if let id = iterator.next() { group.addTask { await self.run(id) } }
+            }
+            while await group.next() != nil {
+                if let id = iterator.next() { group.addTask { await self.run(id) } }
+            }
+        }
+        return ids.count
+    }
+
+    /// Runs one instance under its lock.
+    package func run(_ id: String) async {
+        let lock: (any InstanceLock)?
+        do {
+            lock = try store.lock(id)
+        } catch {
+            return record(problem: "\(error)", for: id)
+        }
+        guard let lock else { return }  // another runner has it
+        defer { lock.release() }
+        do {
+            var instance = try store.load(id)
+            try absorbInbox(&instance)
+            guard !instance.status.isFinished else {
+                schedule.withLock { $0[id] = nil }
+                return
+            }
+            let definition = try catalog.definition(for: instance.flow)
+            let store = self.store
+            let clock = services.clock
+            let interpreter = Interpreter(definition: definition, services: services) { instance in
+                instance.updatedAt = clock.now
+                try store.save(instance)
+            }
+            try await interpreter.advance(&instance)
+            schedule.withLock { $0[id] = instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture) }
+            if instance.status.isFinished {
+                logger.info("finished", metadata: ["instance": "\(id)", "status": "\(instance.status)"])
+            }
+        } catch let error as StoreError where error.code == .corrupt {
+            record(problem: error.description, for: id)
+        } catch is CancellationError {
+            return
+        } catch {
+            logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
+            let retryAt = services.clock.now.addingTimeInterval(5)
+            schedule.withLock { $0[id] = retryAt }
+        }
+    }
+
+    /// Moves signals from the inbox into the instance file, then empties the inbox.
+    private func absorbInbox(_ instance: inout FlowInstance) throws {
+        let mail = try store.inbox(of: instance.id)
+        guard !mail.isEmpty else { return }
+        for signal in mail where !instance.seenSignalIDs.contains(signal.id) {
+            instance.seenSignalIDs.insert(signal.id)
+            if !instance.status.isFinished {
+                instance.pendingSignals.append(signal)
+                instance.log("received", step: instance.currentStep, "signal \(signal.name) \(signal.id)", at: services.clock.now)
+            }
+        }
+        if instance.status == .waiting { instance.status = .running }
+        instance.updatedAt = services.clock.now
+        try store.save(instance)
+        try store.removeFromInbox(mail.map(\.id), of: instance.id)
+    }
+}

@@ -1,0 +1,214 @@
+import EPayment
+import Foundation
+
+extension Interpreter {
+    func execute(_ reserve: ReserveStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        let payments = services.payments
+        let env = environment(instance)
+        let result: SideEffectResult<String> = try await sideEffect(step, &instance, intent: {
+            guard case .money(let amount) = try reserve.amount.evaluate(in: env),
+                  case .string(let reference) = try reserve.reference.evaluate(in: env) else { return [:] }
+            return ["amount": .money(amount), "reference": .string(PaymentReference.make(from: reference))]
+        }, confirm: { intent, _ in
+            guard case .string(let reference) = intent["reference"] else { return nil }
+            do {
+                return try await payments.getPayment(reference: reference).reference
+            } catch let error as EPaymentError where error.code == .notFound {
+                return nil
+            }
+        }, call: { intent, key in
+            guard case .money(let amount) = intent["amount"], case .string(let reference) = intent["reference"] else {
+                throw EPaymentError(.invalid, operation: .createPayment, detail: "reserve intent is incomplete")
+            }
+            var customer: Customer?
+            if let phone = reserve.customerPhone, case .phoneNumber(let number) = try phone.evaluate(in: env) {
+                customer = Customer(phoneNumber: number)
+            }
+            var description: String?
+            if case .string(let text) = try reserve.description.evaluate(in: env) { description = text }
+            var returnURL: String?
+            if let expression = reserve.returnURL, case .string(let url) = try expression.evaluate(in: env) { returnURL = url }
+            let request = CreatePaymentRequest(
+                amount: Amount(value: amount.minorUnits, currency: Currency(rawValue: amount.currency)),
+                reference: reference, userFlow: UserFlow(rawValue: reserve.userFlow.rawValue), customer: customer,
+                returnUrl: returnURL, paymentDescription: description)
+            return try await payments.createPayment(request, idempotencyKey: key).reference
+        })
+        switch result {
+        case .retry(let due):
+            return .park(until: due)
+        case .failed(let message):
+            return try failStep(step, &instance, code: "payment.createFailed", message: message)
+        case .done(let reference):
+            guard let record = instance.currentRecord, case .money(let amount) = record.intent?["amount"] else {
+                return try failStep(step, &instance, code: "engine.intentMissing", message: "reserve finished without its intent")
+            }
+            instance.payment = PaymentSummary(reference: reference, state: PaymentState.created.rawValue,
+                                              currency: amount.currency, reserved: amount.minorUnits)
+            instance.stepOutputs[step.id] = ["reference": .string(reference), "amount": .money(amount)]
+            // The customer's phone number is needed only to create the payment: drop it now.
+            instance.inputs = instance.inputs.filter { if case .phoneNumber = $0.value { false } else { true } }
+            instance.log("succeeded", step: step.id, "payment \(reference) created for \(amount)", at: now)
+            return .goto(reserve.next)
+        }
+    }
+
+    func execute(_ awaitStep: AwaitPaymentStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let record = instance.currentRecord else { return .park(until: nil) }
+        guard let reference = paymentReference(awaitStep.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(awaitStep.payment) created no payment")
+        }
+        // A webhook about this payment wakes the step early; the poll below confirms what it says.
+        let notified = instance.pendingSignals.contains { $0.name == PaymentUpdate.signalName }
+        instance.pendingSignals.removeAll { $0.name == PaymentUpdate.signalName }
+        let due = record.nextAttemptAt ?? record.enteredAt.adding(awaitStep.pollFirstAfter)
+        if now < due && !notified { return .park(until: due) }
+
+        do {
+            let payment = try await services.payments.getPayment(reference: reference)
+            update(&instance, from: payment.aggregate, state: payment.state)
+            switch payment.state {
+            case .authorized:
+                instance.stepOutputs[step.id] = [
+                    "state": .string(payment.state.rawValue),
+                    "authorizedAmount": .money(Money(minorUnits: payment.aggregate.authorizedAmount.value,
+                                                     currency: payment.aggregate.authorizedAmount.currency.rawValue)),
+                ]
+                instance.log("succeeded", step: step.id, "payment \(reference) authorized", at: now)
+                return .goto(awaitStep.next)
+            case .aborted, .expired, .terminated:
+                instance.stepOutputs[step.id] = ["state": .string(payment.state.rawValue)]
+                instance.log("succeeded", step: step.id, "payment \(reference) ended \(payment.state.rawValue)", at: now)
+                return .goto(payment.state == PaymentState.aborted ? awaitStep.onAborted : payment.state == PaymentState.expired ? awaitStep.onExpired : awaitStep.onTerminated)
+            default:
+                break
+            }
+        } catch let error as EPaymentError {
+            instance.updateCurrentRecord { $0.attempts += 1; $0.lastError = error.description }
+            instance.log("retry", step: step.id, "polling \(reference) failed: \(error)", at: now)
+        }
+        let next = now.adding(awaitStep.pollInterval)
+        instance.updateCurrentRecord { $0.nextAttemptAt = next }
+        return .park(until: next)
+    }
+
+    func execute(_ capture: CaptureStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(capture.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(capture.payment) created no payment")
+        }
+        let env = environment(instance)
+        if instance.currentRecord?.idempotencyKey == nil, case .money(let amount) = try capture.amount.evaluate(in: env) {
+            if amount.minorUnits == 0 && capture.skipIfZero {
+                instance.stepOutputs[step.id] = ["capturedAmount": .money(amount), "skipped": .boolean(true)]
+                instance.log("skipped", step: step.id, "nothing to capture", at: now)
+                return .goto(capture.next)
+            }
+            let capturable = instance.payment.map { $0.authorized - $0.captured - $0.cancelled } ?? 0
+            if amount.minorUnits > capturable || amount.minorUnits < 0 {
+                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message:
+                    "refusing to capture \(amount): only \(Money(minorUnits: capturable, currency: amount.currency)) of payment \(reference) is authorized and not yet captured or released")
+            }
+        }
+        let result = try await modification(step, &instance, reference: reference, event: .captured, intent: {
+            try capture.amount.evaluate(in: env)
+        }, call: { amount, key in
+            try await services.payments.capture(reference: reference, amount: amount, idempotencyKey: key)
+        })
+        guard case .money(let amount)? = instance.currentRecord?.intent?["amount"] else { return try outcome(of: result, step, &instance, next: capture.next) }
+        if case .done = result {
+            instance.stepOutputs[step.id] = ["capturedAmount": .money(amount), "skipped": .boolean(false)]
+        }
+        return try outcome(of: result, step, &instance, next: capture.next)
+    }
+
+    func execute(_ cancel: CancelStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(cancel.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
+        }
+        let before = instance.payment?.cancelled ?? 0
+        let result = try await modification(step, &instance, reference: reference, event: nil, intent: { nil }, call: { _, key in
+            try await services.payments.cancel(reference: reference, idempotencyKey: key)
+        })
+        if case .done = result, let payment = instance.payment {
+            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled - before, currency: payment.currency))]
+        }
+        return try outcome(of: result, step, &instance, next: cancel.next)
+    }
+
+    func execute(_ refund: RefundStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(refund.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(refund.payment) created no payment")
+        }
+        let env = environment(instance)
+        let result = try await modification(step, &instance, reference: reference, event: .refunded, intent: {
+            try refund.amount.evaluate(in: env)
+        }, call: { amount, key in
+            try await services.payments.refund(reference: reference, amount: amount, idempotencyKey: key)
+        })
+        if case .done = result, case .money(let amount)? = instance.currentRecord?.intent?["amount"] {
+            instance.stepOutputs[step.id] = ["refundedAmount": .money(amount)]
+        }
+        return try outcome(of: result, step, &instance, next: refund.next)
+    }
+
+    private func outcome(of result: SideEffectResult<ModificationResponse>, _ step: Step, _ instance: inout FlowInstance, next: String) throws -> Outcome {
+        switch result {
+        case .retry(let due): return .park(until: due)
+        case .failed(let message): return try failStep(step, &instance, code: "payment.modificationFailed", message: message)
+        case .done: return .goto(next)
+        }
+    }
+
+    /// A capture, cancel or refund under the side-effect protocol, confirmed through the event log by its key.
+    private func modification(
+        _ step: Step, _ instance: inout FlowInstance, reference: String, event: PaymentEventName?,
+        intent: () throws -> Value?, call: (Amount, String) async throws -> ModificationResponse
+    ) async throws -> SideEffectResult<ModificationResponse> {
+        let payments = services.payments
+        let currency = instance.payment?.currency ?? "NOK"
+        let result: SideEffectResult<ModificationResponse> = try await sideEffect(step, &instance, intent: {
+            try intent().map { ["amount": $0] } ?? [:]
+        }, confirm: { _, key in
+            let events = try await payments.getEventLog(reference: reference)
+            guard events.contains(where: { $0.idempotencyKey == key && $0.success && (event == nil || $0.name == event) }) else {
+                return nil
+            }
+            let payment = try await payments.getPayment(reference: reference)
+            return ModificationResponse(reference: reference, state: payment.state, amount: payment.amount,
+                                        aggregate: payment.aggregate, pspReference: payment.pspReference)
+        }, call: { intent, key in
+            var amount = Amount(value: 0, currency: Currency(rawValue: currency))
+            if case .money(let money) = intent["amount"] {
+                amount = Amount(value: money.minorUnits, currency: Currency(rawValue: money.currency))
+            }
+            return try await call(amount, key)
+        })
+        if case .done(let response) = result {
+            update(&instance, from: response.aggregate, state: response.state)
+            instance.log("succeeded", step: step.id, "\(step.id) on \(reference): \(PaymentSummary.describe(response.aggregate))", at: now)
+        }
+        return result
+    }
+
+    func update(_ instance: inout FlowInstance, from aggregate: Aggregate, state: PaymentState) {
+        guard var payment = instance.payment else { return }
+        payment.state = state.rawValue
+        payment.authorized = aggregate.authorizedAmount.value
+        payment.captured = aggregate.capturedAmount.value
+        payment.cancelled = aggregate.cancelledAmount.value
+        payment.refunded = aggregate.refundedAmount.value
+        instance.payment = payment
+    }
+
+    func paymentReference(_ reserveStep: String, _ instance: FlowInstance) -> String? {
+        if case .string(let reference)? = instance.stepOutputs[reserveStep]?["reference"] { return reference }
+        return nil
+    }
+}
+
+extension PaymentSummary {
+    static func describe(_ aggregate: Aggregate) -> String {
+        "authorized \(aggregate.authorizedAmount.value), captured \(aggregate.capturedAmount.value), "
+            + "cancelled \(aggregate.cancelledAmount.value), refunded \(aggregate.refundedAmount.value) (minor units)"
+    }
+}

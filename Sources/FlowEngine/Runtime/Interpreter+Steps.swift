@@ -1,0 +1,93 @@
+import EPayment
+import Foundation
+
+extension Interpreter {
+    func execute(_ wait: AwaitSignalStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
+        if let target = try firstTrue(wait.until, instance) {
+            instance.stepOutputs[step.id] = ["endedBy": .string("until")]
+            return .goto(target)
+        }
+        while let index = instance.pendingSignals.firstIndex(where: { wait.handler(for: $0.name) != nil }) {
+            let signal = instance.pendingSignals.remove(at: index)
+            guard let handler = wait.handler(for: signal.name) else { continue }
+            try assign(handler.assign, &instance, signal: signal.data)
+            instance.consumedSignals[signal.name, default: []].append(signal.data)
+            instance.log("signal", step: step.id, "\(signal.name) \(signal.id) used", at: now)
+            if let target = handler.next {
+                instance.stepOutputs[step.id] = ["endedBy": .string(signal.name)]
+                return .goto(target)
+            }
+            if let target = try firstTrue(wait.until, instance) {
+                instance.stepOutputs[step.id] = ["endedBy": .string("until")]
+                return .goto(target)
+            }
+        }
+        return .park(until: nil)
+    }
+
+    func execute(_ compute: ComputeStep, _ instance: inout FlowInstance) throws -> Outcome {
+        try assign(compute.assign, &instance)
+        return .goto(compute.next)
+    }
+
+    func execute(_ choice: ChoiceStep, _ instance: inout FlowInstance) throws -> Outcome {
+        .goto(try firstTrue(choice.branches, instance) ?? choice.defaultNext)
+    }
+
+    func execute(_ wait: WaitStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
+        guard let record = instance.currentRecord, case .duration(let duration) = try wait.duration.evaluate(in: environment(instance)) else {
+            return .park(until: nil)
+        }
+        let due = record.enteredAt.adding(duration)
+        return now >= due ? .goto(wait.next) : .park(until: due)
+    }
+
+    func execute(_ succeed: SucceedStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
+        var output: [String: Value] = [:]
+        for assignment in succeed.output {
+            output[assignment.variable] = try assignment.value.evaluate(in: environment(instance))
+        }
+        instance.output = output
+        finish(&instance, status: .succeeded)
+        instance.log("finished", step: step.id, "succeeded", at: now)
+        return .ended
+    }
+
+    func execute(_ fail: FailStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
+        instance.failure = FlowInstance.Failure(code: fail.error, message: fail.message ?? fail.error, step: step.id)
+        finish(&instance, status: .failed)
+        instance.log("finished", step: step.id, "failed: \(fail.error)", at: now)
+        return .ended
+    }
+
+    private func firstTrue(_ branches: [Branch], _ instance: FlowInstance) throws -> String? {
+        let env = environment(instance)
+        for branch in branches {
+            if case .boolean(true) = try branch.condition.evaluate(in: env) { return branch.next }
+        }
+        return nil
+    }
+
+    /// An operator's `evflow cancel`: release whatever the customer still has reserved, then end as failed.
+    func cancelByOperator(_ instance: inout FlowInstance, reason: String) async throws {
+        instance.log("cancelling", step: instance.currentStep, "operator: \(reason)", at: now)
+        if let payment = instance.payment, payment.state == "CREATED" || (payment.state == "AUTHORIZED" && payment.held > 0) {
+            let key = Self.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+            try persist(&instance)
+            do {
+                let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+                update(&instance, from: response.aggregate, state: response.state)
+                instance.log("succeeded", step: nil, "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
+            } catch {
+                // Stay at this point: the next run tries the release again with the same key.
+                instance.history.removeAll { $0.event == "cancelling" }
+                instance.log("retry", step: instance.currentStep, "releasing the reservation failed: \(error)", at: now)
+                instance.status = .waiting
+                instance.wakeAt = now.addingTimeInterval(5)
+                try persist(&instance)
+                return
+            }
+        }
+        try finishFailed(&instance, code: "operator.cancelled", message: reason)
+    }
+}

@@ -1,0 +1,203 @@
+import EPayment
+import Foundation
+import Logging
+
+/// Executes one instance of a pinned definition until it must wait (for a signal, a timer or the customer)
+/// or ends. Not shared between tasks: the runner creates one per instance while it holds the instance's lock.
+///
+/// Durability: the instance is saved (``persist``) before every side effect, with its idempotency key, and
+/// again after it, with the result; and whenever the instance parks or finishes. Pure steps (compute, choice)
+/// are replayed deterministically from saved state, so they need no write of their own.
+struct Interpreter {
+    let definition: FlowDefinition
+    let services: RuntimeServices
+    let persist: (inout FlowInstance) throws -> Void
+
+    /// What a step asks the loop to do next.
+    enum Outcome {
+        /// Leave the step through this transition.
+        case goto(String)
+        /// Stay in the step until a signal arrives or `until` (when given) has passed.
+        case park(until: Date?)
+        /// The instance ended (succeed or fail).
+        case ended
+    }
+
+    var now: Date { services.clock.now }
+
+    /// Runs the instance as far as it can go now.
+    func advance(_ instance: inout FlowInstance) async throws {
+        var transitions = 0
+        while let stepID = instance.currentStep, !instance.status.isFinished {
+            transitions += 1
+            if transitions > 10_000 {
+                try finishFailed(&instance, code: "engine.noProgress", message: "more than 10,000 transitions without waiting; the definition loops")
+                return
+            }
+            if let reason = instance.cancellationRequest, !instance.history.contains(where: { $0.event == "cancelling" }) {
+                try await cancelByOperator(&instance, reason: reason)
+                return
+            }
+            if let (deadline, target) = try dueDeadline(of: instance) {
+                instance.firedDeadlines.insert(deadline.id)
+                instance.log("deadline", step: stepID, "deadline \(deadline.id) passed: going to \(target)", at: now)
+                transition(&instance, to: target, completing: false)
+                continue
+            }
+            guard let step = definition.step(stepID) else {
+                try finishFailed(&instance, code: "engine.unknownStep", message: "step \(stepID) is not in the pinned definition")
+                return
+            }
+            if instance.currentRecord == nil { enter(step, &instance) }
+            if let target = try timedOut(step, instance) {
+                instance.log("timeout", step: step.id, "step timed out: going to \(target)", at: now)
+                transition(&instance, to: target, completing: true)
+                continue
+            }
+            let outcome: Outcome
+            do {
+                outcome = try await execute(step, &instance)
+            } catch let error as EvaluationError {
+                outcome = try failStep(step, &instance, code: "expression.error", message: error.description)
+            }
+            switch outcome {
+            case .goto(let target):
+                transition(&instance, to: target, completing: true)
+            case .park(let until):
+                try park(&instance, step: step, until: until)
+                return
+            case .ended:
+                try persist(&instance)
+                return
+            }
+        }
+    }
+
+    private func execute(_ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        switch step.kind {
+        case .reserve(let reserve): try await execute(reserve, step, &instance)
+        case .awaitPayment(let wait): try await execute(wait, step, &instance)
+        case .awaitSignal(let wait): try execute(wait, step, &instance)
+        case .compute(let compute): try execute(compute, &instance)
+        case .capture(let capture): try await execute(capture, step, &instance)
+        case .cancel(let cancel): try await execute(cancel, step, &instance)
+        case .refund(let refund): try await execute(refund, step, &instance)
+        case .notify(let notify): try await execute(notify, step, &instance)
+        case .choice(let choice): try execute(choice, &instance)
+        case .wait(let wait): try execute(wait, step, &instance)
+        case .succeed(let succeed): try execute(succeed, step, &instance)
+        case .fail(let fail): try execute(fail, step, &instance)
+        }
+    }
+
+    // MARK: Moving between steps
+
+    private func enter(_ step: Step, _ instance: inout FlowInstance) {
+        let visit = instance.steps.filter { $0.step == step.id }.count + 1
+        instance.steps.append(StepRecord(step: step.id, visit: visit, enteredAt: now))
+        instance.status = .running
+        instance.wakeAt = nil
+    }
+
+    private func transition(_ instance: inout FlowInstance, to target: String, completing: Bool) {
+        if let stepID = instance.currentStep {
+            instance.updateCurrentRecord { record in
+                if record.completedAt == nil { record.completedAt = now }
+            }
+            if completing { instance.anchors[stepID] = now }
+        }
+        instance.currentStep = target
+        instance.wakeAt = nil
+        instance.status = .running
+    }
+
+    private func park(_ instance: inout FlowInstance, step: Step, until: Date?) throws {
+        var wake = until
+        for candidate in [try timeoutDate(step, instance), try nextDeadlineDate(of: instance)].compactMap({ $0 }) {
+            wake = min(wake ?? candidate, candidate)
+        }
+        instance.status = .waiting
+        instance.wakeAt = wake
+        try persist(&instance)
+    }
+
+    /// Leaves a step that failed: through its `onFailure` transition, or by failing the instance.
+    func failStep(_ step: Step, _ instance: inout FlowInstance, code: String, message: String) throws -> Outcome {
+        instance.updateCurrentRecord { $0.lastError = message }
+        instance.log("failed", step: step.id, message, at: now)
+        if let onFailure = step.onFailure { return .goto(onFailure) }
+        try finishFailed(&instance, code: code, message: message)
+        return .ended
+    }
+
+    func finishFailed(_ instance: inout FlowInstance, code: String, message: String) throws {
+        instance.failure = FlowInstance.Failure(code: code, message: message, step: instance.currentStep)
+        finish(&instance, status: .failed)
+        instance.log("finished", "failed: \(code): \(message)", at: now)
+        try persist(&instance)
+    }
+
+    func finish(_ instance: inout FlowInstance, status: InstanceStatus) {
+        instance.updateCurrentRecord { if $0.completedAt == nil { $0.completedAt = now } }
+        instance.status = status
+        instance.currentStep = nil
+        instance.wakeAt = nil
+        instance.pendingSignals = []
+    }
+
+    // MARK: Timeouts and deadlines
+
+    private func timeoutDate(_ step: Step, _ instance: FlowInstance) throws -> Date? {
+        guard let record = instance.currentRecord else { return nil }
+        var timeout: FlowDuration?
+        if let expression = step.timeout, case .duration(let duration) = try expression.evaluate(in: environment(instance)) {
+            timeout = duration
+        } else if case .awaitPayment = step.kind {
+            timeout = AwaitPaymentStep.defaultTimeout
+        }
+        return timeout.map { record.enteredAt.adding($0) }
+    }
+
+    private func timedOut(_ step: Step, _ instance: FlowInstance) throws -> String? {
+        guard let due = try timeoutDate(step, instance), now >= due else { return nil }
+        return step.onTimeout ?? step.onFailure
+    }
+
+    private func deadlineDates(of instance: FlowInstance) throws -> [(Deadline, Date)] {
+        guard let stepID = instance.currentStep else { return [] }
+        return try definition.deadlines.compactMap { deadline in
+            guard !instance.firedDeadlines.contains(deadline.id), deadline.during.contains(stepID) else { return nil }
+            let anchorName: String
+            switch deadline.since {
+            case .start: anchorName = "start"
+            case .stepCompleted(let step): anchorName = step
+            }
+            guard let anchor = instance.anchors[anchorName],
+                  case .duration(let after) = try deadline.after.evaluate(in: environment(instance)) else { return nil }
+            return (deadline, anchor.adding(after))
+        }
+    }
+
+    private func dueDeadline(of instance: FlowInstance) throws -> (Deadline, String)? {
+        try deadlineDates(of: instance).first { $0.1 <= now }.map { ($0.0, $0.0.goto) }
+    }
+
+    private func nextDeadlineDate(of instance: FlowInstance) throws -> Date? {
+        try deadlineDates(of: instance).map(\.1).min()
+    }
+
+    // MARK: Expressions
+
+    func environment(_ instance: FlowInstance, signal: [String: Value]? = nil) -> Environment {
+        Environment(
+            instanceID: instance.id, inputs: instance.inputs, variables: instance.variables,
+            stepOutputs: instance.stepOutputs, signals: instance.consumedSignals, currentSignal: signal)
+    }
+
+    /// Applies assignments in order; each sees the variables assigned before it.
+    func assign(_ assignments: [Assignment], _ instance: inout FlowInstance, signal: [String: Value]? = nil) throws {
+        for assignment in assignments {
+            instance.variables[assignment.variable] = try assignment.value.evaluate(in: environment(instance, signal: signal))
+        }
+    }
+}
