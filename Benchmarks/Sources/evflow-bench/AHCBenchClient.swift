@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// swift-server's AsyncHTTPClient, the reference, through its async/await API.
 struct AHCBenchClient: BenchClient {
@@ -8,7 +9,9 @@ struct AHCBenchClient: BenchClient {
     let baseURL: String
     let client: AsyncHTTPClient.HTTPClient
 
-    init(baseURL: String, maximumConnections: Int) {
+    /// - Parameter eventLoops: `nil` uses AHC's default, the process-wide singleton group (one thread per core);
+    ///   a number gives AHC a group of its own with that many threads.
+    init(baseURL: String, maximumConnections: Int, eventLoops: Int?) {
         self.baseURL = baseURL
         var configuration = AsyncHTTPClient.HTTPClient.Configuration()
         // AHC opens at most 8 HTTP/1.1 connections per host by default; allow as many as curl may open so
@@ -17,7 +20,12 @@ struct AHCBenchClient: BenchClient {
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnections
         )
-        client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if let eventLoops {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+            client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        } else {
+            client = AsyncHTTPClient.HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        }
     }
 
     func get(_ path: String) async throws -> [UInt8] {

@@ -17,6 +17,7 @@ struct BenchOptions {
     var output: String? = BenchOptions.defaultOutput
     var server: String? = nil
     var clients = ["curl", "ahc"]
+    var ahcEventLoops: Int? = nil
 
     static let usage = """
     usage: evflow-bench [options]
@@ -30,6 +31,7 @@ struct BenchOptions {
       --no-output        print only
       --server PATH      bench-server executable (default: next to this one)
       --only curl|ahc    measure one client, e.g. under a profiler
+      --ahc-event-loops N  give AHC its own N-thread event-loop group (default: NIO's singleton, 1 per core)
       --quick            1 round, 300 sequential, 3000 concurrent (smoke run)
     """
 
@@ -57,6 +59,7 @@ struct BenchOptions {
             case "--output": options.output = try text(argument)
             case "--no-output": options.output = nil
             case "--server": options.server = try text(argument)
+            case "--ahc-event-loops": options.ahcEventLoops = try number(argument)
             case "--only":
                 let name = try text(argument)
                 guard ["curl", "ahc"].contains(name) else { throw BenchError("--only takes curl or ahc\n\(usage)") }

@@ -23,7 +23,7 @@ struct EvflowBench {
         let clients: [any BenchClient] = options.clients.map { name in
             name == "curl"
                 ? CurlBenchClient(baseURL: baseURL, maximumConnections: options.inFlight) as any BenchClient
-                : AHCBenchClient(baseURL: baseURL, maximumConnections: options.inFlight)
+                : AHCBenchClient(baseURL: baseURL, maximumConnections: options.inFlight, eventLoops: options.ahcEventLoops)
         }
         log("bench-server pid \(server.pid) on \(baseURL); clients: \(options.clients.joined(separator: ", "))")
 
