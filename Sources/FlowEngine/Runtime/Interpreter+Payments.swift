@@ -125,6 +125,13 @@ extension Interpreter {
         guard let reference = paymentReference(cancel.payment, instance) else {
             return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
         }
+        if let payment = instance.payment, payment.state == PaymentState.authorized.rawValue, payment.held == 0,
+           instance.currentRecord?.idempotencyKey == nil {
+            // Everything authorized is already captured or released: a cancel would only be refused.
+            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: 0, currency: payment.currency))]
+            instance.log("skipped", step: step.id, "nothing left to release on \(reference)", at: now)
+            return .goto(cancel.next)
+        }
         let before = instance.payment?.cancelled ?? 0
         let result = try await modification(step, &instance, reference: reference, event: nil, intent: { nil }, call: { _, key in
             try await services.payments.cancel(reference: reference, idempotencyKey: key)

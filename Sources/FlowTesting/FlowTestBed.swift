@@ -1,0 +1,151 @@
+import CurlHTTP
+import EPayment
+import EPaymentSimulator
+import FlowEngine
+import Foundation
+import Logging
+
+/// Everything a flow test needs, wired over real sockets: the simulator on a virtual clock, a station backend
+/// that records notifications, a state folder of its own, and a runner whose clock is the simulator's.
+///
+/// Time moves only through ``advance(by:)``, which runs every timer that falls due on the way, so a 10-hour
+/// charging session takes milliseconds.
+///
+/// ```swift
+/// try await withFlowTestBed(flows: URL(filePath: "flows")) { bed in
+///     try bed.start("ev-charging", id: "s1", inputs: [...])
+///     try await bed.advance(by: .seconds(10))
+///     try bed.approve("s1")
+///     try await bed.signal("s1", "sessionEnded", ["energyWh": .integer(12_000)])
+///     #expect(bed.ledger.payment(reference: try bed.reference(of: "s1"))?.aggregate.captured == 4788)
+/// }
+/// ```
+public final class FlowTestBed: Sendable {
+    /// The simulated payment provider: drive the customer and faults here, read money from its ledger.
+    public let simulator: Simulator
+    /// The station backend's stand-in; read the notifications it received.
+    public let station: StationBackendStub
+    /// The folder holding this test's instance files.
+    public let stateDirectory: URL
+    package let runner: FlowRunner
+    package let store: FileInstanceStore
+
+    init(simulator: Simulator, station: StationBackendStub, stateDirectory: URL, runner: FlowRunner, store: FileInstanceStore) {
+        self.simulator = simulator
+        self.station = station
+        self.stateDirectory = stateDirectory
+        self.runner = runner
+        self.store = store
+    }
+
+    /// The virtual time now.
+    public var now: Date { simulator.clock.now }
+
+    /// The provider's ledger: every payment with its totals and events.
+    public var ledger: Ledger { simulator.ledger() }
+
+    /// Starts an instance and runs it until it waits.
+    @discardableResult
+    public func start(_ flow: String, id: String, inputs: [String: Value]) async throws -> FlowInstance {
+        let instance = try runner.start(flow: flow, id: id, inputs: inputs)
+        await runUntilIdle()
+        return instance
+    }
+
+    /// Sends a signal and lets the instance react to it.
+    @discardableResult
+    public func signal(_ id: String, _ name: String, _ data: [String: Value], signalID: String? = nil) async throws -> Bool {
+        let accepted = try runner.signal(instanceID: id, name: name, data: data, signalID: signalID)
+        await runUntilIdle()
+        return accepted
+    }
+
+    /// Moves virtual time forward by `duration`, firing every timer that falls due on the way, in order.
+    public func advance(by duration: Duration) async throws {
+        let target = now.addingTimeInterval(duration.seconds)
+        await runUntilIdle()
+        while let next = runner.nextWake, next <= target {
+            if next > now { try simulator.advanceClock(by: .seconds(next.timeIntervalSince(now))) }
+            await runUntilIdle()
+        }
+        if target > now { try simulator.advanceClock(by: .seconds(target.timeIntervalSince(now))) }
+        await runUntilIdle()
+    }
+
+    /// Runs everything due at the current virtual time until nothing more is.
+    public func runUntilIdle() async {
+        for _ in 0..<1000 where await runner.runDue() > 0 {
+            if let next = runner.nextWake, next > now { break }
+        }
+    }
+
+    /// The customer approves the instance's payment in the app.
+    public func approve(_ id: String) async throws {
+        try simulator.approve(reference: try reference(of: id))
+        await runUntilIdle()
+    }
+
+    /// The customer rejects the instance's payment in the app.
+    public func reject(_ id: String) async throws {
+        try simulator.reject(reference: try reference(of: id))
+        await runUntilIdle()
+    }
+
+    /// The instance as stored now.
+    public func instance(_ id: String) throws -> FlowInstance { try runner.instance(id) }
+
+    /// The payment reference the instance created.
+    public func reference(of id: String) throws -> String {
+        guard let reference = try instance(id).payment?.reference else {
+            throw FlowError(.unknownInstance, instanceID: id, detail: "instance \(id) has created no payment yet")
+        }
+        return reference
+    }
+}
+
+/// Runs `body` with a fresh test bed for the definitions in `flows`, and tears everything down afterwards.
+/// - Parameters:
+///   - flows: the folder of definitions.
+///   - simulatorConfiguration: rate limits are off by default here, since virtual time makes them meaningless.
+public func withFlowTestBed<Result: Sendable>(
+    flows: URL,
+    simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(rateLimitsEnabled: false),
+    _ body: @Sendable (FlowTestBed) async throws -> Result
+) async throws -> Result {
+    let definitions = try FlowDefinitionLoader().load(directory: flows)
+    let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-test-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: stateDirectory) }
+    let quiet = Logger.quiet
+    let station = StationBackendStub()
+    return try await withSimulator(configuration: simulatorConfiguration, clock: .manual(), logger: quiet) { simulator in
+        try await station.serve { stationURL in
+            try await withHTTPClient { http in
+                let configuration = EPaymentConfiguration(
+                    baseURL: simulator.baseURL, clientID: "flow-test", clientSecret: Secret("flow-test-secret"),
+                    subscriptionKey: Secret("flow-test-key"), merchantSerialNumber: "123456")
+                let payments = EPaymentClient(configuration: configuration, httpClient: http,
+                                              retryPolicy: RetryPolicy(maximumAttempts: 1), logger: quiet)
+                let store = try FileInstanceStore(stateDirectory: stateDirectory)
+                let notifier = StationNotifier(endpoints: ["station": .init(url: stationURL, secret: Secret("station-secret"))], http: http)
+                let services = RuntimeServices(payments: payments, notifier: notifier, clock: SimulatorFlowClock(clock: simulator.clock),
+                                               logger: quiet, random: { $0.upperBound })
+                let runner = FlowRunner(store: store, catalog: DefinitionCatalog(definitions: definitions, store: store), services: services)
+                let bed = FlowTestBed(simulator: simulator, station: station, stateDirectory: stateDirectory, runner: runner, store: store)
+                return try await body(bed)
+            }
+        }
+    }
+}
+
+extension Logger {
+    /// A logger that prints only critical messages, so test output stays readable.
+    static var quiet: Logger {
+        var logger = Logger(label: "evflow.test")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
