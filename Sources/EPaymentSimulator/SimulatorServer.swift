@@ -1,31 +1,42 @@
-import Synchronization
 import CurlHTTP
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import Synchronization
 
-/// Serves a ``Simulator`` over HTTP (Hummingbird) with its webhook dispatcher and expiry sweeper, for as long as
-/// the calling task runs. Cancel the task to stop it; nothing outlives ``run(onReady:)``.
+/// Serves a ``Simulator`` over HTTP (Hummingbird) with its webhook dispatcher and expiry sweeper.
+///
+/// A `Service`: run it in your `ServiceGroup` (graceful shutdown stops it cleanly), or call ``run()`` in a task
+/// you cancel. Nothing outlives ``run()``. For tests, ``withSimulator(configuration:clock:logger:_:)`` does all of
+/// this for you.
 ///
 /// ```swift
 /// let simulator = Simulator(configuration: SimulatorConfiguration(port: 0))
-/// try await SimulatorServer(simulator: simulator).run { url in print("listening on \(url)") }
+/// let server = SimulatorServer(simulator: simulator) { url in print("listening on \(url)") }
+/// try await ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
-public struct SimulatorServer: Sendable {
+public struct SimulatorServer: Service {
     /// The simulator being served.
     public let simulator: Simulator
+    private let onReady: @Sendable (String) async -> Void
 
-    public init(simulator: Simulator) { self.simulator = simulator }
+    /// - Parameters:
+    ///   - simulator: what to serve; serve a simulator once, as its webhook queue has a single consumer.
+    ///   - onReady: called with the base URL (for example `http://127.0.0.1:49152`) once connections are accepted.
+    public init(simulator: Simulator, onReady: @escaping @Sendable (String) async -> Void = { _ in }) {
+        self.simulator = simulator
+        self.onReady = onReady
+    }
 
-    /// Binds, reports the base URL through `onReady` once connections are accepted, and serves until cancelled.
-    ///
-    /// Serve a simulator once: its webhook queue has a single consumer.
+    /// Binds, reports readiness, and serves until graceful shutdown or cancellation.
     /// - Throws: when the address cannot be bound.
-    public func run(onReady: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+    public func run() async throws {
         let router = Router(context: SimulatorRequestContext.self)
         EPaymentRoutes(simulator: simulator).register(on: router)
         ControlRoutes(simulator: simulator).register(on: router)
         let configuration = simulator.configuration
         let simulator = self.simulator
+        let onReady = self.onReady
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
@@ -40,13 +51,23 @@ public struct SimulatorServer: Sendable {
         )
         defer { simulator.setBaseURL(nil) }
         try await withHTTPClient(logger: simulator.logger) { client in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run() }
-                group.addTask { await WebhookDispatcher(simulator: simulator, client: client).run() }
-                group.addTask { await sweep() }
-                // The server ends only by cancellation or a bind failure; either way stop the helpers too.
+            // Child results say whether the child was the server: helpers may finish early (no webhook
+            // receivers, a manual clock); when the server ends (shutdown or bind failure) the helpers are cancelled.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await app.run()
+                    return true
+                }
+                group.addTask {
+                    await WebhookDispatcher(simulator: simulator, client: client).run()
+                    return false
+                }
+                group.addTask {
+                    await sweep()
+                    return false
+                }
                 defer { group.cancelAll() }
-                try await group.next()
+                while let wasServer = try await group.next(), !wasServer {}
             }
         }
     }
@@ -63,7 +84,7 @@ public struct SimulatorServer: Sendable {
 }
 
 /// Starts a simulator on `configuration.host` (port 0 by default), runs `body` with it once it accepts
-/// connections, then shuts it down, also when `body` throws.
+/// connections, then shuts it down gracefully, also when `body` throws.
 ///
 /// ```swift
 /// try await withSimulator(clock: .manual()) { sim in
@@ -80,11 +101,13 @@ public func withSimulator<Result: Sendable>(
     _ body: (Simulator) async throws -> Result
 ) async throws -> Result {
     let simulator = Simulator(configuration: configuration, clock: clock, logger: logger)
+    let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+    let server = SimulatorServer(simulator: simulator) { _ in readyContinuation.yield() }
+    let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         group.addTask {
             defer { readyContinuation.finish() }
-            try await SimulatorServer(simulator: simulator).run { _ in readyContinuation.yield() }
+            try await services.run()
         }
         for await _ in ready { break }
         guard simulator.state.withLock({ $0.baseURL != nil }) else {
@@ -92,13 +115,14 @@ public func withSimulator<Result: Sendable>(
             try await group.next()
             throw SimulatorError.notRunning
         }
+        let result: Swift.Result<Result, any Error>
         do {
-            let result = try await body(simulator)
-            group.cancelAll()
-            return result
+            result = .success(try await body(simulator))
         } catch {
-            group.cancelAll()
-            throw error
+            result = .failure(error)
         }
+        await services.triggerGracefulShutdown()
+        try await group.waitForAll()
+        return try result.get()
     }
 }

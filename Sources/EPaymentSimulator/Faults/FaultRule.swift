@@ -44,6 +44,25 @@ public struct FaultRule: Sendable, Hashable, Codable {
         self.times = times
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case latencyMilliseconds, serverErrorRate, tooManyRequestsRate, retryAfterSeconds, connectionResetRate
+        case responseLostRate, times
+    }
+
+    /// Decodes a rule in which every field is optional, so `{"responseLostRate": 1, "times": 1}` is enough.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            latencyMilliseconds: try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0,
+            serverErrorRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0,
+            tooManyRequestsRate: try container.decodeIfPresent(Double.self, forKey: .tooManyRequestsRate) ?? 0,
+            retryAfterSeconds: try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1,
+            connectionResetRate: try container.decodeIfPresent(Double.self, forKey: .connectionResetRate) ?? 0,
+            responseLostRate: try container.decodeIfPresent(Double.self, forKey: .responseLostRate) ?? 0,
+            times: try container.decodeIfPresent(Int.self, forKey: .times)
+        )
+    }
+
     /// Problems with the rule's values, empty when it is usable.
     var problems: [String] {
         var problems: [String] = []

@@ -5,14 +5,17 @@ import Foundation
 /// `x-ms-content-sha256` = base64(SHA-256(body)); string-to-sign =
 /// `"POST\n" + pathAndQuery + "\n" + x-ms-date + ";" + host + ";" + contentHash`; signature =
 /// base64(HMAC-SHA256(key: the secret's UTF-8 bytes as-is, data: string-to-sign)).
-package struct WebhookSigner: Sendable {
-    package let secret: String
+///
+/// Deliberately independent of EPayment's `WebhookSigner`: the tests check that the client's verifier accepts
+/// what this signer sends, so a misreading of the scheme on either side shows up as a failing test.
+struct WebhookDeliverySigner: Sendable {
+    let secret: String
 
-    package init(secret: String) { self.secret = secret }
+    init(secret: String) { self.secret = secret }
 
     /// The headers to send with `body` to `url`, dated `date`.
     /// - Returns: `nil` when `url` has no host.
-    package func headers(body: [UInt8], url: String, date: Date) -> [(String, String)]? {
+    func headers(body: [UInt8], url: String, date: Date) -> [(String, String)]? {
         guard let components = URLComponents(string: url), let hostName = components.host else { return nil }
         let host = components.port.map { "\(hostName):\($0)" } ?? hostName
         var pathAndQuery = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath

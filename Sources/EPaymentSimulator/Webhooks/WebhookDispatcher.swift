@@ -51,7 +51,7 @@ struct WebhookDispatcher: Sendable {
 
     /// Sends one event until the receiver acknowledges it with a 2xx or the attempts run out.
     private func deliver(_ envelope: WebhookEnvelope, to url: String) async {
-        let signer = WebhookSigner(secret: configuration.secret)
+        let signer = WebhookDeliverySigner(secret: configuration.secret)
         var delay = configuration.initialBackoff
         for attempt in 1...max(1, configuration.maximumAttempts) {
             guard !Task.isCancelled else { return }

@@ -1,0 +1,74 @@
+import CurlHTTP
+import EPaymentSimulator
+import Foundation
+import Testing
+
+/// Time-dependent behaviour on a virtual clock: nothing here waits in real time.
+@Suite("Expiry and auto-approval on the simulator clock")
+struct ClockTests {
+    @Test func anUnansweredPaymentExpiresAfterTenMinutes() async throws {
+        try await withTestSimulator { simulator, api throws in
+            #expect(try await api.create("clock-0001").status == 201)
+            try simulator.advanceClock(by: .seconds(599))
+            #expect(try await api.get("clock-0001").state == "CREATED")
+            try simulator.advanceClock(by: .seconds(2))
+            #expect(try await api.get("clock-0001").state == "EXPIRED")
+            let payment = try #require(simulator.payment(reference: "clock-0001"))
+            #expect(payment.events.map(\.name) == ["CREATED", "EXPIRED"])
+            #expect(payment.events.last?.timestamp == payment.expiresAt)
+            #expect(try await api.approve("clock-0001").title == "Approve failed")
+        }
+    }
+
+    @Test func expiresAtIsHonouredAndChecked() async throws {
+        let clock = SimulatorClock.manual()
+        try await withTestSimulator(SimulatorConfiguration(accessTokenLifetime: .seconds(86_400)), clock: clock) { simulator, api throws in
+            let later = clock.now.addingTimeInterval(3600).formatted(Date.ISO8601FormatStyle())
+            let receipt = #","receipt":{"orderLines":[{"name":"kWh","id":"1","totalAmount":1000,"totalAmountExcludingTax":800,"totalTaxAmount":200}],"bottomLine":{"currency":"NOK"}}"#
+            #expect(try await api.create("clock-0002", extra: #","expiresAt":"\#(later)""# + receipt).status == 201)
+            try simulator.advanceClock(by: .seconds(3599))
+            #expect(try await api.get("clock-0002").state == "CREATED")
+            try simulator.advanceClock(by: .seconds(1))
+            #expect(try await api.get("clock-0002").state == "EXPIRED")
+
+            let tooSoon = clock.now.addingTimeInterval(60).formatted(Date.ISO8601FormatStyle())
+            let refused = try await api.create("clock-0003", extra: #","expiresAt":"\#(tooSoon)""# + receipt)
+            #expect(refused.title == "Expiration date invalid")
+            let noReceipt = try await api.create("clock-0004", extra: #","expiresAt":"\#(later)""#)
+            #expect(noReceipt.detailNames == ["receipt"])
+        }
+    }
+
+    @Test func autoApproveForDemos() async throws {
+        try await withTestSimulator(SimulatorConfiguration(autoApproveAfter: .milliseconds(1500))) { simulator, api throws in
+            #expect(try await api.create("clock-0005").status == 201)
+            try simulator.advanceClock(by: .seconds(1))
+            #expect(try await api.get("clock-0005").state == "CREATED")
+            try simulator.advanceClock(by: .seconds(1))
+            #expect(try await api.get("clock-0005").state == "AUTHORIZED")
+            #expect(try await api.capture("clock-0005", 1000).status == 200)
+        }
+    }
+
+    @Test func autoApproveOnTheSystemClockNeedsNoPolling() async throws {
+        let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(100))
+        try await withTestSimulator(configuration, clock: .system()) { simulator, api throws in
+            #expect(try await api.create("clock-0006").status == 201)
+            try await Task.sleep(for: .milliseconds(400))
+            // Read the ledger without touching the payment's routes: the background sweep did it.
+            #expect(simulator.payment(reference: "clock-0006")?.state == "AUTHORIZED")
+        }
+    }
+
+    @Test func theClockIsMovedThroughTheControlEndpoint() async throws {
+        try await withTestSimulator { simulator, api throws in
+            #expect(try await api.create("clock-0007").status == 201)
+            #expect(try await api.send(.post, "/_sim/clock/advance?seconds=601").status == 200)
+            #expect(simulator.payment(reference: "clock-0007")?.state == "EXPIRED")
+        }
+        try await withTestSimulator(clock: .system()) { simulator, api throws in
+            #expect(try await api.send(.post, "/_sim/clock/advance?seconds=1").status == 409)
+            #expect(throws: SimulatorError.self) { try simulator.advanceClock(by: .seconds(1)) }
+        }
+    }
+}
