@@ -128,4 +128,33 @@ struct RetryTests {
         #expect(draws.contains { $0 < .milliseconds(200) })
         #expect(draws.contains { $0 > .milliseconds(600) })
     }
+    @Test func retryAfterAcceptsSecondsAndHTTPDates() throws {
+        let now = try #require(HTTPDate.date(from: "Wed, 21 Oct 2015 07:27:30 GMT"))
+        #expect(EPaymentError.parseRetryAfter("120", now: now) == .seconds(120))
+        #expect(EPaymentError.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == .seconds(30))
+        #expect(EPaymentError.parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now: now) == .zero)
+        #expect(EPaymentError.parseRetryAfter("soon", now: now) == nil)
+        #expect(HTTPDate.string(from: now) == "Wed, 21 Oct 2015 07:27:30 GMT")
+        #expect(HTTPDate.string(from: Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.string(from: Date(timeIntervalSince1970: 951_782_400)) == "Tue, 29 Feb 2000 00:00:00 GMT")
+    }
+
+    @Test func theDeadlineAlsoBoundsASingleSlowAttempt() async throws {
+        var setup = ClientSetup()
+        setup.retryPolicy = .noRetries
+        setup.httpTimeout = .seconds(20)
+        try await withFakeEPayment(setup) { server, client, _ in
+            server.script(
+                "POST", Self.capturePath, .json(200, Fixture.modification(captured: 1), delay: .seconds(3)))
+            let started = ContinuousClock.now
+            let error = try await #require(throws: EPaymentError.self) {
+                try await client.capture(
+                    reference: Fixture.reference, amount: Fixture.nok(1), idempotencyKey: "k-1",
+                    deadline: .milliseconds(400))
+            }
+            #expect(ContinuousClock.now - started < .seconds(2), "the 20 s client timeout was cut to the deadline")
+            #expect(error.code == .maybeApplied)
+            #expect(server.apiRequests.count == 1)
+        }
+    }
 }
