@@ -27,7 +27,8 @@ package final class DefinitionCatalog: Sendable {
             throw FlowError(.definitionChanged, flow: definition.name,
                             detail: "\(definition.file) changed after it was loaded; reload the definitions and start again")
         }
-        try store.saveDefinition(Array(text.utf8), contentHash: definition.contentHash)
+        // Stored in canonical form: the bytes whose SHA-256 is the content hash.
+        try store.saveDefinition(try JSONParser.parse(text).canonicalBytes, contentHash: definition.contentHash)
     }
 
     /// The definition an instance is pinned to.

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+extension EvflowCommand {
+    /// Every subcommand, in the order `--help` lists them. Add new commands here.
+    static var allSubcommands: [any ParsableCommand.Type] {
+        []
+    }
+}

@@ -1,1 +1,0 @@
-print("evflow: not built yet")
