@@ -110,6 +110,15 @@ public struct RecordedResponse: Sendable, Hashable, Codable {
     public var status: Int
     /// The response body as text (empty when there was none).
     public var body: String
+
+    /// Creates a record, for example of a webhook body to check alongside the API's responses.
+    public init(operation: String, method: String, pathTemplate: String, status: Int, body: String) {
+        self.operation = operation
+        self.method = method
+        self.pathTemplate = pathTemplate
+        self.status = status
+        self.body = body
+    }
 }
 
 /// One attempt to deliver a webhook.

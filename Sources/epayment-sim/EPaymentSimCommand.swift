@@ -13,17 +13,19 @@ struct EPaymentSimCommand: AsyncParsableCommand {
         commandName: "epayment-sim",
         abstract: "A local Vipps MobilePay ePayment API (v1) with a controllable customer, clock and faults.",
         discussion: """
-            Serves /epayment/v1/... and POST /accesstoken/get like the real API, plus control endpoints:
-              GET  /_sim/ledger                          every payment with aggregate and events
-              POST /_sim/payments/{reference}/approve    the customer approves (also: POST /epayment/v1/test/payments/{reference}/approve)
-              POST /_sim/payments/{reference}/reject     the customer rejects (ABORTED)
-              POST /_sim/clock/advance?seconds=N         move the virtual clock (with --manual-clock)
-              GET|PUT|DELETE /_sim/faults, PUT /_sim/faults/{operation}   fault rules at run time
-              PUT  /_sim/rate-limits?enabled=false       switch rate limits off
-              GET  /_sim/webhooks                        webhook delivery attempts
-            Prints "epayment-sim listening on <url>" on standard output once it accepts connections.
-            Secrets may come from the environment instead of flags: EPAYMENT_SIM_CLIENT_SECRET and
-            EPAYMENT_SIM_WEBHOOK_SECRET.
+            Serves /epayment/v1/... and POST /accesstoken/get like the real API, and
+            prints "epayment-sim listening on <url>" once it accepts connections.
+
+            Control endpoints (not part of the ePayment API):
+            - GET /_sim/ledger: every payment with its aggregate and events
+            - POST /_sim/payments/{reference}/approve or /reject: the customer acts
+            - POST /_sim/clock/advance?seconds=N: move the clock (--manual-clock)
+            - GET, PUT, DELETE /_sim/faults and PUT /_sim/faults/{operation}
+            - PUT /_sim/rate-limits?enabled=false: switch rate limits off
+            - GET /_sim/webhooks: webhook delivery attempts
+
+            Secrets may come from the environment instead of flags:
+            EPAYMENT_SIM_CLIENT_SECRET and EPAYMENT_SIM_WEBHOOK_SECRET.
             """
     )
 

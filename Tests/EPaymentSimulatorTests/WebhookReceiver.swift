@@ -42,6 +42,13 @@ final class WebhookReceiver: Sendable {
     }
 }
 
+/// Cancelling the receiver at the end of a test makes Hummingbird log an error; that is expected here.
+private let receiverLogger: Logger = {
+    var logger = Logger(label: "webhook-receiver")
+    logger.logLevel = .critical
+    return logger
+}()
+
 /// Runs `body` with a receiver listening at the returned URL (path `/hooks/vipps?source=sim`).
 func withWebhookReceiver<Result: Sendable>(
     refuseFirst: Int = 0,
@@ -64,7 +71,7 @@ func withWebhookReceiver<Result: Sendable>(
         router: router,
         configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) },
-        logger: quietLogger
+        logger: receiverLogger
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.run() }

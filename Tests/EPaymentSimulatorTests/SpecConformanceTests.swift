@@ -1,0 +1,101 @@
+import CurlHTTP
+import EPaymentSimulator
+import Foundation
+import Testing
+
+/// Every kind of response body the simulator sends is checked against the official spec
+/// (`../shared/reference/epayment-openapi.yaml`) by `scripts/check-epayment-responses.py`.
+@Suite("Responses conform to the ePayment OpenAPI spec")
+struct SpecConformanceTests {
+    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Runs the checker on `records`; returns its exit status and output.
+    static func check(_ records: [RecordedResponse]) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appending(path: "sim-responses-\(UUID().uuidString).json")
+        try JSONEncoder().encode(records).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(filePath: "/usr/bin/env")
+        process.arguments = ["python3", repository.appending(path: "scripts/check-epayment-responses.py").path, file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Drives every operation through success and each kind of error, recording what the simulator sent.
+    static func exerciseEveryResponse() async throws -> [RecordedResponse] {
+        try await withWebhookReceiver { receiver, url in
+            var configuration = SimulatorConfiguration(recordsResponses: true)
+            configuration.webhooks = WebhookConfiguration(urls: [url], secret: "s", initialBackoff: .milliseconds(10))
+            return try await withTestSimulator(configuration) { simulator, api throws in
+                _ = try await api.send(.post, "/accesstoken/get", headers: [("client_id", "a"), ("client_secret", "b")], authorized: false)
+                _ = try await api.send(.post, "/accesstoken/get", authorized: false)
+                _ = try await api.create("spec-0001", value: 10_000)
+                _ = try await api.create("spec-0001", value: 10_000, key: "other")
+                _ = try await api.create("bad", value: 1)
+                let web = #"{"amount":{"currency":"EUR","value":500},"paymentMethod":{"type":"CARD"},"reference":"spec-0002","userFlow":"WEB_REDIRECT","returnUrl":"https://example.com","metadata":{"session":"42"},"profile":{"scope":"name"}}"#
+                _ = try await api.send(.post, "/epayment/v1/payments", body: web, idempotencyKey: "web")
+                _ = try await api.get("spec-0001")
+                _ = try await api.get("spec-0002")
+                _ = try await api.get("missing-ref")
+                _ = try await api.capture("spec-0001", 100)
+                _ = try await api.approve("spec-0001")
+                _ = try await api.approve("spec-0002")
+                _ = try await api.get("spec-0002")
+                _ = try await api.capture("spec-0001", 4000)
+                _ = try await api.capture("spec-0001", 4000, key: UUID().uuidString, currency: "DKK")
+                _ = try await api.refund("spec-0001", 1000)
+                _ = try await api.refund("spec-0001", 9000)
+                _ = try await api.cancel("spec-0001", key: nil)
+                _ = try await api.capture("spec-0001", 1)
+                _ = try await api.events("spec-0001")
+                _ = try await api.send(.get, "/epayment/v1/payments/spec-0001", authorized: false)
+                simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .getPaymentEventLog)
+                _ = try await api.events("spec-0001")
+                simulator.setFault(FaultRule(tooManyRequestsRate: 1, times: 1), for: .refundPayment)
+                _ = try await api.refund("spec-0001", 1)
+                _ = try await api.create("spec-0003")
+                try simulator.advanceClock(by: .seconds(601))
+                _ = try await api.events("spec-0003")
+                _ = try await api.cancel("spec-0003")
+                var records = simulator.recordedResponses()
+                let webhooks = try await receiver.waitFor(9)
+                records += webhooks.map {
+                    RecordedResponse(operation: "webhook", method: "POST", pathTemplate: "webhook", status: 200, body: String(decoding: $0.body, as: UTF8.self))
+                }
+                return records
+            }
+        }
+    }
+
+    @Test func everyResponseBodyValidatesAgainstTheSpec() async throws {
+        let records = try await Self.exerciseEveryResponse()
+        let statuses = Set(records.map(\.status))
+        #expect(statuses.isSuperset(of: [200, 201, 400, 401, 404, 409, 429, 500]), "the scenario covers each status")
+        #expect(Set(records.map(\.operation)).isSuperset(of: SimulatedOperation.all.map(\.rawValue) + ["webhook"]))
+        let (status, output) = try Self.check(records)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all valid"))
+    }
+
+    @Test func theCheckerRejectsBodiesThatDoNotMatch() async throws {
+        let good = #"{"aggregate":{"authorizedAmount":{"currency":"NOK","value":0},"cancelledAmount":{"currency":"NOK","value":0},"capturedAmount":{"currency":"NOK","value":0},"refundedAmount":{"currency":"NOK","value":0}},"amount":{"currency":"NOK","value":1000},"paymentMethod":{"type":"WALLET"},"profile":{},"pspReference":"1","reference":"spec-0009","state":"CREATED"}"#
+        let record = { (body: String) in
+            RecordedResponse(operation: "getPayment", method: "GET", pathTemplate: "/v1/payments/{Reference}", status: 200, body: body)
+        }
+        #expect(try Self.check([record(good)]).status == 0)
+        for broken in [
+            good.replacingOccurrences(of: #""state":"CREATED""#, with: #""state":"CAPTURED""#),
+            good.replacingOccurrences(of: #""profile":{},"#, with: ""),
+            good.replacingOccurrences(of: #""value":1000"#, with: #""value":"1000""#),
+            good.replacingOccurrences(of: #""pspReference""#, with: #""pspRef""#),
+        ] {
+            #expect(try Self.check([record(broken)]).status == 1, "\(broken)")
+        }
+    }
+}
