@@ -37,6 +37,7 @@ extension DefinitionDecoder {
             GraphValidator(steps: steps, start: start, deadlines: deadlines, decoder: self).validate()
             CaptureBoundCheck(steps: steps, deadlines: deadlines, decoder: self).validate()
             StepOutputAvailabilityCheck(steps: steps, start: start, deadlines: deadlines, decoder: self).validate()
+            PaymentOrderCheck(graph: StepGraph(steps: steps, start: start, deadlines: deadlines), decoder: self).validate()
         }
         guard issues.isEmpty, let name, let version, let start else { return nil }
         return FlowDefinition(

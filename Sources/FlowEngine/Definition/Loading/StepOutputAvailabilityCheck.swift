@@ -41,21 +41,7 @@ struct StepOutputAvailabilityCheck {
         }
     }
 
-    /// The steps reachable from the start without taking a completion transition of `id`.
     private func reachable(withoutCompleting id: String) -> Set<String> {
-        var edges: [String: [String]] = [:]
-        for step in steps {
-            let blocked = step.id == id ? Set(step.completionTransitions.map(\.field)) : []
-            edges[step.id] = step.transitions.filter { !blocked.contains($0.field) }.map(\.target)
-            for deadline in deadlines where deadline.during.contains(step.id) {
-                edges[step.id, default: []].append(deadline.goto)
-            }
-        }
-        var seen: Set<String> = [start]
-        var queue = [start]
-        while let current = queue.popLast() {
-            for next in edges[current] ?? [] where seen.insert(next).inserted { queue.append(next) }
-        }
-        return seen
+        StepGraph(steps: steps, start: start, deadlines: deadlines).reachable(withoutCompleting: id)
     }
 }
