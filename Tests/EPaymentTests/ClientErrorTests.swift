@@ -126,6 +126,21 @@ struct ClientErrorTests {
         }
     }
 
+    @Test func timeoutOfAReadIsPlainlyRetryable() async throws {
+        var setup = ClientSetup()
+        setup.httpTimeout = .milliseconds(300)
+        setup.retryPolicy.maximumAttempts = 1
+        try await withFakeEPayment(setup) { server, client, _ in
+            server.script(
+                "GET", "/epayment/v1/payments/\(Fixture.reference)", .json(200, Fixture.payment, delay: .seconds(2)))
+            let error = try await #require(throws: EPaymentError.self) {
+                try await client.getPayment(reference: Fixture.reference)
+            }
+            #expect(error.code == .retryable)
+            #expect(error.transportError?.delivery == .maybeSent)
+        }
+    }
+
     @Test func connectionRefusedIsRetryableAndWasNotSent() async throws {
         var setup = ClientSetup()
         setup.baseURL = "http://127.0.0.1:1"

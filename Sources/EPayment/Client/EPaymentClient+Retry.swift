@@ -33,9 +33,15 @@ extension EPaymentClient {
                 do {
                     response = try await http.execute(request(for: call, token: token, remaining: remaining))
                 } catch let error as HTTPClientError {
-                    throw EPaymentError.from(
+                    var failure = EPaymentError.from(
                         transport: error, operation: call.operation, reference: call.reference,
                         idempotencyKey: call.idempotencyKey)
+                    // A read changes nothing, so "maybe sent" is only a reason to ask again.
+                    if call.method == .get && failure.code == .maybeApplied {
+                        failure.code = .retryable
+                        failure.detail = "no complete response to a read, which is safe to repeat"
+                    }
+                    throw failure
                 }
                 logger.debug("ePayment call answered", metadata: ["status": "\(response.status)", "attempt": "\(attempts)"])
                 if (200..<300).contains(response.status) { return response }
@@ -69,7 +75,7 @@ extension EPaymentClient {
                 "ePayment call failed; retrying with the same idempotency key",
                 metadata: [
                     "class": "\(failure.code)", "status": "\(failure.httpStatus.map(String.init) ?? "none")",
-                    "attempt": "\(attempts)", "delay": "\(delay)",
+                    "attempt": "\(attempts)", "delay": "\(delay)", "traceId": "\(failure.traceId ?? "none")",
                 ])
             try await clock.sleep(delay)
             retries += 1

@@ -17,7 +17,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
         }
         fileprivate let base: Base
 
-        /// Not applied and worth retrying later: 429, 5xx, or a request that never left this host.
+        /// Not applied and worth retrying later: 429, 5xx, a request that never left this host, or a read
+        /// (GET) that got no complete answer.
         public static let retryable = Code(base: .retryable)
         /// The request may have been applied (timeout or reset after sending). Retry only with the same
         /// idempotency key and body, or reconcile through the event log.
