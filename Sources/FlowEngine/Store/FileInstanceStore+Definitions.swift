@@ -1,5 +1,3 @@
-import Crypto
-
 /// Definitions are stored by content: `definitions/<contentHash>.json` holds the canonical bytes whose SHA-256
 /// is the name, so a file can be checked against its name when it is read back.
 extension FileInstanceStore {
@@ -7,7 +5,7 @@ extension FileInstanceStore {
     /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
         try Self.validate(contentHash: contentHash)
-        let actual = StateLayout.hex(SHA256.hash(data: bytes))
+        let actual = StateLayout.sha256(bytes)
         guard actual == contentHash else {
             throw StoreError(.invalidID, instanceID: nil, path: layout.definitionFile(contentHash), detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash) they were to be stored under")
         }
@@ -35,7 +33,7 @@ extension FileInstanceStore {
         let path = layout.definitionFile(contentHash)
         for _ in 0..<3 {
             guard let file = try readIfPresent(path, instanceID: nil) else { return nil }
-            let actual = StateLayout.hex(SHA256.hash(data: file.bytes))
+            let actual = StateLayout.sha256(file.bytes)
             if actual == contentHash { return file.bytes }
             if let moved = try quarantine(path, identity: file.identity, name: "definition-\(contentHash)-\(Self.timestamp())", instanceID: nil) {
                 throw StoreError(.corrupt, instanceID: nil, path: path, quarantinedTo: moved, detail: "the stored definition's content hashes to \(actual), not to its name; instances pinned to it cannot continue until the original definition is saved again")

@@ -4,8 +4,8 @@ import Foundation
 /// ISO 8601 UTC text (`2026-11-27T13:44:41.123Z`) that decode to exactly the `Date` that was encoded.
 ///
 /// Exactness matters: a runner compares a reloaded `wakeAt` with its clock and reloaded instances with in-memory
-/// ones, so a date keeps up to nine fractional digits (enough to recover the same `Double` for any date this
-/// century), with trailing zeros trimmed to milliseconds.
+/// ones, so a date is written with as many fractional digits as it takes to get the same `Double` back: three
+/// for whole milliseconds (`.125`), about seven for a `Date()` (`.1234567`).
 enum StateFileCoding {
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -33,22 +33,29 @@ enum StateFileCoding {
     /// `Date`'s reference date (2001-01-01) in Unix seconds.
     private static let referenceEpoch: Int64 = 978_307_200
 
+    /// The shortest text with at least millisecond digits that parses back to exactly `date`.
     static func string(from date: Date) -> String {
         let reference = date.timeIntervalSinceReferenceDate
+        var text = ""
+        for digits in 3...17 {
+            text = string(from: reference, digits: digits)
+            if self.date(from: text)?.timeIntervalSinceReferenceDate == reference { break }
+        }
+        return text
+    }
+
+    private static func string(from reference: Double, digits: Int) -> String {
         var whole = reference.rounded(.down)
-        var fraction = String(format: "%.9f", reference - whole)
+        var fraction = String(format: "%.\(digits)f", reference - whole)
         if fraction.hasPrefix("1") {
             whole += 1
-            fraction = "0.000000000"
+            fraction = "0." + String(repeating: "0", count: digits)
         }
-        var digits = fraction.dropFirst(2)
-        while digits.count > 3, digits.last == "0" { digits = digits.dropLast() }
-
         let unix = Int64(whole) + referenceEpoch
         let days = unix >= 0 ? unix / 86_400 : (unix - 86_399) / 86_400
         let secondOfDay = unix - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(digits)Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(fraction.dropFirst(2))Z"
     }
 
     /// Parses what ``string(from:)`` writes; other ISO 8601 forms (offsets, no fraction) are accepted for
@@ -80,10 +87,18 @@ enum StateFileCoding {
         let unix = days(fromCivil: year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
         let whole = unix - referenceEpoch
         // Parsing the decimal text as a whole rounds once, to the nearest Double: the one that was written.
-        if whole >= 0, let exact = Double("\(whole).\(digits.isEmpty ? "0" : digits)") {
-            return Date(timeIntervalSinceReferenceDate: exact)
+        guard digits.count <= 18, let fraction = UInt64(digits.isEmpty ? "0" : digits) else { return nil }
+        let exact: Double?
+        if whole >= 0 || fraction == 0 {
+            exact = Double("\(whole).\(digits.isEmpty ? "0" : digits)")
+        } else {
+            // -5 + 0.25 is written as -4.75: the complement of the fraction, from one second less.
+            var scale: UInt64 = 1
+            for _ in 0..<digits.count { scale *= 10 }
+            let complement = String(scale - fraction)
+            exact = Double("-\(-whole - 1).\(String(repeating: "0", count: digits.count - complement.count))\(complement)")
         }
-        return Date(timeIntervalSinceReferenceDate: Double(whole) + (Double("0.\(digits)") ?? 0))
+        return exact.map { Date(timeIntervalSinceReferenceDate: $0) }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

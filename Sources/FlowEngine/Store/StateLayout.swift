@@ -28,7 +28,7 @@ struct StateLayout: Sendable {
     func inboxDirectory(_ id: String) -> String { "\(inbox)/\(id)" }
     /// Signal ids are the sender's and can contain anything, so the file is named by their digest.
     func signalFile(_ signalID: String, of id: String) -> String {
-        "\(inboxDirectory(id))/\(Self.hex(SHA256.hash(data: Array(signalID.utf8)))).json"
+        "\(inboxDirectory(id))/\(Self.sha256(Array(signalID.utf8))).json"
     }
     func definitionFile(_ contentHash: String) -> String { "\(definitions)/\(contentHash).json" }
     func lockFile(_ id: String) -> String { "\(locks)/\(id).lock" }
@@ -40,6 +40,9 @@ struct StateLayout: Sendable {
             return String(name.dropLast(5))
         }
     }
+
+    /// Lower-case hex SHA-256.
+    static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
