@@ -6,17 +6,16 @@ import Foundation
 /// Money is `{"value": <minor units>, "currency": "NOK"}`, durations `"12h"`, phone numbers strings of digits,
 /// integers JSON integers, booleans `true`/`false`, strings strings.
 extension FlowDefinition {
-    /// Converts a JSON object of inputs by the declared input types. Inputs the definition does not declare
-    /// are left for ``resolveInputs(_:)`` to report.
-    /// - Throws: ``InputValidationError`` naming every input that has the wrong JSON shape.
+    /// Converts a JSON object of inputs by the declared input types; ``resolveInputs(_:)`` then checks values
+    /// (currency, sign, phone format) and fills in defaults.
+    /// - Throws: ``InputValidationError`` naming every unknown input and every input with the wrong JSON shape.
     package func inputs(fromJSON data: Data) throws(InputValidationError) -> [String: Value] {
         let object = try Self.jsonObject(data, flow: name, what: "inputs")
         var values: [String: Value] = [:]
         var problems: [String] = []
         for (key, json) in object.sorted(by: { $0.key < $1.key }) {
             guard let declaration = inputs.first(where: { $0.name == key }) else {
-                // Typed as a string so resolveInputs reports it as unknown, with the list of known inputs.
-                values[key] = .string("")
+                problems.append("unknown input '\(key)'; flow '\(name)' takes: \(inputs.map(\.name).joined(separator: ", "))")
                 continue
             }
             switch Self.value(json, as: declaration.type) {

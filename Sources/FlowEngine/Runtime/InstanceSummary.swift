@@ -1,0 +1,96 @@
+import Foundation
+
+/// One instance as an operator scans it in `evflow list` and `evflow run`: where it is, what money it moved,
+/// and, when it needs attention, why it is stuck.
+public struct InstanceSummary: Codable, Sendable, Equatable {
+    public var id: String
+    public var flow: String
+    public var version: Int
+    public var status: String
+    /// The step it is at; `nil` once finished.
+    public var step: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// When its next timer fires.
+    public var wakeAt: Date?
+    public var paymentReference: String?
+    public var paymentState: String?
+    public var currency: String?
+    /// Minor units, as last confirmed by the provider.
+    public var reserved: Int64?
+    public var authorized: Int64?
+    public var captured: Int64?
+    /// Released back to the customer (cancelled).
+    public var released: Int64?
+    public var refunded: Int64?
+    /// Authorized money neither captured nor released.
+    public var held: Int64?
+    /// `code: message` for a failed instance.
+    public var failure: String?
+    /// The current (or failed) step's last error.
+    public var lastError: String?
+    /// Why the instance needs an operator, when it does (see ``StuckDiagnosis``).
+    public var stuck: String?
+
+    public init(_ instance: FlowInstance, stuck: String? = nil) {
+        id = instance.id
+        flow = instance.flow.name
+        version = instance.flow.version
+        status = instance.status.rawValue
+        step = instance.currentStep
+        createdAt = instance.createdAt
+        updatedAt = instance.updatedAt
+        wakeAt = instance.wakeAt
+        if let payment = instance.payment {
+            paymentReference = payment.reference
+            paymentState = payment.state
+            currency = payment.currency
+            reserved = payment.reserved
+            authorized = payment.authorized
+            captured = payment.captured
+            released = payment.cancelled
+            refunded = payment.refunded
+            held = payment.held
+        }
+        failure = instance.failure.map { "\($0.code): \($0.message)" }
+        lastError = instance.steps.last?.lastError
+        self.stuck = stuck
+    }
+
+    /// A row for a file in `corrupt/`, which no command can run until someone repairs it.
+    public init(corruptFile name: String, movedAt: Date) {
+        id = name
+        flow = "?"
+        version = 0
+        status = "corrupt"
+        createdAt = movedAt
+        updatedAt = movedAt
+        stuck = "state file moved aside to corrupt/\(name) because it does not decode; inspect and repair it by hand"
+    }
+
+    /// `1234.50 NOK`, or `-` when there is no payment.
+    public func money(_ minorUnits: Int64?) -> String {
+        guard let minorUnits, let currency else { return "-" }
+        return Money(minorUnits: minorUnits, currency: currency).description
+    }
+
+    /// The line `evflow run` prints when an instance parks or finishes.
+    public var runLine: String {
+        var text = "\(id) \(status)"
+        if let step { text += " at \(step)" }
+        if let wakeAt { text += ", next timer \(Self.time(wakeAt))" }
+        if paymentReference != nil {
+            text += "; reserved \(money(reserved)), captured \(money(captured)), released \(money(released))"
+            if let refunded, refunded > 0 { text += ", refunded \(money(refunded))" }
+        }
+        if let failure { text += "; \(failure)" }
+        return text
+    }
+
+    /// `2026-11-27 14:32:05Z`.
+    public static func time(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date).replacingOccurrences(of: "T", with: " ")
+    }
+}

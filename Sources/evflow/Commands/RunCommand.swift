@@ -1,0 +1,90 @@
+import ArgumentParser
+import FlowEngine
+import Foundation
+import Logging
+
+/// `evflow run`: the worker.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the worker: execute due steps, timers and signals until stopped.",
+        discussion: """
+            On start the worker picks up every unfinished instance in the state folder (after a crash, an \
+            interrupted payment call is confirmed with the provider and retried with the same idempotency key). \
+            It then runs what is due, sleeping until the next timer, and checks the inbox for signals written by \
+            other processes every --poll-interval. Several workers may share a state folder: a per-instance \
+            lock lets one run an instance at a time.
+
+            Ctrl-C or SIGTERM stops taking new work; steps in flight finish or park durably, then the worker \
+            exits with 0. It prints one line whenever an instance parks or finishes (--quiet: none).
+
+            Examples:
+              evflow run
+              evflow run --once                 # process what is due now, then exit (cron, scripts)
+              EVFLOW_STATE_DIR=/var/lib/evflow evflow run --log-level info
+            """)
+
+    @OptionGroup var options: RunnerOptions
+
+    @Flag(help: "Process what is due now, then exit.")
+    var once = false
+
+    @Flag(help: "Print nothing on stdout.")
+    var quiet = false
+
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to look for signals from other processes, in milliseconds.", valueName: "ms"))
+    var pollInterval: Int = 200
+
+    func validate() throws {
+        guard (10...60_000).contains(pollInterval) else { throw ValidationError("--poll-interval must be 10 to 60000 milliseconds") }
+    }
+
+    func run() async throws {
+        let logger = options.bootstrapLogging()
+        let shutdown = ShutdownSignal()
+        try await RunnerEnvironment.with(options, requiring: .init(payments: true, definitions: false), logger: logger) { environment in
+            let runner = environment.runner
+            let found = try runner.recover()
+            logger.info("worker started", metadata: ["unfinished": "\(found)", "stateDir": "\(options.stateURL.path)"])
+            for (id, problem) in runner.unrunnable.sorted(by: { $0.key < $1.key }) {
+                Output.note("cannot run \(id): \(problem)")
+            }
+            var reporter = ProgressLines(quiet: quiet)
+            if once {
+                for _ in 0..<1000 where await runner.runDue() > 0 {
+                    reporter.report(environment.observer.drain())
+                    if shutdown.isRequested { break }
+                    if let next = runner.nextWake, next > Date() { break }
+                }
+                reporter.report(environment.observer.drain())
+                return
+            }
+            while !shutdown.isRequested {
+                await runner.runDue()
+                reporter.report(environment.observer.drain())
+                if shutdown.isRequested { break }
+                var pause = Double(pollInterval) / 1000
+                if let next = runner.nextWake { pause = min(pause, max(0, next.timeIntervalSinceNow)) }
+                if pause > 0 { try? await Task.sleep(for: .milliseconds(Int64(pause * 1000))) }
+            }
+            logger.notice("worker stopped", metadata: ["signal": "\(shutdown.signalNumber.map(String.init) ?? "-")"])
+        }
+    }
+}
+
+/// One stdout line per instance that parked or finished, printed once per change of status or step.
+struct ProgressLines {
+    let quiet: Bool
+    private var last: [String: String] = [:]
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    mutating func report(_ instances: [FlowInstance]) {
+        for instance in instances where instance.status != .running {
+            let key = "\(instance.status)/\(instance.currentStep ?? "-")"
+            guard last[instance.id] != key else { continue }
+            last[instance.id] = key
+            if !quiet { Output.line(InstanceSummary(instance).runLine) }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import CurlHTTP
+import EPayment
+import FlowEngine
+import Foundation
+import Logging
+
+/// Builds a ``FlowRunner`` from the command line and the environment, for every command that starts, signals or
+/// runs instances, and scopes its HTTP client.
+///
+/// - State: `--state-dir` (env `EVFLOW_STATE_DIR`, default `./state`).
+/// - Definitions: `--flows-dir` (default `./flows`).
+/// - Payments: `EPAYMENT_*` variables or `EPAYMENT_CONFIG_FILE` (mode 0600); see `EPaymentConfiguration`.
+/// - Station callbacks: `EVFLOW_STATION_URL` and `EVFLOW_STATION_SECRET` for the `station` endpoint. Without
+///   them `notify` steps are skipped and recorded as such in the instance's history.
+struct RunnerEnvironment: Sendable {
+    /// What a command needs from the environment.
+    struct Requirements: Sendable {
+        /// The command may call the payment provider: `EPAYMENT_*` must be set and valid.
+        var payments: Bool
+        /// The command starts instances: every definition in the flows folder must be valid. Otherwise an
+        /// invalid or missing folder is logged and instances run on their pinned definitions.
+        var definitions: Bool
+    }
+
+    static let stationURLVariable = "EVFLOW_STATION_URL"
+    static let stationSecretVariable = "EVFLOW_STATION_SECRET"
+
+    let runner: FlowRunner
+    let store: FileInstanceStore
+    /// Sees every save the runner makes, for progress lines.
+    let observer: SaveObserver
+    /// The flows folder's definitions and every pinned one, to type signal data and draw graphs.
+    let catalog: DefinitionCatalog
+    let definitions: [String: FlowDefinition]
+    let logger: Logger
+
+    /// Runs `body` with a runner wired to the state folder, the provider and the station backend.
+    /// - Throws: what `body` throws; `CommandFailure` for a bad environment (exit 2) or state folder (exit 4).
+    static func with<Result>(
+        _ options: RunnerOptions, requiring requirements: Requirements, logger: Logger,
+        _ body: (RunnerEnvironment) async throws -> Result
+    ) async throws -> Result {
+        let fileStore = try openStore(options)
+        let definitions = try loadDefinitions(options, required: requirements.definitions, logger: logger)
+        let configuration = try paymentConfiguration(required: requirements.payments, logger: logger)
+        let observer = SaveObserver()
+        let store = ObservedInstanceStore(base: fileStore, observer: observer)
+        return try await withHTTPClient(logger: logger) { http in
+            let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
+            let services = RuntimeServices(payments: payments, notifier: try stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)
+            let catalog = DefinitionCatalog(definitions: definitions, store: store)
+            let runner = FlowRunner(store: store, catalog: catalog, services: services)
+            return try await body(RunnerEnvironment(runner: runner, store: fileStore, observer: observer, catalog: catalog,
+                                                    definitions: definitions, logger: logger))
+        }
+    }
+
+    static func openStore(_ options: RunnerOptions) throws -> FileInstanceStore {
+        do {
+            return try FileInstanceStore(stateDirectory: options.stateURL)
+        } catch {
+            throw CommandFailure(.state, "cannot open the state folder \(options.stateURL.path): \(error)")
+        }
+    }
+
+    /// The flows folder's definitions, by name.
+    static func loadDefinitions(_ options: RunnerOptions, required: Bool, logger: Logger) throws -> [String: FlowDefinition] {
+        do {
+            return try FlowDefinitionLoader().load(directory: options.flowsURL)
+        } catch {
+            if required { throw error }
+            logger.info("flow definitions not loaded; running instances on their pinned definitions",
+                           metadata: ["flowsDir": "\(options.flowsURL.path)", "problem": "\(error.issues.first?.description ?? "")"])
+            return [:]
+        }
+    }
+
+    static func paymentConfiguration(required: Bool, logger: Logger) throws -> EPaymentConfiguration {
+        do {
+            return try EPaymentConfiguration.fromEnvironment()
+        } catch {
+            if required {
+                throw CommandFailure(.usage, "payment provider settings: \(error)\n(set EPAYMENT_BASE_URL, EPAYMENT_CLIENT_ID, EPAYMENT_CLIENT_SECRET, EPAYMENT_SUBSCRIPTION_KEY and EPAYMENT_MSN, or EPAYMENT_CONFIG_FILE)")
+            }
+            // Commands that only write state never call the provider; a client pointing nowhere keeps it so.
+            return EPaymentConfiguration(baseURL: "http://payments-not-configured.invalid", clientID: "unset",
+                                         clientSecret: Secret("unset"), subscriptionKey: Secret("unset"), merchantSerialNumber: "0000")
+        }
+    }
+
+    /// The `station` endpoint from `EVFLOW_STATION_URL` / `EVFLOW_STATION_SECRET`, or a notifier with none.
+    static func stationNotifier(http: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationNotifier {
+        guard let url = environment[stationURLVariable], !url.isEmpty else { return .disabled }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw CommandFailure(.usage, "\(stationURLVariable) must be an http(s) URL, got '\(url)'")
+        }
+        let secret = environment[stationSecretVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
+        return StationNotifier(endpoints: ["station": .init(url: url, secret: secret)], http: http)
+    }
+}
