@@ -82,6 +82,25 @@ struct WebhookTests {
         }
     }
 
+    @Test func reorderedWhenAsked() async throws {
+        try await withWebhookReceiver { receiver, url in
+            var configuration = Self.configuration(url)
+            configuration.webhooks.reorderRate = 1
+            try await withTestSimulator(configuration) { simulator, api throws in
+                #expect(try await api.create("hook-0005").status == 201)
+                #expect(try await api.create("hook-0006").status == 201)
+                #expect(try await receiver.waitFor(2).count == 2)
+                try simulator.advanceClock(by: .seconds(601))
+                let deliveries = try await receiver.waitFor(4)
+                let expired = deliveries.suffix(2).compactMap { try? JSONDecoder().decode(WebhookEvent.self, from: Data($0.body)) }
+                #expect(expired.map(\.name.rawValue) == ["EXPIRED", "EXPIRED"])
+                // pspReferences grow in the order events happen: delivered newest first means reordered.
+                let order = expired.compactMap { Int($0.pspReference) }
+                #expect(order.count == 2 && order[0] > order[1], "\(order)")
+            }
+        }
+    }
+
     @Test func expiryOnTheVirtualClockIsDelivered() async throws {
         try await withWebhookReceiver { receiver, url in
             try await withTestSimulator(Self.configuration(url)) { simulator, api throws in

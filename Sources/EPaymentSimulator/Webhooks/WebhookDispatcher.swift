@@ -3,8 +3,9 @@ import CurlHTTP
 import Foundation
 import Logging
 
-/// Delivers every payment event to every configured receiver: signed, in order per receiver, retried with
-/// exponential backoff on failure, and optionally duplicated or delayed past later events (reordered).
+/// Delivers every payment event to every configured receiver: signed, in order per receiver (the real API holds
+/// a later notification until the earlier one is acknowledged), retried with exponential backoff on failure, and
+/// optionally duplicated or reordered.
 ///
 /// Runs for as long as the server runs, as a child task of ``SimulatorServer/run(onReady:)``.
 struct WebhookDispatcher: Sendable {
@@ -16,37 +17,45 @@ struct WebhookDispatcher: Sendable {
     func run() async {
         let urls = configuration.urls
         guard !urls.isEmpty else { return }
+        let queues = urls.map { _ in WebhookQueue() }
         await withTaskGroup(of: Void.self) { group in
-            var continuations: [AsyncStream<WebhookEnvelope>.Continuation] = []
-            for url in urls {
-                let (stream, continuation) = AsyncStream<WebhookEnvelope>.makeStream(bufferingPolicy: .unbounded)
-                continuations.append(continuation)
-                group.addTask { await deliverAll(stream, to: url) }
+            for (url, queue) in zip(urls, queues) {
+                group.addTask { await deliverAll(queue, to: url) }
             }
             for await envelope in simulator.outbox {
-                for continuation in continuations { continuation.yield(envelope) }
+                for queue in queues { queue.append(envelope) }
             }
-            for continuation in continuations { continuation.finish() }
+            for queue in queues { queue.close() }
         }
     }
 
-    private func deliverAll(_ stream: AsyncStream<WebhookEnvelope>, to url: String) async {
-        await withTaskGroup(of: Void.self) { delayed in
-            for await envelope in stream {
-                if simulator.state.withLock({ $0.draw(configuration.reorderRate) }) {
-                    // Held back so that the next events overtake it.
-                    delayed.addTask {
-                        try? await Task.sleep(for: .milliseconds(300))
-                        await deliver(envelope, to: url)
+    /// Delivers a receiver's events one at a time, in order, except that with ``WebhookConfiguration/reorderRate``
+    /// adjacent events of a batch swap places; a lone event then waits briefly for a companion to swap with.
+    private func deliverAll(_ queue: WebhookQueue, to url: String) async {
+        let reorderRate = configuration.reorderRate
+        for await _ in queue.signals {
+            while true {
+                var batch = queue.takeAll()
+                guard !batch.isEmpty else { break }
+                if reorderRate > 0, batch.count == 1, draw(reorderRate) {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    batch += queue.takeAll()
+                    if batch.count >= 2 { batch.swapAt(0, 1) }
+                } else if reorderRate > 0 {
+                    for index in stride(from: 0, to: batch.count - 1, by: 2) where draw(reorderRate) {
+                        batch.swapAt(index, index + 1)
                     }
-                    continue
                 }
-                await deliver(envelope, to: url)
-                if simulator.state.withLock({ $0.draw(configuration.duplicateRate) }) {
+                for envelope in batch {
                     await deliver(envelope, to: url)
+                    if draw(configuration.duplicateRate) { await deliver(envelope, to: url) }
                 }
             }
         }
+    }
+
+    private func draw(_ probability: Double) -> Bool {
+        simulator.state.withLock { $0.draw(probability) }
     }
 
     /// Sends one event until the receiver acknowledges it with a 2xx or the attempts run out.
