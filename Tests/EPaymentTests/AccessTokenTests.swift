@@ -99,4 +99,30 @@ struct AccessTokenTests {
             }
         }
     }
+    @Test func tokenEndpointOutageIsRetried() async throws {
+        try await withFakeEPayment { server, client, clock in
+            server.script(
+                "POST", "/accesstoken/get", .problem(503, title: "Service Unavailable"),
+                .json(200, #"{"token_type":"Bearer","expires_in":"3599","access_token":"after-outage"}"#))
+            server.script("GET", Self.paymentPath, .json(200, Fixture.payment))
+            _ = try await client.getPayment(reference: Fixture.reference)
+            #expect(server.tokenRequestCount == 2)
+            #expect(clock.sleeps == [.milliseconds(100)])
+            #expect(server.apiRequests.map { $0.headers["authorization"] } == ["Bearer after-outage"])
+        }
+    }
+
+    @Test func malformedTokenResponseIsUnexpectedResponse() async throws {
+        try await withFakeEPayment { server, client, _ in
+            server.script("POST", "/accesstoken/get", .json(200, #"{"token_type":"Bearer","access_token":"no-expiry"}"#))
+            let error = try await #require(throws: EPaymentError.self) {
+                try await client.getPayment(reference: Fixture.reference)
+            }
+            #expect(error.code == .unexpectedResponse)
+            #expect(error.operation == .accessToken)
+            #expect(error.description.contains("expires_in"))
+            #expect(!error.description.contains("no-expiry"))
+            #expect(server.apiRequests.isEmpty)
+        }
+    }
 }
