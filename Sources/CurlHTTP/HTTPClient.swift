@@ -26,6 +26,11 @@ public final class HTTPClient: Sendable {
     /// Sends `request` and returns the complete response, whatever its status code.
     ///
     /// Cancelling the calling task aborts the transfer promptly and frees its handle.
+    ///
+    /// Like every keep-alive client, libcurl resends a request once, on a fresh connection, when a reused
+    /// connection turns out to be closed before any byte of the response arrived (the server may have closed
+    /// the idle connection just as it was reused). For a POST that may reach the server twice: send
+    /// non-idempotent requests with an idempotency key, as every ePayment call does.
     /// - Throws: ``HTTPClientError`` when no complete response arrived; its ``HTTPClientError/delivery`` says
     ///   whether the request may have reached the server.
     public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -43,22 +43,29 @@ final class TransferLoop: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.setContinuation(continuation)
-                let accepted = queue.withLock { queue in
-                    guard !queue.isShuttingDown else { return false }
+                let (accepted, needsWakeUp) = queue.withLock { queue in
+                    guard !queue.isShuttingDown else { return (false, false) }
+                    // Commands already queued mean their wake-up is still pending: the thread has not drained
+                    // the queue since, so it will see this command too. One wake-up per batch, not per request.
+                    let wasEmpty = queue.commands.isEmpty
                     queue.commands.append(.start(transfer))
                     queue.activeTransfers += 1
-                    return true
+                    return (true, wasEmpty)
                 }
                 if accepted {
-                    multi.wakeUp()
+                    if needsWakeUp { multi.wakeUp() }
                 } else {
                     transfer.finish(.failure(transfer.error(.clientShutDown, .notSent, detail: "the HTTP client was shut down")))
                 }
             }
         } onCancel: {
             transfer.requestCancellation()
-            queue.withLock { $0.commands.append(.cancel(transfer)) }
-            multi.wakeUp()
+            let needsWakeUp = queue.withLock { queue in
+                let wasEmpty = queue.commands.isEmpty
+                queue.commands.append(.cancel(transfer))
+                return wasEmpty
+            }
+            if needsWakeUp { multi.wakeUp() }
         }
     }
 
@@ -84,6 +91,9 @@ final class TransferLoop: Sendable {
     // MARK: The transfer thread
 
     private func run() {
+        // swift-corelibs-foundation applies `Thread.name` to the OS thread only when set from that thread;
+        // set before `start()` it is lost and `top -H` shows the creator's name.
+        Thread.current.name = "evflow.curl"
         var running: [UnsafeMutableRawPointer: Transfer] = [:]
         var idleHandles: [EasyHandle] = []
         var isShuttingDown = false
