@@ -44,6 +44,7 @@ package struct FileInstanceStore: InstanceStore {
         self.layout = StateLayout(root: root)
         self.files = DurableFile(counters: StoreCounters(), faults: faults)
         try prepareDirectories()
+        removeStaleTemporaryFiles()
     }
 
     package var statistics: StoreStatistics { files.counters.snapshot }
@@ -167,6 +168,23 @@ package struct FileInstanceStore: InstanceStore {
         // 2026-11-27T13:44:41.123[456789]Z → 20261127T134441.123Z
         let compact = text.prefix(23).filter { $0 != "-" && $0 != ":" }
         return compact + "Z"
+    }
+
+    /// Temporary files older than this were left by a crash mid-write: no write takes this long.
+    static let staleTemporaryFileAge: TimeInterval = 600
+
+    /// Removes what crashed writes left behind, so operators do not wonder about them. Best effort: a file that
+    /// cannot be removed now is tried again next time, and listings ignore it meanwhile.
+    private func removeStaleTemporaryFiles() {
+        let inboxes = ((try? DirectoryEntries.names(in: layout.inbox)) ?? []).map(layout.inboxDirectory)
+        let cutoff = Date().addingTimeInterval(-Self.staleTemporaryFileAge)
+        for directory in [layout.instances, layout.definitions] + inboxes {
+            for name in (try? DirectoryEntries.names(in: directory)) ?? [] where DurableFile.isTemporary(name) {
+                let path = "\(directory)/\(name)"
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+                if let modified, modified < cutoff { unlink(path) }
+            }
+        }
     }
 
     private func prepareDirectories() throws(StoreError) {

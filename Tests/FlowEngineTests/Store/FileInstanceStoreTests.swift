@@ -149,6 +149,25 @@ struct FileInstanceStoreTests {
         }
     }
 
+    @Test func openingRemovesTemporaryFilesLeftByOldCrashes() async throws {
+        try await StoreFixtures.withStore { store, layout in
+            _ = try store.create(StoreFixtures.instance("old-1"))
+            _ = try store.deliver(StoreFixtures.signal("s-1"), to: "old-1")
+            let old = [layout.instances + "/.old-1.json.1a.tmp", layout.inboxDirectory("old-1") + "/.abc.json.2b.tmp",
+                       layout.definitions + "/.def.json.3c.tmp"]
+            let recent = layout.instances + "/.old-1.json.4d.tmp"
+            for path in old + [recent] { try StoreFixtures.write(Array("partial".utf8), to: path) }
+            let longAgo = Date().addingTimeInterval(-FileInstanceStore.staleTemporaryFileAge - 60)
+            for path in old { try FileManager.default.setAttributes([.modificationDate: longAgo], ofItemAtPath: path) }
+
+            _ = try FileInstanceStore(stateDirectory: store.stateDirectory)
+            for path in old { #expect(!FileManager.default.fileExists(atPath: path), "\(path)") }
+            #expect(FileManager.default.fileExists(atPath: recent), "a write may still be in progress in another process")
+            #expect(try store.load("old-1").id == "old-1")
+            #expect(try store.inbox(of: "old-1").map(\.id) == ["s-1"])
+        }
+    }
+
     @Test func listsEveryInstance() async throws {
         try await StoreFixtures.withStore { store, _ throws in
             #expect(try store.instanceIDs().isEmpty)
