@@ -107,14 +107,18 @@ public final class FlowTestBed: Sendable {
 /// - Parameters:
 ///   - flows: the folder of definitions.
 ///   - simulatorConfiguration: rate limits are off by default here, since virtual time makes them meaningless.
+///   - stateDirectory: where instance files go; by default a fresh temporary folder, deleted afterwards. A folder
+///     given here is kept, so its instances can be inspected (`evflow show`) later.
 public func withFlowTestBed<Result: Sendable>(
     flows: URL,
     simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(rateLimitsEnabled: false),
+    stateDirectory: URL? = nil,
     _ body: @Sendable (FlowTestBed) async throws -> Result
 ) async throws -> Result {
     let definitions = try FlowDefinitionLoader().load(directory: flows)
-    let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-test-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: stateDirectory) }
+    let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-test-\(UUID().uuidString)")
+    let stateDirectory = stateDirectory ?? temporary
+    defer { try? FileManager.default.removeItem(at: temporary) }
     let quiet = Logger.quiet
     let station = StationBackendStub()
     return try await withSimulator(configuration: simulatorConfiguration, clock: .manual(), logger: quiet) { simulator in
