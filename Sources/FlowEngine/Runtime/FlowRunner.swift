@@ -154,6 +154,9 @@ public final class FlowRunner: Sendable {
         schedule.withLock { $0.values.filter { $0 != .distantFuture }.min() }
     }
 
+    /// How many unfinished instances the runner is tracking (due, timed or waiting for a signal).
+    package var scheduledCount: Int { schedule.withLock { $0.count } }
+
     /// Instances that could not be run (corrupt files, missing definitions), by id, with the reason.
     package var unrunnable: [String: String] { problems.withLock { $0 } }
 

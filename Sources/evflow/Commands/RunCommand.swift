@@ -21,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
             Examples:
               evflow run
               evflow run --once                 # process what is due now, then exit (cron, scripts)
+              evflow run --exit-when-done       # run until every instance has finished
               EVFLOW_STATE_DIR=/var/lib/evflow evflow run --log-level info
             """)
 
@@ -31,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Print nothing on stdout.")
     var quiet = false
+
+    @Flag(name: .customLong("exit-when-done"), help: "Exit with 0 once every instance in the state folder has finished (batch jobs, tests).")
+    var exitWhenDone = false
 
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to look for signals from other processes, in milliseconds.", valueName: "ms"))
     var pollInterval: Int = 200
@@ -62,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
             while !shutdown.isRequested {
                 await runner.runDue()
                 reporter.report(environment.observer.drain())
-                if shutdown.isRequested { break }
+                if shutdown.isRequested || (exitWhenDone && runner.scheduledCount == 0) { break }
                 var pause = Double(pollInterval) / 1000
                 if let next = runner.nextWake { pause = min(pause, max(0, next.timeIntervalSinceNow)) }
                 if pause > 0 { try? await Task.sleep(for: .milliseconds(Int64(pause * 1000))) }

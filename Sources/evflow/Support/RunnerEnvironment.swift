@@ -44,7 +44,7 @@ struct RunnerEnvironment: Sendable {
         let definitions = try loadDefinitions(options, required: requirements.definitions, logger: logger)
         let configuration = try paymentConfiguration(required: requirements.payments, logger: logger)
         let observer = SaveObserver()
-        let store = ObservedInstanceStore(base: fileStore, observer: observer)
+        let store = CrashPointStore.wrap(ObservedInstanceStore(base: fileStore, observer: observer))
         return try await withHTTPClient(logger: logger) { http in
             let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
             let services = RuntimeServices(payments: payments, notifier: try stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)

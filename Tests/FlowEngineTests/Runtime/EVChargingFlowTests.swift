@@ -49,6 +49,22 @@ struct EVChargingFlowTests {
         }
     }
 
+    @Test func durableWritesPerSessionAreFewAndCounted() async throws {
+        try await withFlowTestBed(flows: Self.flows) { bed in
+            let before = bed.store.statistics
+            try await Self.startCharging(bed, id: "session-count")
+            try await bed.signal("session-count", "meterReading", ["energyWh": .integer(5_000)])
+            try await bed.signal("session-count", "sessionEnded", ["energyWh": .integer(12_000)])
+            #expect(try bed.instance("session-count").status == .succeeded)
+            let after = bed.store.statistics
+            let writes = after.durableWrites - before.durableWrites
+            let fsyncs = after.fsyncs - before.fsyncs
+            print("EV session (2 signals, 2 notifications): \(writes) durable writes, \(fsyncs) fsyncs")
+            #expect(writes > 0 && writes <= 30)
+            #expect(fsyncs >= writes)
+        }
+    }
+
     @Test func zeroUsageCapturesNothingAndReleasesAll() async throws {
         try await withFlowTestBed(flows: Self.flows) { bed in
             try await Self.startCharging(bed, id: "session-zero", inputs: Self.inputs(startFee: 500))

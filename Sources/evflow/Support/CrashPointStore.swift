@@ -1,0 +1,54 @@
+import FlowEngine
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Kills the process with SIGKILL at one durable boundary, for the crash test: `EVFLOW_CRASH_AT=after:3` dies
+/// right after the third instance save reached disk, `before:3` just before it (so the step's side effect may
+/// have happened while its result was never recorded). Never set it in production.
+final class CrashPointStore: InstanceStore {
+    static let variable = "EVFLOW_CRASH_AT"
+
+    enum Moment: String { case before, after }
+
+    let base: any InstanceStore
+    let moment: Moment
+    let saveNumber: Int
+    private let saves = Mutex(0)
+
+    /// Wraps `store` when the environment asks for a crash point; otherwise returns it unchanged.
+    static func wrap(_ store: any InstanceStore, environment: [String: String] = ProcessInfo.processInfo.environment) -> any InstanceStore {
+        guard let spec = environment[variable], let colon = spec.firstIndex(of: ":"),
+              let moment = Moment(rawValue: String(spec[..<colon])), let number = Int(spec[spec.index(after: colon)...]) else {
+            return store
+        }
+        return CrashPointStore(base: store, moment: moment, saveNumber: number)
+    }
+
+    init(base: any InstanceStore, moment: Moment, saveNumber: Int) {
+        self.base = base
+        self.moment = moment
+        self.saveNumber = saveNumber
+    }
+
+    func save(_ instance: FlowInstance) throws(StoreError) {
+        let number = saves.withLock { $0 += 1; return $0 }
+        if number == saveNumber && moment == .before { kill(getpid(), SIGKILL) }
+        try base.save(instance)
+        if number == saveNumber && moment == .after { kill(getpid(), SIGKILL) }
+    }
+
+    func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? { try base.create(instance) }
+    func load(_ id: String) throws(StoreError) -> FlowInstance { try base.load(id) }
+    func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
+    func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
+    func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
+    func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
+    func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
+    func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }
+    func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) { try base.saveDefinition(bytes, contentHash: contentHash) }
+    func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
+    var statistics: StoreStatistics { base.statistics }
+}

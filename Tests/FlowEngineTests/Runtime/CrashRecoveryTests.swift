@@ -1,0 +1,77 @@
+import EPaymentSimulator
+import FlowEngine
+import Foundation
+import Testing
+
+/// The worker is SIGKILLed at each durable boundary of the EV flow in turn (just before and just after each
+/// save of the instance file), restarted, and must still capture exactly once, the right amount, and release
+/// the rest.
+@Suite("Crash recovery at every durable boundary")
+struct CrashRecoveryTests {
+    @Test func killedAtEveryBoundaryCapturesExactlyOnceAndReleasesTheRest() async throws {
+        let binary = try ChildProcess.evflowBinary()
+        let flows = try Self.fastFlowsFolder()
+        defer { try? FileManager.default.removeItem(at: flows) }
+        let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(50), rateLimitsEnabled: false)
+        try await withSimulator(configuration: configuration) { simulator in
+            var covered: [String] = []
+            for moment in ["after", "before"] {
+                for save in 1...60 {
+                    let id = "crash-\(moment)-\(save)"
+                    let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-crash-\(UUID().uuidString)")
+                    defer { try? FileManager.default.removeItem(at: state) }
+                    let environment = [
+                        "EVFLOW_STATE_DIR": state.path, "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "crash-test",
+                        "EPAYMENT_CLIENT_SECRET": "crash-secret", "EPAYMENT_SUBSCRIPTION_KEY": "crash-key", "EPAYMENT_MSN": "123456",
+                    ]
+                    let flowsArgument = ["--flows-dir", flows.path]
+                    let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
+                    try #require(started.status == 0, "start failed: \(started.output)")
+                    let signalled = try await ChildProcess.run(
+                        binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
+                        environment: environment)
+                    try #require(signalled.status == 0, "signal failed: \(signalled.output)")
+
+                    var crashing = environment
+                    crashing["EVFLOW_CRASH_AT"] = "\(moment):\(save)"
+                    let first = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: crashing)
+                    if !first.killedBySignal {
+                        // No save number `save`: every boundary of this moment has been covered.
+                        #expect(first.status == 0, "worker failed: \(first.output)")
+                        break
+                    }
+                    let second = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: environment)
+                    #expect(second.status == 0, "restarted worker failed after a crash \(moment) save \(save): \(second.output)")
+
+                    let instance = try FileInstanceStore(stateDirectory: state).load(id)
+                    #expect(instance.status == .succeeded, "crash \(moment) save \(save): \(instance.status) \(instance.failure?.message ?? "")")
+                    let payment = try #require(simulator.ledger().payment(reference: "ev-\(id)"), "crash \(moment) save \(save): no payment")
+                    #expect(payment.aggregate.captured == 4_788, "crash \(moment) save \(save)")
+                    #expect(payment.aggregate.cancelled == 50_000 - 4_788, "crash \(moment) save \(save)")
+                    #expect(payment.events(named: "CAPTURED").count == 1, "crash \(moment) save \(save): captured more than once")
+                    #expect(payment.events(named: "CREATED").count == 1, "crash \(moment) save \(save)")
+                    covered.append("\(moment):\(save)")
+                }
+            }
+            print("crash boundaries covered (\(covered.count)): \(covered.joined(separator: " "))")
+            // The EV flow saves at least at: signal absorbed, reserve intent, authorization parked, capture intent,
+            // cancel intent, finished. Each is covered before and after.
+            #expect(covered.filter { $0.hasPrefix("after:") }.count >= 6, "covered: \(covered)")
+            #expect(covered.filter { $0.hasPrefix("before:") }.count >= 6, "covered: \(covered)")
+        }
+    }
+
+    static let input = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}}"#
+
+    /// The shipped EV flow with the provider's fastest allowed polling, so each crash-and-restart takes about a second.
+    static func fastFlowsFolder() throws -> URL {
+        let shipped = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("flows/ev-charging.json")
+        var text = try String(contentsOf: shipped, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""poll": { "firstAfter": "5s", "every": "2s" }"#, with: #""poll": { "firstAfter": "1s", "every": "1s" }"#)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-crash-flows-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try text.write(to: folder.appendingPathComponent("ev-charging.json"), atomically: true, encoding: .utf8)
+        return folder
+    }
+}
