@@ -3,6 +3,8 @@ import ArgumentParser
 extension EvflowCommand {
     /// Every subcommand, in the order `--help` lists them. Add new commands here.
     static var allSubcommands: [any ParsableCommand.Type] {
-        [StartCommand.self, SignalCommand.self, RunCommand.self, TestCommand.self, DemoCommand.self]
+        [ValidateCommand.self, StartCommand.self, SignalCommand.self, RunCommand.self, ListCommand.self, ShowCommand.self,
+         ResumeCommand.self, RetryCommand.self, CancelCommand.self, ReconcileCommand.self, GraphCommand.self,
+         TestCommand.self, DemoCommand.self]
     }
 }

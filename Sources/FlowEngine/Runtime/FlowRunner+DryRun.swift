@@ -1,0 +1,88 @@
+import Foundation
+
+/// `--dry-run`: what an operation would do next, in words, without calling anyone or writing anything.
+extension FlowRunner {
+    /// The side effect the instance's next run would cause (a payment call, a notification), or why it would
+    /// cause none.
+    package func nextSideEffect(_ id: String) throws -> String {
+        try nextSideEffect(of: try instance(id))
+    }
+
+    /// What `evflow resume` would do.
+    package func resumePlan(_ id: String) throws -> String {
+        var instance = try self.instance(id)
+        try prepareResume(&instance)
+        return try nextSideEffect(of: instance)
+    }
+
+    /// What `evflow retry` would do.
+    package func retryPlan(_ id: String, fromStep step: String?) throws -> String {
+        var instance = try self.instance(id)
+        try prepareRetry(&instance, fromStep: step)
+        return try nextSideEffect(of: instance)
+    }
+
+    func nextSideEffect(of instance: FlowInstance) throws -> String {
+        let id = instance.id
+        guard let stepID = instance.currentStep, !instance.status.isFinished else {
+            return "nothing: instance \(id) is \(instance.status)"
+        }
+        if let reason = instance.cancellationRequest, !instance.history.contains(where: { $0.event == "cancelling" }) {
+            return releaseDescription(instance, reason: reason)
+        }
+        let definition = try catalog.definition(for: instance.flow)
+        guard let step = definition.step(stepID) else { return "nothing: step \(stepID) is not in the pinned definition" }
+        let interpreter = Interpreter(definition: definition, services: services) { _ in }
+        let record = instance.currentRecord
+        let key = record?.idempotencyKey
+            ?? Interpreter.idempotencyKey(instance: id, step: stepID, visit: record?.visit ?? instance.steps.filter { $0.step == stepID }.count + 1)
+        let reference = instance.payment?.reference ?? "(not created yet)"
+        func amount(_ expression: Expression) -> String {
+            if case .money(let recorded)? = record?.intent?["amount"] { return recorded.description }
+            return (try? expression.evaluate(in: interpreter.environment(instance)).description) ?? "(cannot evaluate yet)"
+        }
+        let recorded = record?.idempotencyKey != nil
+        let confirmFirst = recorded ? "confirm with the provider whether key \(key) already took effect; if not, " : ""
+        switch step.kind {
+        case .reserve(let reserve):
+            return "step \(stepID): \(confirmFirst)create a payment for \(amount(reserve.amount)) (POST /epayment/v1/payments, Idempotency-Key \(key))"
+        case .awaitPayment:
+            return "step \(stepID): read payment \(reference) (GET) to see whether the customer approved it"
+        case .capture(let capture):
+            return "step \(stepID): \(confirmFirst)capture \(amount(capture.amount)) of payment \(reference) (Idempotency-Key \(key))"
+        case .cancel:
+            let held = instance.payment.map { Money(minorUnits: $0.held, currency: $0.currency).description } ?? "?"
+            return "step \(stepID): \(confirmFirst)cancel the remainder (\(held) held) of payment \(reference) (Idempotency-Key \(key))"
+        case .refund(let refund):
+            return "step \(stepID): \(confirmFirst)refund \(amount(refund.amount)) of payment \(reference) (Idempotency-Key \(key))"
+        case .notify(let notify):
+            return "step \(stepID): POST event \(notify.event) to the '\(notify.endpoint)' endpoint (event id \(key))"
+        case .awaitSignal(let wait):
+            return "step \(stepID): no side effect; waits for \(wait.handlers.map(\.signal).joined(separator: " or "))\(instance.wakeAt.map { " until \(InstanceSummary.time($0))" } ?? "")"
+        case .wait:
+            return "step \(stepID): no side effect; a timer\(instance.wakeAt.map { " due \(InstanceSummary.time($0))" } ?? "")"
+        case .compute, .choice, .succeed, .fail:
+            return "step \(stepID): evaluates without side effects, then continues with the steps after it"
+        }
+    }
+
+    /// What `evflow cancel` would do to the instance.
+    package func cancellationPlan(_ id: String, reason: String) throws -> String {
+        releaseDescription(try instance(id), reason: reason)
+    }
+
+    private func releaseDescription(_ instance: FlowInstance, reason: String) -> String {
+        let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+        let ending = instance.status.isFinished ? "" : ", then end failed with operator.cancelled (\(reason))"
+        guard let payment = instance.payment else {
+            return "no payment created: nothing to release\(ending)"
+        }
+        if payment.state == "CREATED" {
+            return "cancel payment \(payment.reference) before the customer approves it (Idempotency-Key \(key))\(ending)"
+        }
+        if payment.state == "AUTHORIZED" && payment.held > 0 {
+            return "release \(Money(minorUnits: payment.held, currency: payment.currency)) held on payment \(payment.reference) (cancel, Idempotency-Key \(key))\(ending)"
+        }
+        return "payment \(payment.reference) is \(payment.state) with nothing held: nothing to release\(ending)"
+    }
+}

@@ -1,0 +1,154 @@
+import EPayment
+import Foundation
+
+/// What operators do to instances (`evflow resume`, `retry`, `cancel`): each change is made under the
+/// instance's lock and saved durably, then the instance is run at once. The `prepare…` functions make the
+/// change in memory only, so `--dry-run` can describe what would happen from exactly the same state.
+extension FlowRunner {
+    /// Runs a stuck or waiting instance now: its timers (poll, retry backoff) count as due. An interrupted
+    /// payment call is first confirmed with the provider, then retried with the same idempotency key.
+    /// - Throws: ``FlowError`` `.finished` for an ended instance (use ``retry(_:fromStep:)`` or cancel),
+    ///   `.locked` when a live worker keeps holding it, `.unknownInstance`.
+    @discardableResult
+    package func resume(_ id: String) async throws -> FlowInstance {
+        try await modify(id) { try prepareResume(&$0) }
+        await run(id)
+        return try self.instance(id)
+    }
+
+    /// Runs a failed instance again from the step it failed at, or from `step`.
+    ///
+    /// Retrying the failed step reopens that visit: its recorded idempotency key and request are kept, so a
+    /// payment call that may have taken effect is confirmed with the provider before it is sent again, with
+    /// the same key. `fromStep` (any step of the pinned definition) starts a fresh visit with a new key; an
+    /// instance that has not ended may be moved that way too.
+    /// - Throws: ``FlowError`` `.invalidInput` for an unknown step or a retry without a step to go back to.
+    @discardableResult
+    package func retry(_ id: String, fromStep step: String? = nil) async throws -> FlowInstance {
+        try await modify(id) { try prepareRetry(&$0, fromStep: step) }
+        await run(id)
+        return try self.instance(id)
+    }
+
+    /// Records an operator's cancellation and runs the instance, which releases the customer's reservation
+    /// (the interpreter's operator cancel) and ends failed with `operator.cancelled`.
+    ///
+    /// For an instance that already ended but left money reserved (failed after authorization), the
+    /// remainder is released directly with a key derived from the instance, so repeating the command is
+    /// harmless.
+    /// - Returns: the instance afterwards; if the release failed it is `waiting` and retries it.
+    @discardableResult
+    package func cancel(_ id: String, reason: String) async throws -> FlowInstance {
+        if try instance(id).status.isFinished {
+            return try await modify(id) { try await releaseHeld(&$0, reason: reason) }
+        }
+        try await modify(id) { instance in
+            guard !instance.status.isFinished else { return }
+            instance.cancellationRequest = reason
+            // The interpreter releases money when it sees a request without a `cancelling` entry; one left by a
+            // worker that died mid-release would otherwise hide this request.
+            instance.history.removeAll { $0.event == "cancelling" }
+            instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
+            instance.wakeAt = nil
+            instance.status = .running
+        }
+        await run(id)
+        return try self.instance(id)
+    }
+
+    // MARK: Preparing the changes
+
+    func prepareResume(_ instance: inout FlowInstance) throws {
+        guard !instance.status.isFinished else {
+            throw FlowError(.finished, flow: instance.flow.name, instanceID: instance.id, detail:
+                "instance \(instance.id) already \(instance.status); `evflow retry \(instance.id)` runs its failed step again, `evflow cancel` releases money still held")
+        }
+        instance.updateCurrentRecord { $0.nextAttemptAt = nil }
+        instance.wakeAt = nil
+        instance.log("operator", step: instance.currentStep, "resumed by an operator", at: services.clock.now)
+    }
+
+    func prepareRetry(_ instance: inout FlowInstance, fromStep step: String?) throws {
+        let id = instance.id
+        let definition = try catalog.definition(for: instance.flow)
+        let now = services.clock.now
+        if let step {
+            guard definition.step(step) != nil else {
+                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "flow \(instance.flow.name) v\(instance.flow.version) has no step '\(step)'; its steps: \(definition.steps.map(\.id).joined(separator: ", "))")
+            }
+            if instance.status == .succeeded {
+                throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) succeeded; there is nothing to retry")
+            }
+            instance.updateCurrentRecord { if $0.completedAt == nil { $0.completedAt = now } }
+            instance.currentStep = step
+            instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator", at: now)
+        } else {
+            guard instance.status == .failed, let failed = instance.failure?.step else {
+                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, detail: instance.status == .failed
+                    ? "instance \(id) failed outside a step; give --from-step"
+                    : "instance \(id) is \(instance.status), not failed; `evflow resume \(id)` runs it now, --from-step moves it")
+            }
+            guard let failedStep = definition.step(failed), !failedStep.isTerminal else {
+                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, step: failed, detail:
+                    "instance \(id) ended at its '\(failed)' step (\(instance.failure?.code ?? "failed")), which would only fail again; give --from-step")
+            }
+            instance.currentStep = failed
+            if let index = instance.steps.lastIndex(where: { $0.step == failed }) {
+                // Reopen the visit: same key and request, a fresh attempt budget.
+                var record = instance.steps.remove(at: index)
+                record.completedAt = nil
+                record.attempts = 0
+                record.nextAttemptAt = nil
+                instance.steps.append(record)
+            }
+            instance.log("operator", step: failed, "retry of step \(failed) by an operator", at: now)
+        }
+        instance.failure = nil
+        instance.status = .running
+        instance.wakeAt = nil
+    }
+
+    private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws {
+        guard let payment = instance.payment, payment.state == "CREATED" || (payment.state == "AUTHORIZED" && payment.held > 0) else {
+            throw FlowError(.finished, flow: instance.flow.name, instanceID: instance.id, detail:
+                "instance \(instance.id) already \(instance.status) and holds no money (\(instance.payment.map { "payment \($0.reference) \($0.state)" } ?? "no payment")); nothing to cancel")
+        }
+        let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+        instance.log("operator", "release requested after the instance ended: \(reason)", at: services.clock.now)
+        let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+        var updated = payment
+        updated.state = response.state.rawValue
+        updated.authorized = response.aggregate.authorizedAmount.value
+        updated.captured = response.aggregate.capturedAmount.value
+        updated.cancelled = response.aggregate.cancelledAmount.value
+        updated.refunded = response.aggregate.refundedAmount.value
+        instance.payment = updated
+        instance.log("succeeded", "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: services.clock.now)
+    }
+
+    /// Loads the instance under its lock, applies `change` and saves it. Waits up to `patience` for a worker
+    /// that holds the lock (workers hold it only while they run an instance's due steps).
+    @discardableResult
+    package func modify(
+        _ id: String, patience: Duration = .seconds(10), _ change: (inout FlowInstance) async throws -> Void
+    ) async throws -> FlowInstance {
+        _ = try instance(id)  // unknown or invalid ids fail here, with the right error
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: patience)
+        while true {
+            if let lock = try store.lock(id) {
+                defer { lock.release() }
+                var instance = try store.load(id)
+                try await change(&instance)
+                instance.updatedAt = services.clock.now
+                try store.save(instance)
+                return instance
+            }
+            guard clock.now < deadline else {
+                throw FlowError(.locked, instanceID: id, detail: "another worker has held instance \(id) for \(patience); try again when its step is done")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Reads a state folder for operators without running anything: summaries for `evflow list`, stuck
+/// diagnoses, lock holders, and the files set aside in `corrupt/`.
+///
+/// Reading never takes an instance's lock, so inspecting a busy worker's folder is always safe; what it
+/// shows is the last durably saved state.
+package struct InstanceInspector: Sendable {
+    let store: FileInstanceStore
+    let catalog: DefinitionCatalog
+
+    package init(store: FileInstanceStore, catalog: DefinitionCatalog) {
+        self.store = store
+        self.catalog = catalog
+    }
+
+    /// A summary of every instance, oldest first, then one row per file in `corrupt/`.
+    /// - Parameter diagnosis: decides which are stuck.
+    /// - Returns: the summaries and, per instance id that could not be read, the problem (the store has
+    ///   moved such a file to `corrupt/`).
+    package func summaries(_ diagnosis: StuckDiagnosis) throws(StoreError) -> (summaries: [InstanceSummary], unreadable: [String: String]) {
+        var summaries: [InstanceSummary] = []
+        var unreadable: [String: String] = [:]
+        for id in try store.instanceIDs() {
+            do {
+                let instance = try store.load(id)
+                summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis)))
+            } catch {
+                if error.code != .notFound { unreadable[id] = error.description }
+            }
+        }
+        summaries.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        return (summaries + corruptFiles(), unreadable)
+    }
+
+    /// Why the instance needs an operator, or `nil`.
+    package func stuckReason(_ instance: FlowInstance, _ diagnosis: StuckDiagnosis) -> String? {
+        let definition = try? catalog.definition(for: instance.flow)
+        return diagnosis.reason(for: instance, definition: definition, lockHolder: store.lockHolder(instance.id))
+    }
+
+    /// The pid of the worker holding the instance now, if any.
+    package func lockHolder(_ id: String) -> Int32? { store.lockHolder(id) }
+
+    /// Signals stored in the instance's inbox that its worker has not taken in yet.
+    package func inbox(_ id: String) -> [ReceivedSignal] { (try? store.inbox(of: id)) ?? [] }
+
+    /// Rows for the files in `corrupt/`, newest last.
+    package func corruptFiles() -> [InstanceSummary] {
+        let directory = store.layout.corrupt
+        let names = (try? DirectoryEntries.names(in: directory)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")
+            return InstanceSummary(corruptFile: name, movedAt: attributes?[.modificationDate] as? Date ?? Date())
+        }
+    }
+}

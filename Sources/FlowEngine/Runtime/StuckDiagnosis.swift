@@ -1,0 +1,78 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decides whether an instance needs an operator, and says why in words they can act on.
+///
+/// "Stuck" means one of:
+/// - **overdue**: waiting, and its timer (poll, retry backoff, step timeout or flow deadline) fell due more than
+///   `grace` ago without a worker running it (no worker, or workers overloaded);
+/// - **retries exhausted**: a step failed `maxAttempts` times (the instance failed there, or keeps failing);
+/// - **orphaned**: `running`, with no live process holding its lock, and not saved for longer than `grace`
+///   (its worker died mid-step and no worker has picked it up since);
+/// - **money held by a finished instance**: it failed while the customer still has money reserved.
+///
+/// Corrupt state files are reported separately (they cannot be read to diagnose).
+package struct StuckDiagnosis: Sendable {
+    /// How late a timer or how old a `running` instance may be before it counts as stuck.
+    package var grace: TimeInterval
+    package var now: Date
+
+    package init(grace: TimeInterval, now: Date) {
+        self.grace = grace
+        self.now = now
+    }
+
+    /// Why `instance` is stuck, or `nil` when it is not.
+    /// - Parameters:
+    ///   - definition: its pinned definition, for step retry policies; `nil` when it cannot be loaded.
+    ///   - lockHolder: the pid holding its lock (0 when unknown), `nil` when unlocked.
+    package func reason(for instance: FlowInstance, definition: FlowDefinition?, lockHolder: Int32?) -> String? {
+        let record = instance.steps.last
+        let step = record.flatMap { record in definition?.step(record.step) }
+        let maxAttempts = (step?.retry ?? .standard).maxAttempts
+        if let holder = lockHolder, holder > 0, !Self.isAlive(holder) {
+            return "locked by process \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
+        }
+        switch instance.status {
+        case .failed:
+            if let payment = instance.payment, payment.state == "CREATED" || payment.held > 0 {
+                let held = payment.state == "CREATED" ? payment.reserved : payment.held
+                return "failed with \(Money(minorUnits: held, currency: payment.currency)) still reserved on payment \(payment.reference); `evflow cancel` releases it, `evflow retry` tries the step again"
+            }
+            if let record, let failure = instance.failure, failure.step == record.step, record.lastError != nil, record.attempts >= maxAttempts {
+                return "retries exhausted at step \(record.step) after \(record.attempts) attempts: \(record.lastError ?? failure.message)"
+            }
+            return nil
+        case .succeeded:
+            return nil
+        case .waiting:
+            if let record, record.completedAt == nil, let error = record.lastError, record.attempts >= maxAttempts {
+                return "step \(record.step) has failed \(record.attempts) times and keeps retrying: \(error)"
+            }
+            if let wakeAt = instance.wakeAt, now.timeIntervalSince(wakeAt) > grace {
+                return "timer due \(Self.age(now.timeIntervalSince(wakeAt))) ago (\(InstanceSummary.time(wakeAt))) was not run: is a worker (`evflow run`) running on this state folder?"
+            }
+            return nil
+        default:
+            if lockHolder == nil, now.timeIntervalSince(instance.updatedAt) > grace {
+                return "running but no worker has held it for \(Self.age(now.timeIntervalSince(instance.updatedAt))) (its worker stopped mid-step?); `evflow resume \(instance.id)` continues it"
+            }
+            return nil
+        }
+    }
+
+    /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// `3m12s`, `2h5m`, `40s`.
+    static func age(_ seconds: TimeInterval) -> String {
+        FlowDuration(milliseconds: Int64(max(0, seconds).rounded()) * 1000).description
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import FlowEngine
+import Foundation
+
+/// `evflow show`: one instance's timeline, for working out what happened and what will happen next.
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show an instance: money, steps with attempts and errors, next timer, pending signals, timeline.",
+        discussion: """
+            Amounts are those last confirmed by the provider (`evflow reconcile <id> --dry-run` compares them with \
+            the provider now). "Next" is the side effect the instance's next run would cause.
+
+            Examples:
+              evflow show session-4711
+              evflow show session-4711 --json | jq '.payment'
+            """)
+
+    @OptionGroup var options: RunnerOptions
+    @OptionGroup var inspection: InspectionOptions
+
+    @Argument(help: ArgumentHelp("The instance id.", valueName: "id"))
+    var id: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let logger = options.bootstrapLogging()
+        try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: false), logger: logger) { environment in
+            let instance = try environment.runner.instance(id)
+            let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+            let now = Date()
+            let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
+            let document = Document(
+                summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
+                cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id),
+                next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
+                pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
+                steps: instance.steps.map(Step.init), history: instance.history)
+            if json {
+                try Output.printJSON(document)
+            } else {
+                print(document.text(now: now))
+            }
+        }
+    }
+
+    /// Everything `show` prints.
+    struct Document: Encodable {
+        var summary: InstanceSummary
+        var contentHash: String
+        var payment: PaymentSummary?
+        var cancellationRequest: String?
+        /// The pid of the worker running it now.
+        var lockHolder: Int32?
+        var next: String
+        var pendingSignals: [Signal]
+        var steps: [Step]
+        var history: [HistoryEntry]
+
+        func text(now: Date) -> String {
+            let s = summary
+            var lines = ["\(s.id)  \(s.flow) v\(s.version) (\(contentHash.prefix(12)))  \(s.status)\(s.step.map { " at \($0)" } ?? "")"]
+            lines.append("created  \(InstanceSummary.time(s.createdAt)), updated \(InstanceSummary.time(s.updatedAt)) (\(ListCommand.age(now.timeIntervalSince(s.updatedAt))) ago)")
+            if let payment {
+                let money = { (units: Int64) in Money(minorUnits: units, currency: payment.currency).description }
+                lines.append("payment  \(payment.reference) \(payment.state)")
+                lines.append("  reserved \(money(payment.reserved)), authorized \(money(payment.authorized)), captured \(money(payment.captured)), released \(money(payment.cancelled)), refunded \(money(payment.refunded))")
+                lines.append("  held now \(money(payment.held))")
+            } else {
+                lines.append("payment  none yet")
+            }
+            if let wakeAt = s.wakeAt {
+                let delta = wakeAt.timeIntervalSince(now)
+                lines.append("timer    \(InstanceSummary.time(wakeAt)) (\(delta >= 0 ? "in \(ListCommand.age(delta))" : "\(ListCommand.age(-delta)) overdue"))")
+            }
+            lines.append("next     \(next)")
+            if !pendingSignals.isEmpty {
+                lines.append("signals  " + pendingSignals.map { "\($0.name) \($0.id)\($0.inInbox ? " (inbox)" : "")" }.joined(separator: ", "))
+            }
+            lines.append("worker   " + (lockHolder.map { $0 > 0 ? "process \($0) is running it" : "a worker is running it" } ?? "none running it"))
+            if let cancellationRequest { lines.append("cancel   requested: \(cancellationRequest)") }
+            if let failure = s.failure { lines.append("failure  \(failure)") }
+            if let stuck = s.stuck { lines.append("STUCK    \(stuck)") }
+            lines.append("")
+            lines.append("Steps (visit, attempts, idempotency key, last error):")
+            for step in steps {
+                var line = "  \(step.step) #\(step.visit)  entered \(InstanceSummary.time(step.enteredAt))  attempts \(step.attempts)"
+                if let key = step.idempotencyKey { line += "  key \(key)" }
+                line += step.completedAt.map { "  done \(InstanceSummary.time($0))" } ?? "  (current)"
+                if let next = step.nextAttemptAt { line += "  next attempt \(InstanceSummary.time(next))" }
+                lines.append(line)
+                if let error = step.lastError { lines.append("      last error: \(error)") }
+            }
+            lines.append("")
+            lines.append("Timeline:")
+            for entry in history {
+                lines.append("  \(InstanceSummary.time(entry.at))  \(entry.event.padding(toLength: 10, withPad: " ", startingAt: 0))  \(entry.step.map { "[\($0)] " } ?? "")\(entry.detail ?? "")")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Signal: Encodable {
+        var id: String
+        var name: String
+        var receivedAt: Date
+        /// Still in the inbox: the worker has not taken it in yet.
+        var inInbox: Bool
+
+        init(_ signal: ReceivedSignal, inInbox: Bool) {
+            id = signal.id
+            name = signal.name
+            receivedAt = signal.receivedAt
+            self.inInbox = inInbox
+        }
+    }
+
+    struct Step: Encodable {
+        var step: String
+        var visit: Int
+        var enteredAt: Date
+        var attempts: Int
+        var idempotencyKey: String?
+        var completedAt: Date?
+        var lastError: String?
+        var nextAttemptAt: Date?
+
+        init(_ record: StepRecord) {
+            step = record.step
+            visit = record.visit
+            enteredAt = record.enteredAt
+            attempts = record.attempts
+            idempotencyKey = record.idempotencyKey
+            completedAt = record.completedAt
+            lastError = record.lastError
+            nextAttemptAt = record.nextAttemptAt
+        }
+    }
+}
