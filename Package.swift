@@ -154,5 +154,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `evflow` binary against a simulator in the test process.
+        .testTarget(
+            name: "EvflowCLITests",
+            dependencies: [
+                "FlowEngine",
+                "FlowTesting",
+                "EPaymentSimulator",
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
