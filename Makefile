@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test build deps bench clean help
+.PHONY: demo test test-deps build deps bench clean help
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
@@ -19,10 +19,15 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcurl4-openssl-dev pkg-config; \
 	fi
 
+# Python packages the schema-conformance tests use (flow schema, ePayment response bodies against the spec).
+test-deps: deps
+	@python3 -c "import jsonschema, openapi_schema_validator, yaml" 2>/dev/null || \
+		python3 -m pip install --quiet jsonschema openapi-schema-validator pyyaml
+
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
