@@ -46,7 +46,7 @@ final class ScenarioDecoder {
         if let node = fields["instanceId"], let id = string(node, "$.instanceId") {
             if let problem = InstanceID.problem(with: id) { report("$.instanceId", node, problem) } else { instanceID = id }
         }
-        let inputs = definition.map { self.inputs(fields["input"], for: $0) } ?? [:]
+        let inputs = definition.map { self.inputs(fields["input"], root: root, for: $0) } ?? [:]
         var timeline: [FlowScenario.Event] = []
         var faults: [SimulatedOperation: FaultRule] = [:]
         if let provider = fields["provider"] {
@@ -76,8 +76,9 @@ final class ScenarioDecoder {
 
     // MARK: Input and provider
 
-    private func inputs(_ node: JSONNode?, for definition: FlowDefinition) -> [String: Value] {
-        guard let node else { return [:] }
+    private func inputs(_ given: JSONNode?, root: JSONNode, for definition: FlowDefinition) -> [String: Value] {
+        // Without "input", required inputs are still missing: report them at the scenario's opening brace.
+        let node = given ?? JSONNode(kind: .object([]), position: root.position)
         guard case .object(let members) = node.kind else {
             report("$.input", node, "expected an object of input values, found \(node.typeName)")
             return [:]
