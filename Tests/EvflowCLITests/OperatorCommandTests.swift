@@ -17,6 +17,10 @@ struct OperatorCommandTests {
             #expect(round.stdout.contains("stuck-1 waiting at authorize"), "\(round)")
             try await Task.sleep(for: .milliseconds(2_300))
 
+            let due = try await evflow("run", "--dry-run")
+            #expect(due.stdout.contains("stuck-1: next step authorize: read payment ev-stuck-1 (GET)"), "\(due)")
+            #expect(try bed.stateFile("stuck-1")["wakeAt"] != nil)
+
             let stuck = try await evflow("list", "--status", "stuck", "--grace", "1s")
             #expect(stuck.status == 0, "\(stuck)")
             #expect(stuck.stdout.contains("stuck-1"))
@@ -163,5 +167,24 @@ struct OperatorCommandTests {
             #expect(payment.aggregate.captured + payment.aggregate.cancelled == 50_000)
             #expect(try await evflow("reconcile", "nobody").status == 3)
         }
+    }
+
+    @Test func corruptStateFileIsSetAsideAndListedAsStuck() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let evflow = Evflow(stateDirectory: folder, flowsDirectory: CLITestBed.repository.appending(path: "flows"), simulatorURL: nil)
+        #expect(try await evflow("list").status == 0)  // creates the state folder
+        try Data("{\"id\": \"torn-1\", \"status\": ".utf8).write(to: folder.appending(path: "instances/torn-1.json"))
+
+        let show = try await evflow("show", "torn-1")
+        #expect(show.status == 4, "\(show)")
+        #expect(show.stderr.contains("corrupt"), "\(show)")
+        let stuck = try await evflow("list", "--status", "stuck")
+        #expect(stuck.status == 0, "\(stuck)")
+        #expect(stuck.stdout.contains("torn-1-"), "\(stuck)")
+        #expect(stuck.stdout.contains("corrupt"), "\(stuck)")
+        let moved = try FileManager.default.contentsOfDirectory(atPath: folder.appending(path: "corrupt").path)
+        #expect(moved.contains { $0.hasPrefix("torn-1-") })
+        #expect(try await evflow("show", "torn-1").status == 3)
     }
 }

@@ -33,6 +33,16 @@ package struct InstanceInspector: Sendable {
         return (summaries + corruptFiles(), unreadable)
     }
 
+    /// The ids of unfinished instances a worker would run at `now`: running ones, those whose timer is due,
+    /// and those with signals in their inbox.
+    package func dueInstances(at now: Date) throws(StoreError) -> [String] {
+        let mail = Set(try store.instancesWithPendingSignals())
+        return try store.instanceIDs().sorted().filter { id in
+            guard let instance = try? store.load(id), !instance.status.isFinished else { return false }
+            return instance.status == .running || (instance.wakeAt.map { $0 <= now } ?? false) || mail.contains(id)
+        }
+    }
+
     /// Why the instance needs an operator, or `nil`.
     package func stuckReason(_ instance: FlowInstance, _ diagnosis: StuckDiagnosis) -> String? {
         let definition = try? catalog.definition(for: instance.flow)

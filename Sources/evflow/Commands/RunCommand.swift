@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
               evflow run
               evflow run --once                 # process what is due now, then exit (cron, scripts)
               evflow run --exit-when-done       # run until every instance has finished
+              evflow run --dry-run              # print the side effect each due instance would cause
               EVFLOW_STATE_DIR=/var/lib/evflow evflow run --log-level info
             """)
 
@@ -36,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit-when-done"), help: "Exit with 0 once every instance in the state folder has finished (batch jobs, tests).")
     var exitWhenDone = false
 
+    @Flag(name: .customLong("dry-run"), help: "Print the next side effect of every instance that is due now; run nothing.")
+    var dryRun = false
+
     @Option(name: .customLong("poll-interval"), help: ArgumentHelp("How often to look for signals from other processes, in milliseconds.", valueName: "ms"))
     var pollInterval: Int = 200
 
@@ -45,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.bootstrapLogging()
+        if dryRun { return try await printDueSideEffects(logger: logger) }
         let shutdown = ShutdownSignal()
         try await RunnerEnvironment.with(options, requiring: .init(payments: true, definitions: false), logger: logger) { environment in
             let runner = environment.runner
@@ -72,6 +77,20 @@ struct RunCommand: AsyncParsableCommand {
                 if pause > 0 { try? await Task.sleep(for: .milliseconds(Int64(pause * 1000))) }
             }
             logger.notice("worker stopped", metadata: ["signal": "\(shutdown.signalNumber.map(String.init) ?? "-")"])
+        }
+    }
+}
+
+extension RunCommand {
+    /// `--dry-run`: one line per instance a worker would run now, with the side effect it would cause.
+    func printDueSideEffects(logger: Logger) async throws {
+        try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: false), logger: logger) { environment in
+            let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+            let due = try inspector.dueInstances(at: Date())
+            if due.isEmpty { Output.note("nothing is due") }
+            for id in due {
+                print("\(id): next \((try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)")")
+            }
         }
     }
 }
