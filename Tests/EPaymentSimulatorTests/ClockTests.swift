@@ -51,12 +51,17 @@ struct ClockTests {
     }
 
     @Test func autoApproveOnTheSystemClockNeedsNoPolling() async throws {
-        let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(100))
-        try await withTestSimulator(configuration, clock: .system()) { simulator, api throws in
-            #expect(try await api.create("clock-0006").status == 201)
-            try await Task.sleep(for: .milliseconds(400))
-            // Read the ledger without touching the payment's routes: the background sweep did it.
-            #expect(simulator.payment(reference: "clock-0006")?.state == "AUTHORIZED")
+        try await withWebhookReceiver { receiver, url in
+            let configuration = SimulatorConfiguration(
+                autoApproveAfter: .milliseconds(100), webhooks: WebhookConfiguration(urls: [url])
+            )
+            try await withTestSimulator(configuration, clock: .system()) { simulator, api throws in
+                #expect(try await api.create("clock-0006").status == 201)
+                // Nobody reads the payment: the background sweep approves it and the webhook says so.
+                let deliveries = try await receiver.waitFor(2)
+                let names = deliveries.compactMap { String(decoding: $0.body, as: UTF8.self).firstMatch(of: /"name":"([A-Z]+)"/)?.1 }
+                #expect(names == ["CREATED", "AUTHORIZED"])
+            }
         }
     }
 
@@ -72,3 +77,4 @@ struct ClockTests {
         }
     }
 }
+
