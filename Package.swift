@@ -102,10 +102,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `evflow serve`: the HTTP API, webhook receiver, metrics and worker, as a library so tests can run it.
+        .target(
+            name: "EvflowServer",
+            dependencies: [
+                "FlowEngine",
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "evflow",
             dependencies: [
                 "FlowEngine",
+                "EvflowServer",
                 "FlowTesting",
                 "EPaymentSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,6 +181,22 @@ let package = Package(
                 "EPaymentSimulator",
                 "EPayment",
                 "CurlHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `evflow serve` over real sockets against the simulator: sessions driven over HTTP, webhooks, restarts.
+        .testTarget(
+            name: "EvflowServeTests",
+            dependencies: [
+                "EvflowServer",
+                "FlowEngine",
+                "FlowTesting",
+                "EPaymentSimulator",
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -65,6 +65,7 @@ extension Interpreter {
     ) async throws -> SideEffectResult<Success> {
         let policy = step.retry ?? .standard
         let errorClass = RetryPolicy.ErrorClass.of(error)
+        FlowMetrics.paymentCallFailed(errorClass: errorClass?.rawValue ?? "permanent", operation: error.operation.description)
         let message = error.description
         instance.updateCurrentRecord { $0.lastError = message }
         if let errorClass, policy.retryOn.contains(errorClass), record.attempts < policy.maxAttempts {

@@ -1,0 +1,96 @@
+import EPayment
+import FlowEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An error answered as `application/problem+json` (RFC 9457): a status, a short title and a detail that says
+/// what to do.
+struct APIProblem: Error, Sendable, Encodable {
+    var status: Int
+    var title: String
+    var detail: String
+    /// A stable machine-readable code, for example `conflictingStart`.
+    var code: String?
+    /// Individual problems, for invalid inputs.
+    var problems: [String]?
+
+    init(status: Int, title: String, detail: String, code: String? = nil, problems: [String]? = nil) {
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.code = code
+        self.problems = problems
+    }
+
+    static func badRequest(_ detail: String, problems: [String]? = nil) -> APIProblem {
+        APIProblem(status: 400, title: "Bad Request", detail: detail, code: "badRequest", problems: problems)
+    }
+
+    /// The problem for an engine error, with the status a client can act on.
+    init(_ error: FlowError) {
+        let status: Int
+        switch error.code {
+        case .unknownFlow, .unknownInstance: status = 404
+        case .invalidInstanceID, .invalidInput, .unknownSignal, .invalidSignal: status = 422
+        case .conflictingStart, .finished: status = 409
+        case .locked: status = 503
+        default: status = 500
+        }
+        self.init(status: status, title: HTTPResponse.Status(code: status).reasonPhrase, detail: error.detail, code: error.code.description)
+    }
+
+    init(_ error: InputValidationError) {
+        self.init(status: 422, title: "Unprocessable Content", detail: error.problems.joined(separator: "; "),
+                  code: "invalidInput", problems: error.problems)
+    }
+
+    /// Any error thrown by a route, as a problem.
+    static func from(_ error: any Error) -> APIProblem {
+        switch error {
+        case let problem as APIProblem: return problem
+        case let error as FlowError: return APIProblem(error)
+        case let error as InputValidationError: return APIProblem(error)
+        case let error as StoreError:
+            return APIProblem(status: 500, title: "Internal Server Error", detail: "the state folder failed: \(error.detail)", code: "store.\(error.code)")
+        case let error as HTTPError:
+            let status = Int(error.status.code)
+            let detail: String
+            switch status {
+            case 404: detail = "no such route; see docs/api.yaml"
+            case 405: detail = "method not allowed on this route; see docs/api.yaml"
+            case 413: detail = "the request body is too large"
+            default: detail = error.body ?? error.status.reasonPhrase
+            }
+            return APIProblem(status: status, title: error.status.reasonPhrase, detail: detail)
+        default:
+            return APIProblem(status: 500, title: "Internal Server Error", detail: "unexpected error: \(error)")
+        }
+    }
+
+    var response: Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(self)) ?? Data("{\"status\":\(status)}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"evflow\"" }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Turns every error a route throws (and unknown routes) into problem+json.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = APIProblem.from(error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(problem.detail)"])
+            }
+            return problem.response
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import EPayment
+import FlowEngine
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// `evflow serve`: the HTTP API for charging backends, the ePayment webhook receiver, `/healthz`, `/metrics` and
+/// the worker, as two services for one `ServiceGroup`.
+///
+/// Graceful shutdown (SIGTERM, SIGINT) stops the listener first, then lets the worker finish its round: every
+/// step in flight finishes or parks durably.
+///
+/// ```swift
+/// let server = EvflowServer(runtime: runtime, configuration: configuration, logger: logger)
+/// try await ServiceGroup(configuration: .init(services: server.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+/// ```
+package struct EvflowServer: Sendable {
+    package let runtime: ServerRuntime
+    package let configuration: ServerConfiguration
+    package let logger: Logger
+    let doorbell = Doorbell()
+
+    package init(runtime: ServerRuntime, configuration: ServerConfiguration, logger: Logger) {
+        self.runtime = runtime
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The routes, for in-process tests and for ``services(onReady:)``.
+    package func router() -> Router<BasicRequestContext> {
+        let registry = PrometheusRegistry.shared
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.get("healthz") { _, _ in
+            try JSONBody.response(.ok, Health(status: "ok", scheduled: runtime.runner.scheduledCount, references: runtime.references.count))
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: registry.render())))
+        }
+        let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
+        WebhookRoutes(runtime: runtime, doorbell: doorbell, verifier: verifier, limit: configuration.maximumBodySize, seen: RecentKeys())
+            .register(on: router)
+        let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
+        InstanceRoutes(runtime: runtime, doorbell: doorbell, limit: configuration.maximumBodySize).register(on: api)
+        return router
+    }
+
+    /// The worker and the HTTP server, in the order a `ServiceGroup` should start them (it stops them in
+    /// reverse: the listener first).
+    /// - Parameter onReady: called with the bound port once connections are accepted.
+    package func services(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        let worker = WorkerService(runner: runtime.runner, doorbell: doorbell, pollInterval: configuration.pollInterval, logger: logger)
+        let port = configuration.port
+        let app = Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "evflow"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
+            logger: logger)
+        return [worker, app]
+    }
+
+    struct Health: Encodable {
+        var status: String
+        /// Unfinished instances the worker tracks.
+        var scheduled: Int
+        /// Payment references known to the webhook router.
+        var references: Int
+    }
+}

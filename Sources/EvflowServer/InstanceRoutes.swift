@@ -1,0 +1,96 @@
+import FlowEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v1`: start instances, read them, send signals, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
+struct InstanceRoutes {
+    let runtime: ServerRuntime
+    let doorbell: Doorbell
+    let limit: Int
+
+    func register(on router: RouterGroup<BasicRequestContext>) {
+        router.post("flows/:flow/instances") { request, context in try await start(request, context) }
+        router.get("instances") { request, _ in try list(request) }
+        router.get("instances/:id") { _, context in
+            try JSONBody.response(.ok, InstanceResource(try runtime.runner.instance(try context.parameters.require("id"))))
+        }
+        router.post("instances/:id/signals/:name") { request, context in try await signal(request, context) }
+        router.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
+    }
+
+    /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise.
+    private func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let flow = try context.parameters.require("flow")
+        let body = try await JSONBody.object(request, limit: limit, example: #"{"id": "session-4711", "input": {...}}"#)
+        guard let id = try JSONBody.string(body, "id", required: true) else { throw APIProblem.badRequest("'id' is required") }
+        guard let definition = runtime.catalog.definition(named: flow) else {
+            throw APIProblem(status: 404, title: "Not Found", detail: "no flow named '\(flow)'; known flows: \(runtime.catalog.names.joined(separator: ", "))", code: "unknownFlow")
+        }
+        let inputs = try definition.inputs(fromJSON: try JSONBody.member(body, "input"))
+        let before = runtime.clock.now
+        let instance = try runtime.runner.start(flow: flow, id: id, inputs: inputs)
+        let created = instance.createdAt >= before
+        if created { doorbell.ring() }
+        var response = try JSONBody.response(created ? .created : .ok, InstanceResource(instance))
+        response.headers[.location] = "/v1/instances/\(instance.id)"
+        return response
+    }
+
+    private func list(_ request: Request) throws -> Response {
+        let status = request.uri.queryParameters["status"].map(String.init)
+        let flow = request.uri.queryParameters["flow"].map(String.init)
+        let known = ["running", "waiting", "failed", "succeeded", "stuck"]
+        if let status, !known.contains(status) {
+            throw APIProblem.badRequest("status must be one of \(known.joined(separator: ", ")) (got '\(status)')")
+        }
+        let inspector = InstanceInspector(store: runtime.store, catalog: runtime.catalog)
+        let (all, _) = try inspector.summaries(StuckDiagnosis(grace: 60, now: Date()))
+        let selected = all.filter { summary in
+            guard summary.status != "corrupt" || status == "stuck" else { return false }
+            switch status {
+            case nil: return flow == nil || summary.flow == flow
+            case "stuck": return summary.stuck != nil && (flow == nil || summary.flow == flow)
+            case let wanted?: return summary.status == wanted && (flow == nil || summary.flow == flow)
+            }
+        }
+        return try JSONBody.response(.ok, InstanceList(instances: selected))
+    }
+
+    /// 202 once the signal is stored durably; `accepted: false` for a repeat of the same signal id.
+    private func signal(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let name = try context.parameters.require("name")
+        if name.hasPrefix("$") {
+            throw APIProblem(status: 422, title: "Unprocessable Content", detail: "signal names starting with '$' are reserved for the engine (payment updates arrive by webhook)", code: "unknownSignal")
+        }
+        let body = try await JSONBody.object(request, limit: limit, example: #"{"signalId": "r-17", "data": {"energyWh": 5200}}"#)
+        let signalID = try JSONBody.string(body, "signalId", required: false)
+        let instance = try runtime.runner.instance(id)
+        let definition = try runtime.catalog.definition(for: instance.flow)
+        let data = try definition.signalData(name, fromJSON: try JSONBody.member(body, "data"))
+        let accepted = try runtime.runner.signal(instanceID: id, name: name, data: data, signalID: signalID)
+        if accepted { doorbell.ring() }
+        return try JSONBody.response(.accepted, SignalReceipt(instance: id, signal: name, signalId: signalID, accepted: accepted))
+    }
+
+    /// Ends the flow through its release path; answers with the instance afterwards.
+    private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.object(request, limit: limit, example: #"{"reason": "station fault"}"#)
+        guard let reason = try JSONBody.string(body, "reason", required: true), !reason.isEmpty else {
+            throw APIProblem.badRequest("'reason' is required: say why, for the instance's history")
+        }
+        let instance = try await runtime.runner.cancel(id, reason: reason)
+        return try JSONBody.response(.ok, InstanceResource(instance))
+    }
+}
+
+/// The answer to a signal.
+struct SignalReceipt: Encodable, Sendable {
+    var instance: String
+    var signal: String
+    var signalId: String?
+    /// `false` when a signal with this id had already been received.
+    var accepted: Bool
+}

@@ -1,0 +1,44 @@
+import FlowEngine
+import Synchronization
+
+/// Which instance owns which ePayment reference, so a webhook about a payment reaches its instance.
+///
+/// Filled at startup from every unfinished instance in the state folder and kept current by
+/// ``IndexingInstanceStore``, which sees the reference as soon as the reserve step records its intent (before
+/// the payment is created, so even the earliest webhook finds its instance). After a restart the startup scan
+/// rebuilds it from the instance files, which are the durable truth.
+package final class PaymentReferenceIndex: Sendable {
+    private let owners = Mutex<[String: String]>([:])
+
+    package init() {}
+
+    /// The instance that created the payment `reference`, if known.
+    package func instance(for reference: String) -> String? { owners.withLock { $0[reference] } }
+
+    package func record(reference: String, instance: String) {
+        owners.withLock { if $0[reference] == nil { $0[reference] = instance } }
+    }
+
+    package var count: Int { owners.withLock { $0.count } }
+
+    /// Records every reference the instance knows: its payment's, and one recorded in a step's intent.
+    package func record(_ instance: FlowInstance) {
+        if let reference = instance.payment?.reference { record(reference: reference, instance: instance.id) }
+        if case .string(let reference)? = instance.currentRecord?.intent?["reference"] {
+            record(reference: reference, instance: instance.id)
+        }
+    }
+
+    /// Indexes every unfinished instance in the store.
+    /// - Returns: how many instances were read.
+    @discardableResult
+    package func rebuild(from store: any InstanceStore) throws -> Int {
+        var read = 0
+        for id in try store.instanceIDs() {
+            guard let instance = try? store.load(id), !instance.status.isFinished else { continue }
+            record(instance)
+            read += 1
+        }
+        return read
+    }
+}

@@ -1,0 +1,32 @@
+import EPayment
+
+/// How `evflow serve` listens and whom it trusts.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind (default loopback; `0.0.0.0` to accept remote backends behind a proxy).
+    public var host: String
+    /// The port to bind; 0 picks a free one (reported through `onReady`).
+    public var port: Int
+    /// Bearer tokens accepted on `/v1`.
+    public var apiTokens: APITokens
+    /// The ePayment webhook secret (`EPAYMENT_WEBHOOK_SECRET`); without it every webhook is refused with 401.
+    public var webhookSecret: Secret?
+    /// How far a webhook's `x-ms-date` may be from now.
+    public var webhookClockSkew: Duration
+    /// Largest request body accepted on any route; larger ones get 413.
+    public var maximumBodySize: Int
+    /// The worker's longest sleep: how often it looks for signals written by other processes (the CLI).
+    public var pollInterval: Duration
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
+        webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200)
+    ) {
+        self.host = host
+        self.port = port
+        self.apiTokens = apiTokens
+        self.webhookSecret = webhookSecret
+        self.webhookClockSkew = webhookClockSkew
+        self.maximumBodySize = maximumBodySize
+        self.pollInterval = pollInterval
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import EPayment
+import FlowEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import Synchronization
+
+/// `POST /webhooks/epayment`: the provider's payment events, authenticated by their HMAC signature only.
+///
+/// A verified event about a payment an instance is waiting on (AUTHORIZED, ABORTED, EXPIRED, TERMINATED) is
+/// stored as the instance's `$payment` signal, which wakes its `awaitPayment` step; the step then confirms the
+/// state by polling, so a forged-but-signed or reordered event can never move money by itself. Events the
+/// instance caused itself (CREATED, CAPTURED, CANCELLED, REFUNDED) are acknowledged and dropped: the instance
+/// already has their outcome. Polling stays the fallback when webhooks are late or lost (facts §18).
+struct WebhookRoutes {
+    let runtime: ServerRuntime
+    let doorbell: Doorbell
+    let verifier: WebhookVerifier?
+    let limit: Int
+    let seen: RecentKeys
+
+    /// What happened to a delivery, in the response and the `evflow_webhooks_total` metric.
+    struct Receipt: Encodable, Sendable {
+        /// `delivered`, `duplicate`, `ignored` (not about a waiting instance) or `unknownReference`.
+        var outcome: String
+        var instance: String?
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("webhooks/epayment") { request, context in try await receive(request, context) }
+    }
+
+    private func receive(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await JSONBody.bytes(request, limit: limit)
+        guard let verifier else {
+            count("unconfigured")
+            throw APIProblem(status: 401, title: "Unauthorized", detail: "webhooks are refused: EPAYMENT_WEBHOOK_SECRET is not set on this server", code: "webhookSecretMissing")
+        }
+        let event: WebhookEvent
+        do {
+            event = try verifier.verifiedEvent(body: body, pathAndQuery: request.uri.description, host: request.head.authority) { name in
+                HTTPField.Name(name).flatMap { request.headers[$0] }
+            }
+        } catch {
+            count("rejected")
+            context.logger.warning("webhook rejected", metadata: ["code": "\(error.code)", "detail": "\(error.detail)"])
+            throw APIProblem(status: 401, title: "Unauthorized", detail: error.description, code: "webhook.\(error.code)")
+        }
+        let receipt = try route(event)
+        count(receipt.outcome)
+        context.logger.debug("webhook", metadata: ["reference": "\(event.reference)", "event": "\(event.name.rawValue)", "outcome": "\(receipt.outcome)"])
+        return try JSONBody.response(.ok, receipt)
+    }
+
+    private func route(_ event: WebhookEvent) throws -> Receipt {
+        let key = "\(event.reference)/\(event.pspReference)/\(event.name.rawValue)"
+        guard !seen.contains(key) else { return Receipt(outcome: "duplicate") }
+        defer { seen.insert(key) }
+        guard let id = runtime.references.instance(for: event.reference) else {
+            // Partner webhooks fire for every merchant's payments; not ours (or an instance already removed).
+            return Receipt(outcome: "unknownReference")
+        }
+        let wakes: Set<PaymentEventName> = [.authorized, .aborted, .expired, .terminated]
+        guard wakes.contains(event.name) else { return Receipt(outcome: "ignored", instance: id) }
+        let digest = SHA256.hash(data: Array(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        do {
+            let accepted = try runtime.runner.signal(instanceID: id, name: PaymentUpdate.signalName,
+                                                     data: ["event": .string(event.name.rawValue)], signalID: "webhook-\(digest)")
+            guard accepted else { return Receipt(outcome: "duplicate", instance: id) }
+        } catch let error as FlowError where error.code == .finished || error.code == .unknownInstance {
+            return Receipt(outcome: "ignored", instance: id)
+        }
+        doorbell.ring()
+        return Receipt(outcome: "delivered", instance: id)
+    }
+
+    private func count(_ outcome: String) {
+        Counter(label: "evflow_webhooks_total", dimensions: [("outcome", outcome)]).increment()
+    }
+}
+
+/// The most recent keys seen, bounded, for cheap duplicate detection before touching the state folder (the
+/// instance's signal ids are the durable guard).
+final class RecentKeys: Sendable {
+    private struct State {
+        var keys: Set<String> = []
+        var order: [String] = []
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    func contains(_ key: String) -> Bool { state.withLock { $0.keys.contains(key) } }
+
+    /// Inserts `key`; `false` when it was already there.
+    @discardableResult
+    func insert(_ key: String) -> Bool {
+        state.withLock { state in
+            guard state.keys.insert(key).inserted else { return false }
+            state.order.append(key)
+            if state.order.count > capacity {
+                let dropped = state.order.prefix(capacity / 2)
+                state.keys.subtract(dropped)
+                state.order.removeFirst(dropped.count)
+            }
+            return true
+        }
+    }
+}
