@@ -85,3 +85,19 @@ struct DefinitionCommandTests {
         #expect(badFormat.status == 2)
     }
 }
+
+/// Every operator command explains itself, with examples, and bad usage exits 2.
+@Suite("evflow help")
+struct HelpTests {
+    @Test(arguments: ["validate", "start", "signal", "run", "list", "show", "resume", "retry", "cancel", "reconcile", "graph"])
+    func helpHasExamples(command: String) async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
+        let evflow = Evflow(stateDirectory: folder, flowsDirectory: folder, simulatorURL: nil)
+        let help = try await evflow.run([command, "--help"])
+        #expect(help.status == 0, "\(help)")
+        #expect(help.stdout.contains("Examples:"), "\(command) --help has no examples")
+        #expect(help.stdout.contains("evflow \(command)"))
+        let wrong = try await evflow.run([command, "--no-such-option"])
+        #expect(wrong.status == 2, "\(wrong)")
+    }
+}

@@ -28,7 +28,7 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "mermaid or dot.")
     var format: Format = .mermaid
 
-    @Option(name: .customLong("flows-dir"), help: ArgumentHelp("The folder of flow definitions (default ./flows).", valueName: "path"))
+    @Option(name: .customLong("flows-dir"), help: ArgumentHelp("The folder of flow definitions.", valueName: "path"))
     var flowsDirectory: String = "./flows"
 
     func run() throws {

@@ -9,11 +9,11 @@ struct RunnerOptions: ParsableArguments {
         valueName: "path"))
     var stateDirectory: String?
 
-    @Option(name: .customLong("flows-dir"), help: ArgumentHelp("The folder of flow definitions (default ./flows).", valueName: "path"))
+    @Option(name: .customLong("flows-dir"), help: ArgumentHelp("The folder of flow definitions.", valueName: "path"))
     var flowsDirectory: String = "./flows"
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp(
-        "trace, debug, info, notice, warning, error or critical (default warning; logs go to stderr).", valueName: "level"))
+        "trace, debug, info, notice, warning, error or critical; logs go to stderr.", valueName: "level"))
     var logLevel: String = "warning"
 
     func validate() throws {
