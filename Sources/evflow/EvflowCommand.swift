@@ -7,8 +7,8 @@ struct EvflowCommand: AsyncParsableCommand {
         commandName: "evflow",
         abstract: "Durable EV-charging payment flows: run, inspect and repair them.",
         discussion: """
-            State lives in --state-dir (env EVFLOW_STATE_DIR, default ./state); definitions in --flows-dir
-            (default ./flows). Payment provider settings come from EPAYMENT_BASE_URL, EPAYMENT_CLIENT_ID,
+            State lives in --state-dir (env EVFLOW_STATE_DIR, default ./state); definitions in --flows-dir \
+            (default ./flows). Payment provider settings come from EPAYMENT_BASE_URL, EPAYMENT_CLIENT_ID, \
             EPAYMENT_CLIENT_SECRET, EPAYMENT_SUBSCRIPTION_KEY and EPAYMENT_MSN (or EPAYMENT_CONFIG_FILE, mode 0600).
 
             Exit codes:
@@ -16,12 +16,14 @@ struct EvflowCommand: AsyncParsableCommand {
               1  the operation failed (payment error, flow failed, test failed)
               2  bad usage or bad input (unknown flow, invalid definition or inputs)
               3  not found (no such instance or flow)
-              4  state problem (corrupt or unreadable state file, lock held by another runner)
+              4  state problem (corrupt or unreadable state file, lock held by another
+                 runner)
 
             Examples:
               evflow validate flows/
               evflow start ev-charging --id session-4711 --input @session.json
-              evflow signal session-4711 meterReading --data '{"energyWh": 5200}' --signal-id r-17
+              evflow signal session-4711 meterReading --data '{"energyWh": 5200}' \\
+                --signal-id r-17
               evflow list --status stuck
               evflow show session-4711
             """,
