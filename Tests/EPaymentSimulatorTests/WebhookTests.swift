@@ -63,6 +63,11 @@ struct WebhookTests {
                 #expect(try await api.create("hook-0002").status == 201)
                 let deliveries = try await receiver.waitFor(1)
                 #expect(deliveries.count == 1)
+                // The dispatcher logs an attempt after the receiver answered it: wait for the third entry.
+                let deadline = ContinuousClock.now + .seconds(5)
+                while simulator.webhookDeliveries().count < 3, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 let attempts = simulator.webhookDeliveries()
                 #expect(attempts.map(\.attempt) == [1, 2, 3])
                 #expect(attempts.map(\.status) == [503, 503, 200])
