@@ -8,16 +8,19 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run one complete EV charging session against the embedded simulator and print its timeline and money.",
         discussion: """
-            Starts the ePayment simulator and a station-backend stub in this process (real HTTP on 127.0.0.1), runs
-            the shipped ev-charging flow for one session (the customer approves after 20 s, four meter readings,
-            the session ends after 41 minutes) on a virtual clock, and prints what happened: the timeline, the
-            amounts reserved, captured and released, and the verdict of the provider's ledger.
+            Starts the ePayment simulator and a station-backend stub in this process (real HTTP on 127.0.0.1) \
+            and runs the shipped ev-charging flow for one session: the customer approves after 20 s, four meter \
+            readings, the session ends after 41 minutes. It runs on a virtual clock, so it takes about a second. \
+            Prints the timeline, the amounts reserved, captured and released, and the verdict of the provider's \
+            ledger.
 
-            Exit codes: 0 the session settled correctly; 1 the ledger shows a problem; 2 the flows folder is invalid.
+            Exit codes: 0 the session settled correctly; 1 the ledger shows a problem; 2 the flows folder is \
+            invalid.
 
             Examples:
               evflow demo
-              evflow demo --state-dir /tmp/demo-state && evflow show <instance> --state-dir /tmp/demo-state
+              evflow demo --state-dir /tmp/demo
+              evflow show <instance> --state-dir /tmp/demo
             """
     )
 

@@ -17,18 +17,19 @@ struct TestCommand: AsyncParsableCommand {
         commandName: "test",
         abstract: "Run flow-definition tests (scenario files) on a virtual clock against the embedded simulator.",
         discussion: """
-            Each scenario file gives a flow, its input, how the customer, the payment provider and the station behave,
-            a timeline of signals at virtual times, and expectations (status, money captured/released/refunded
-            from the provider's ledger, captures, steps visited, notifications). Every scenario runs on its own
-            simulator and station over real sockets; a 12-hour session takes milliseconds. See docs/flow-tests.md.
+            Each scenario file gives a flow, its input, how the customer, the payment provider and the station \
+            behave, a timeline of signals at virtual times, and expectations (status, money captured, released \
+            and refunded from the provider's ledger, captures, steps visited, notifications). Every scenario runs \
+            on its own simulator and station over real sockets; a 12-hour session takes milliseconds. See \
+            docs/flow-tests.md.
 
-            Prints one line per scenario (✔ or ✘ with every failed expectation), then "N passed, M failed".
+            Prints one line per scenario (✔, or ✘ with every failed expectation), then "N passed, M failed".
 
-            Exit codes: 0 all passed; 1 a scenario failed; 2 a scenario file or definition is malformed (every
+            Exit codes: 0 all passed; 1 a scenario failed; 2 a scenario file or definition is malformed (every \
             problem is listed with file:line:column and JSON path) or no scenario matched.
 
             Examples:
-              evflow test                                  # every scenario in <flows-dir>/tests
+              evflow test                        # <flows-dir>/tests
               evflow test flows/tests/ev-cost-cap.json
               evflow test --filter ev-capture --json
             """
