@@ -70,6 +70,7 @@ struct TestCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let printer = ResultPrinter(total: scenarios.count, json: json)
+        printer.started()
         let results = await runner.run(scenarios, maximumConcurrency: max(1, jobs)) { result, finished in
             printer.finished(result, count: finished, index: scenarios.firstIndex { $0.name == result.name } ?? 0)
         }
@@ -124,6 +125,10 @@ private final class ResultPrinter: Sendable {
     init(total: Int, json: Bool) {
         self.total = total
         self.json = json
+    }
+
+    func started() {
+        if showsProgress { FileHandle.standardError.write(Data("testing 0/\(total) …".utf8)) }
     }
 
     func finished(_ result: ScenarioResult, count: Int, index: Int) {
