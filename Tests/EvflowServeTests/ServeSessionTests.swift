@@ -1,0 +1,96 @@
+import CurlHTTP
+import EPaymentSimulator
+import FlowTesting
+import Foundation
+import Testing
+
+/// Full EV sessions driven only over HTTP, with the money checked in the simulator's ledger.
+@Suite(.serialized)
+struct ServeSessionTests {
+    /// 18.750 kWh × 3.99 NOK/kWh = 74.81 NOK (half-up) + 4.90 NOK start fee.
+    static let expectedCapture: Int64 = 7971
+
+    @Test func sessionWithAuthorizationByWebhook() async throws {
+        try await withServeFixture(webhooks: true) { fixture in
+            try await fixture.withServer {
+                let started = ContinuousClock.now
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-webhook"))
+                #expect(created.status == 201, "\(created.text)")
+                #expect(created.header("Location") == "/v1/instances/s-webhook")
+                // The flow's first poll is 5 s after creation; the customer approves after 0.3 s, so reaching
+                // `meter` well before 5 s means the webhook woke the instance.
+                try await fixture.waitFor("s-webhook", timeout: .seconds(4.5), "authorization by webhook") { $0["step"] as? String == "meter" }
+                #expect(ContinuousClock.now - started < .seconds(4.5))
+                try await Self.meterAndEnd(fixture, "s-webhook")
+            }
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.aggregate.captured == Self.expectedCapture)
+            #expect(payment.aggregate.cancelled == 50_000 - Self.expectedCapture)
+            #expect(payment.events(named: "CAPTURED").count == 1)
+            let delivered = fixture.simulator.webhookDeliveries().filter { $0.delivered && $0.eventName == "AUTHORIZED" }
+            #expect(!delivered.isEmpty, "the AUTHORIZED webhook was acknowledged")
+            #expect(fixture.station.events == ["charging.start", "charging.completed"])
+        }
+    }
+
+    @Test func sessionWithPollingOnly() async throws {
+        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
+            try await fixture.withServer {
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-poll"))
+                #expect(created.status == 201, "\(created.text)")
+                try await fixture.waitFor("s-poll", "authorization by polling") { $0["step"] as? String == "meter" }
+                try await Self.meterAndEnd(fixture, "s-poll")
+            }
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.aggregate.captured == Self.expectedCapture)
+            #expect(payment.aggregate.cancelled == 50_000 - Self.expectedCapture)
+            #expect(fixture.simulator.webhookDeliveries().isEmpty)
+        }
+    }
+
+    @Test func restartMidSession() async throws {
+        try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
+            try await fixture.withServer {
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-restart"))
+                #expect(created.status == 201, "\(created.text)")
+                try await fixture.waitFor("s-restart", "authorization") { $0["step"] as? String == "meter" }
+                let reading = try await fixture.call(.post, "/v1/instances/s-restart/signals/meterReading",
+                                                     json: #"{"signalId": "r-1", "data": {"energyWh": 9000}}"#)
+                #expect(reading.status == 202, "\(reading.text)")
+            }
+            // A new server process on the same state folder: the session continues where it was.
+            try await fixture.withServer {
+                let again = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-restart"))
+                #expect(again.status == 200, "the same start after a restart is a harmless repeat: \(again.text)")
+                let repeatReading = try await fixture.call(.post, "/v1/instances/s-restart/signals/meterReading",
+                                                           json: #"{"signalId": "r-1", "data": {"energyWh": 9000}}"#)
+                #expect(try repeatReading.json()["accepted"] as? Bool == false)
+                try await Self.meterAndEnd(fixture, "s-restart")
+            }
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.aggregate.captured == Self.expectedCapture)
+            #expect(payment.events(named: "CAPTURED").count == 1)
+            #expect(payment.aggregate.cancelled == 50_000 - Self.expectedCapture)
+        }
+    }
+
+    /// Two meter readings and the end of the session, then waits for success and checks the instance's money.
+    static func meterAndEnd(_ fixture: ServeFixture, _ id: String) async throws {
+        for (number, energy) in [(2, 5200), (3, 12_000)] {
+            let reply = try await fixture.call(.post, "/v1/instances/\(id)/signals/meterReading",
+                                               json: #"{"signalId": "r-\#(number)", "data": {"energyWh": \#(energy)}}"#)
+            #expect(reply.status == 202, "\(reply.text)")
+            #expect(try reply.json()["accepted"] as? Bool == true)
+        }
+        let end = try await fixture.call(.post, "/v1/instances/\(id)/signals/sessionEnded",
+                                         json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
+        #expect(end.status == 202, "\(end.text)")
+        let finished = try await fixture.waitFor(id, "success") { $0["status"] as? String == "succeeded" }
+        let payment = try #require(finished["payment"] as? [String: Any])
+        #expect(payment["captured"] as? Int == Int(expectedCapture))
+        #expect(payment["released"] as? Int == 50_000 - Int(expectedCapture))
+        #expect(payment["held"] as? Int == 0)
+        let output = try #require(finished["output"] as? [String: Any])
+        #expect(output["energyWh"] as? Int == 18_750)
+    }
+}
