@@ -94,6 +94,28 @@ struct OperatorCommandTests {
         }
     }
 
+    @Test func cancelAfterAWorkerDiedMidReservationReleasesThePaymentItCreated() async throws {
+        try await CLITestBed.with { bed in
+            var evflow = bed.evflow
+            #expect(try await evflow("start", "ev-charging", "--id", "crash-1", "--input", CLITestBed.sessionInputs).status == 0)
+            // The worker dies right after the provider created the payment, before the result reached disk.
+            evflow.extraEnvironment["EVFLOW_CRASH_AT"] = "before:2"
+            let crashed = try await evflow("run", "--once")
+            #expect(crashed.status != 0, "\(crashed)")
+            #expect(try bed.stateFile("crash-1")["payment"] == nil)
+            #expect(bed.simulator.ledger().payments.count == 1)
+
+            evflow.extraEnvironment = [:]
+            let cancelled = try await evflow("cancel", "crash-1", "--reason", "station offline")
+            #expect(cancelled.status == 0, "\(cancelled)")
+            let payment = try #require(bed.simulator.ledger().payments.first)
+            #expect(payment.aggregate.captured == 0)
+            // Released: cancelled in full once authorized, or terminated before the customer acted.
+            #expect(payment.aggregate.cancelled == 50_000 || payment.state == "TERMINATED", "\(payment)")
+            #expect(try bed.status("crash-1") == "failed")
+        }
+    }
+
     @Test func failedCaptureIsFoundAndRetriedWithTheSameKey() async throws {
         try await CLITestBed.with { bed in
             let evflow = bed.evflow

@@ -44,6 +44,7 @@ extension FlowRunner {
         }
         try await modify(id) { instance in
             guard !instance.status.isFinished else { return }
+            try await adoptInterruptedReservation(&instance)
             instance.cancellationRequest = reason
             // The interpreter releases money when it sees a request without a `cancelling` entry; one left by a
             // worker that died mid-release would otherwise hide this request.
@@ -107,6 +108,29 @@ extension FlowRunner {
         instance.failure = nil
         instance.status = .running
         instance.wakeAt = nil
+    }
+
+    /// A worker that died while creating the payment left only the reserve step's intent. The operator's
+    /// cancel releases `instance.payment`, so look the payment up first: if the create took effect, the
+    /// customer's money must be released too.
+    private func adoptInterruptedReservation(_ instance: inout FlowInstance) async throws {
+        guard instance.payment == nil,
+              let record = instance.steps.last(where: { $0.completedAt == nil && $0.intent?["reference"] != nil }),
+              case .string(let reference)? = record.intent?["reference"] else { return }
+        let payment: GetPaymentResponse
+        do {
+            payment = try await services.payments.getPayment(reference: reference)
+        } catch let error as EPaymentError where error.code == .notFound {
+            return
+        }
+        var summary = PaymentSummary(reference: reference, state: payment.state.rawValue,
+                                     currency: payment.amount.currency.rawValue, reserved: payment.amount.value)
+        summary.authorized = payment.aggregate.authorizedAmount.value
+        summary.captured = payment.aggregate.capturedAmount.value
+        summary.cancelled = payment.aggregate.cancelledAmount.value
+        summary.refunded = payment.aggregate.refundedAmount.value
+        instance.payment = summary
+        instance.log("operator", step: record.step, "payment \(reference) was created before the worker stopped (\(payment.state.rawValue)); releasing it too", at: services.clock.now)
     }
 
     private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws {
