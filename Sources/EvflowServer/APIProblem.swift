@@ -55,6 +55,9 @@ struct APIProblem: Error, Sendable, Encodable {
         case let error as InputValidationError: return APIProblem(error)
         case let error as StoreError:
             return APIProblem(status: 500, title: "Internal Server Error", detail: "the state folder failed: \(error.detail)", code: "store.\(error.code)")
+        case let error as any HTTPResponseError where !(error is HTTPError):
+            let status = Int(error.status.code)
+            return APIProblem(status: status, title: error.status.reasonPhrase, detail: status == 413 ? "the request body is too large" : "\(error)")
         case let error as HTTPError:
             let status = Int(error.status.code)
             let detail: String

@@ -11,7 +11,7 @@ enum JSONBody {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIProblem(status: 413, title: "Content Too Large", detail: "the request body is larger than \(limit) bytes", code: "tooLarge")
         }
     }
