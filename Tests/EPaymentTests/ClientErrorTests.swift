@@ -108,12 +108,13 @@ struct ClientErrorTests {
 
     @Test func timeoutAfterSendingIsMaybeAppliedAndRetriedWithTheSameKey() async throws {
         var setup = ClientSetup()
-        setup.httpTimeout = .milliseconds(300)
+        // Long enough to get the request out on a loaded machine, far below the server's delay.
+        setup.httpTimeout = .milliseconds(1200)
         setup.retryPolicy.maximumAttempts = 2
         try await withFakeEPayment(setup) { server, client, _ in
             server.script(
                 "POST", Self.capturePath,
-                .json(200, Fixture.modification(captured: 12_345), delay: .seconds(2)))
+                .json(200, Fixture.modification(captured: 12_345), delay: .seconds(6)))
             let error = try await #require(throws: EPaymentError.self) { try await capture(client) }
             #expect(error.code == .maybeApplied)
             #expect(error.transportError?.delivery == .maybeSent)
