@@ -1,0 +1,130 @@
+import CurlHTTP
+import EPayment
+import Foundation
+import Synchronization
+import Testing
+
+/// Every route's responses (successes and errors) are checked against `docs/api.yaml` by
+/// `scripts/check-evflow-api.py` (openapi-schema-validator, installed into a venv when missing).
+@Suite(.serialized)
+struct OpenAPIConformanceTests {
+    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    struct Record: Codable, Sendable {
+        var method: String
+        var path: String
+        var status: Int
+        var contentType: String?
+        var body: String
+    }
+
+    final class Recorder: Sendable {
+        let records = Mutex<[Record]>([])
+
+        @discardableResult
+        func call(_ fixture: ServeFixture, _ method: HTTPMethod, _ path: String, template: String, json: String? = nil,
+                  token: String? = ServeFixture.token) async throws -> ServeFixture.Reply {
+            let reply = try await fixture.call(method, path, json: json, token: token)
+            records.withLock { $0.append(Record(method: method.rawValue, path: template, status: reply.status,
+                                                 contentType: reply.header("Content-Type"), body: reply.text)) }
+            return reply
+        }
+    }
+
+    @Test func responsesConformToTheSpec() async throws {
+        let recorder = Recorder()
+        try await withServeFixture(webhooks: true) { fixture in
+            try await fixture.withServer {
+                let start = "/v1/flows/{flow}/instances", one = "/v1/instances/{id}", signal = "/v1/instances/{id}/signals/{name}"
+                let cancel = "/v1/instances/{id}/cancel", list = "/v1/instances", webhook = "/webhooks/epayment"
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: ServeFixture.startBody("c-1"))
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: ServeFixture.startBody("c-1"))
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: ServeFixture.startBody("c-2"))
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: #"{"id": "c-1", "input": {"phoneNumber": "4790000000", "pricePerKWh": {"value": 1, "currency": "NOK"}}}"#)
+                try await recorder.call(fixture, .post, "/v1/flows/nope/instances", template: start, json: ServeFixture.startBody("c-3"))
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: #"{"id": "c-4", "input": {"pricePerKWh": "cheap"}}"#)
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: "[]")
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: ServeFixture.startBody("c-5"), token: nil)
+                try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start,
+                                        json: #"{"id": "c-6", "input": {"x": ""# + String(repeating: "y", count: 70_000) + #""}}"#)
+                try await fixture.waitFor("c-1", "authorization") { $0["step"] as? String == "meter" }
+                try await recorder.call(fixture, .get, "/v1/instances/c-1", template: one)
+                try await recorder.call(fixture, .get, "/v1/instances/missing", template: one)
+                try await recorder.call(fixture, .get, "/v1/instances/bad%20id", template: one)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"signalId": "m1", "data": {"energyWh": 100}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"signalId": "m1", "data": {"energyWh": 100}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"watts": 1}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/missing/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/sessionEnded", template: signal, json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
+                try await fixture.waitFor("c-1", "success") { $0["status"] as? String == "succeeded" }
+                try await recorder.call(fixture, .get, "/v1/instances/c-1", template: one)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": "conformance"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": ""}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/missing/cancel", template: cancel, json: #"{"reason": "x"}"#)
+                try await recorder.call(fixture, .get, "/v1/instances", template: list)
+                try await recorder.call(fixture, .get, "/v1/instances?status=failed&flow=ev-charging", template: list)
+                try await recorder.call(fixture, .get, "/v1/instances?status=stuck", template: list)
+                try await recorder.call(fixture, .get, "/v1/instances?status=nope", template: list)
+                try await recorder.call(fixture, .get, "/v1/instances", template: list, token: "wrong")
+                try await recorder.call(fixture, .post, "/webhooks/epayment", template: webhook, json: "{}", token: nil)
+                try await recorder.call(fixture, .get, "/healthz", template: "/healthz", token: nil)
+                try await recorder.call(fixture, .get, "/metrics", template: "/metrics", token: nil)
+            }
+        }
+        let records = recorder.records.withLock { $0 }
+        let statuses = Set(records.map { "\($0.method) \($0.path) \($0.status)" })
+        #expect(statuses.count >= 20, "\(statuses.sorted())")
+        let (status, output) = try Self.check(records)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(", 0 problems"), "\(output)")
+    }
+
+    @Test func theCheckerCatchesANonConformingResponse() throws {
+        let wrong = [Record(method: "GET", path: "/v1/instances/{id}", status: 200, contentType: "application/json",
+                            body: #"{"id": "x", "flow": "f", "version": "one", "status": "running", "createdAt": "yesterday", "updatedAt": "2026-01-01T00:00:00Z", "surprise": 1}"#),
+                     Record(method: "GET", path: "/v1/instances/{id}", status: 418, contentType: "application/problem+json", body: "{}")]
+        let (status, output) = try Self.check(wrong)
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("version"))
+        #expect(output.contains("createdAt"))
+        #expect(output.contains("surprise"))
+        #expect(output.contains("418"))
+    }
+
+    /// Runs the checker, with a venv holding openapi-schema-validator when the system Python lacks it.
+    static func check(_ records: [Record]) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appending(path: "evflow-api-responses-\(UUID().uuidString).json")
+        try JSONEncoder().encode(records).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let python = try pythonWithValidator()
+        return try run(python, [repository.appending(path: "scripts/check-evflow-api.py").path, file.path])
+    }
+
+    static func pythonWithValidator() throws -> String {
+        if try run("/usr/bin/env", ["python3", "-c", "import yaml, openapi_schema_validator"]).status == 0 { return "/usr/bin/env" }
+        let venv = FileManager.default.temporaryDirectory.appending(path: "evflow-api-check-venv")
+        let python = venv.appending(path: "bin/python").path
+        if try !FileManager.default.fileExists(atPath: python) || run(python, ["-c", "import yaml, openapi_schema_validator"]).status != 0 {
+            let created = try run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
+            try #require(created.status == 0, "python3 -m venv failed: \(created.output)")
+            let installed = try run(python, ["-m", "pip", "install", "--quiet", "openapi-schema-validator", "pyyaml"])
+            try #require(installed.status == 0, "pip install failed: \(installed.output)")
+        }
+        return python
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(filePath: executable)
+        process.arguments = executable == "/usr/bin/env" && arguments.first != "python3" ? ["python3"] + arguments : arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
