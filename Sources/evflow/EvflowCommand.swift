@@ -14,7 +14,7 @@ struct EvflowCommand: AsyncParsableCommand {
             Exit codes:
               0  success
               1  the operation failed (payment error, flow failed, test failed)
-              2  bad usage or bad input (unknown flow, invalid definition or inputs)
+              2  bad usage or bad input (invalid definition, inputs or signal data)
               3  not found (no such instance or flow)
               4  state problem (corrupt or unreadable state file, lock held by another
                  runner)

@@ -27,7 +27,7 @@ extension FlowRunner {
         guard let stepID = instance.currentStep, !instance.status.isFinished else {
             return "nothing: instance \(id) is \(instance.status)"
         }
-        if let reason = instance.cancellationRequest, !instance.history.contains(where: { $0.event == "cancelling" }) {
+        if let reason = instance.cancellationRequest {
             return releaseDescription(instance, reason: reason)
         }
         let definition = try catalog.definition(for: instance.flow)

@@ -46,9 +46,6 @@ extension FlowRunner {
             guard !instance.status.isFinished else { return }
             try await adoptInterruptedReservation(&instance)
             instance.cancellationRequest = reason
-            // The interpreter releases money when it sees a request without a `cancelling` entry; one left by a
-            // worker that died mid-release would otherwise hide this request.
-            instance.history.removeAll { $0.event == "cancelling" }
             instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
             instance.wakeAt = nil
             instance.status = .running

@@ -80,7 +80,6 @@ extension Interpreter {
                 instance.log("succeeded", step: nil, "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
             } catch {
                 // Stay at this point: the next run tries the release again with the same key.
-                instance.history.removeAll { $0.event == "cancelling" }
                 instance.log("retry", step: instance.currentStep, "releasing the reservation failed: \(error)", at: now)
                 instance.status = .waiting
                 instance.wakeAt = now.addingTimeInterval(5)

@@ -34,7 +34,9 @@ struct Interpreter {
                 try finishFailed(&instance, code: "engine.noProgress", message: "more than 10,000 transitions without waiting; the definition loops")
                 return
             }
-            if let reason = instance.cancellationRequest, !instance.history.contains(where: { $0.event == "cancelling" }) {
+            if let reason = instance.cancellationRequest {
+                // Until the release is confirmed the request stays set, so a crash or a failed call is retried
+                // (with the same key) on the next run.
                 try await cancelByOperator(&instance, reason: reason)
                 return
             }

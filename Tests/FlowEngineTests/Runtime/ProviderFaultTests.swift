@@ -80,4 +80,21 @@ struct ProviderFaultTests {
             #expect(payment.events(named: "CANCELLED").count == 1)
         }
     }
+
+    @Test func operatorCancelIsRetriedUntilTheReservationIsReleased() async throws {
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            try await EVChargingFlowTests.startCharging(bed, id: "fault-operator-cancel")
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1, times: 2), for: .cancelPayment)
+            let afterFirstTry = try await bed.runner.cancel("fault-operator-cancel", reason: "charger broken")
+            #expect(afterFirstTry.status == .waiting)
+            #expect(afterFirstTry.cancellationRequest == "charger broken")
+            try await bed.advance(by: .seconds(60))
+            let instance = try bed.instance("fault-operator-cancel")
+            #expect(instance.status == .failed)
+            #expect(instance.failure?.code == "operator.cancelled")
+            let payment = try #require(bed.ledger.payment(reference: try bed.reference(of: "fault-operator-cancel")))
+            #expect(payment.aggregate.cancelled == 50_000)
+            #expect(payment.aggregate.captured == 0)
+        }
+    }
 }
