@@ -43,7 +43,9 @@ except ImportError as error:
     sys.exit(2)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = ROOT.parent / "shared" / "reference" / "epayment-openapi.yaml"
+# The team's shared contract when it sits beside the checkout (as in CI), else the copy vendored in docs/reference.
+SHARED_SPEC = ROOT.parent / "shared" / "reference" / "epayment-openapi.yaml"
+DEFAULT_SPEC = SHARED_SPEC if SHARED_SPEC.exists() else ROOT / "docs" / "reference" / "epayment-openapi.yaml"
 
 # The access-token endpoint has no published OpenAPI document; this follows the access-token API guide
 # (epayment-facts.md section 4): every field is a string, expires_in included.
