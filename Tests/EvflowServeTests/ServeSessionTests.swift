@@ -19,6 +19,12 @@ struct ServeSessionTests {
                 #expect(created.header("Location") == "/v1/instances/s-webhook")
                 try await fixture.waitFor("s-webhook", timeout: .seconds(60), "authorization by webhook") { $0["step"] as? String == "meter" }
                 try await Self.meterAndEnd(fixture, "s-webhook")
+                let metrics = try await fixture.call(.get, "/metrics", token: nil).text
+                for series in [#"evflow_instances_succeeded_total{flow="ev-charging"}"#, #"evflow_amount_captured_minor_units_total{currency="NOK"}"#,
+                               #"evflow_amount_released_minor_units_total{currency="NOK"}"#, #"evflow_step_duration_seconds_bucket{flow="ev-charging",step="capture",le="+Inf"}"#,
+                               #"evflow_webhooks_total{outcome="delivered"}"#] {
+                    #expect(metrics.contains(series), "missing \(series) in:\n\(metrics)")
+                }
             }
             let payment = try #require(fixture.simulator.ledger().payments.first)
             #expect(payment.aggregate.captured == Self.expectedCapture)
