@@ -8,7 +8,7 @@ import Glibc
 /// Kills the process with SIGKILL at one durable boundary, for the crash test: `EVFLOW_CRASH_AT=after:3` dies
 /// right after the third instance save reached disk, `before:3` just before it (so the step's side effect may
 /// have happened while its result was never recorded). Never set it in production.
-final class CrashPointStore: InstanceStore {
+final class CrashPointStore: InstanceStoreDecorator {
     static let variable = "EVFLOW_CRASH_AT"
 
     enum Moment: String { case before, after }
@@ -39,16 +39,4 @@ final class CrashPointStore: InstanceStore {
         try base.save(instance)
         if number == saveNumber && moment == .after { kill(getpid(), SIGKILL) }
     }
-
-    func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? { try base.create(instance) }
-    func load(_ id: String) throws(StoreError) -> FlowInstance { try base.load(id) }
-    func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
-    func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
-    func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
-    func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
-    func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
-    func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }
-    func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) { try base.saveDefinition(bytes, contentHash: contentHash) }
-    func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
-    var statistics: StoreStatistics { base.statistics }
 }

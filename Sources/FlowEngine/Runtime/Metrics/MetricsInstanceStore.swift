@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// It remembers the last seen version of each unfinished instance (a few numbers) to count only changes;
 /// after a restart the first `load` sets that baseline, so nothing is counted twice.
-package struct MetricsInstanceStore: InstanceStore {
+package struct MetricsInstanceStore: InstanceStoreDecorator {
     private struct Snapshot: Sendable {
         var status: InstanceStatus
         var captured: Int64
@@ -20,7 +20,7 @@ package struct MetricsInstanceStore: InstanceStore {
         let snapshots = Mutex<[String: Snapshot]>([:])
     }
 
-    let base: any InstanceStore
+    package let base: any InstanceStore
     private let seen = Seen()
 
     package init(base: any InstanceStore) {
@@ -88,14 +88,4 @@ package struct MetricsInstanceStore: InstanceStore {
             if now.status == .failed { Counter(label: FlowMetrics.failedLabel, dimensions: [("flow", flow)]).increment() }
         }
     }
-
-    package func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
-    package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
-    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
-    package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
-    package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
-    package func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }
-    package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) { try base.saveDefinition(bytes, contentHash: contentHash) }
-    package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
-    package var statistics: StoreStatistics { base.statistics }
 }

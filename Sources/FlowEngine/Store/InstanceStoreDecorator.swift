@@ -1,0 +1,23 @@
+/// A store that wraps another to add behaviour around some operations (metrics, progress lines, indexes, test
+/// failpoints). Every requirement forwards to ``base`` by default, so a decorator implements only what it changes.
+package protocol InstanceStoreDecorator: InstanceStore {
+    /// The store every call ends up in.
+    var base: any InstanceStore { get }
+}
+
+extension InstanceStoreDecorator {
+    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? { try base.create(instance) }
+    package func load(_ id: String) throws(StoreError) -> FlowInstance { try base.load(id) }
+    package func save(_ instance: FlowInstance) throws(StoreError) { try base.save(instance) }
+    package func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
+    package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
+    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
+    package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
+    package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
+    package func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }
+    package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
+        try base.saveDefinition(bytes, contentHash: contentHash)
+    }
+    package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
+    package var statistics: StoreStatistics { base.statistics }
+}
