@@ -47,32 +47,23 @@ public struct WebhookEvent: Codable, Sendable, Hashable {
     /// The webhook event type this delivery was registered under, for example `epayments.payment.captured.v1`.
     public var eventType: String { name.webhookEventType }
 
-    enum CodingKeys: String, CodingKey {
-        case msn, reference, pspReference, name, amount, timestamp, idempotencyKey, success
+    private enum CodingKeys: String, CodingKey {
+        case msn
     }
 
+    /// Decodes the event-log fields through ``PaymentEvent`` (one definition of their formats), plus `msn`.
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        msn = try c.decode(String.self, forKey: .msn)
-        reference = try c.decode(String.self, forKey: .reference)
-        pspReference = try c.decode(String.self, forKey: .pspReference)
-        name = try c.decode(PaymentEventName.self, forKey: .name)
-        amount = try c.decode(Amount.self, forKey: .amount)
-        timestamp = try RFC3339.decode(c, .timestamp)
-        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
-        success = try c.decode(Bool.self, forKey: .success)
+        let event = try PaymentEvent(from: decoder)
+        self.init(
+            msn: try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .msn),
+            reference: event.reference, pspReference: event.pspReference, name: event.name, amount: event.amount,
+            timestamp: event.timestamp, idempotencyKey: event.idempotencyKey, success: event.success)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(msn, forKey: .msn)
-        try c.encode(reference, forKey: .reference)
-        try c.encode(pspReference, forKey: .pspReference)
-        try c.encode(name, forKey: .name)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(RFC3339.string(from: timestamp), forKey: .timestamp)
-        try c.encode(idempotencyKey, forKey: .idempotencyKey)
-        try c.encode(success, forKey: .success)
+        try paymentEvent.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(msn, forKey: .msn)
     }
 }
 
