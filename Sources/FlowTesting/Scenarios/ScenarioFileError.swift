@@ -1,32 +1,13 @@
+import FlowEngine
+
 /// One or more flow-test files could not be used: unreadable, invalid JSON, or a scenario that does not fit the
 /// format or its flow (unknown signal, wrong input type, an expected step the flow does not have).
 ///
 /// Every problem of every file is listed, each with its file, JSON path and line:column, like the definition
 /// loader's errors: `flows/tests/ev.json:12:9: $.timeline[1].data.energyWh: expected integer, found a string`.
 public struct ScenarioFileError: Error, Sendable, CustomStringConvertible {
-    /// One problem at one place in one file.
-    public struct Issue: Sendable, Hashable, CustomStringConvertible {
-        public var file: String
-        /// For example `$.timeline[2].signal`.
-        public var jsonPath: String
-        public var line: Int
-        public var column: Int
-        public var message: String
-        public var hint: String?
-
-        public init(file: String, jsonPath: String, line: Int, column: Int, message: String, hint: String? = nil) {
-            self.file = file
-            self.jsonPath = jsonPath
-            self.line = line
-            self.column = column
-            self.message = message
-            self.hint = hint
-        }
-
-        public var description: String {
-            "\(file):\(line):\(column): \(jsonPath): \(message)\(hint.map { " (hint: \($0))" } ?? "")"
-        }
-    }
+    /// One problem at one place in one file: the same diagnostic the definition loader reports.
+    public typealias Issue = DefinitionIssue
 
     /// Every problem, by file, then position.
     public var issues: [Issue]
