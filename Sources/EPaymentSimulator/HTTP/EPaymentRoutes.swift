@@ -66,37 +66,15 @@ struct EPaymentRoutes: Sendable {
     }
 
     private func registerModifications(on router: Router<SimulatorRequestContext>) {
-        router.post("/epayment/v1/payments/:reference/capture") { request, context in
-            await responder.respond(
-                .capturePayment, method: "POST", pathTemplate: "/v1/payments/{Reference}/capture", request: request, context: context
-            ) { bytes throws(Problem) in
-                let (api, reference) = try parse(request, context, bytes, requiresIdempotencyKey: true)
-                try limit(.capturePayment, api, reference)
-                let money = try modificationAmount(api.body)
-                return try simulator.modify(
-                    .capturePayment, msn: api.msn, reference: reference, idempotencyKey: api.idempotencyKey,
-                    fingerprint: api.fingerprint, conflict: .captureIdempotencyConflict
-                ) { (payment, now, psp) throws(Problem) in
-                    try sameCurrency(money, payment)
-                    return try payment.capture(money.value, at: now, psp: psp, key: api.idempotencyKey)
-                }
-            }
+        registerAmountModification(
+            on: router, .capturePayment, action: "capture", conflict: .captureIdempotencyConflict
+        ) { payment, money, now, psp, key throws(Problem) in
+            try payment.capture(money, at: now, psp: psp, key: key)
         }
-        router.post("/epayment/v1/payments/:reference/refund") { request, context in
-            await responder.respond(
-                .refundPayment, method: "POST", pathTemplate: "/v1/payments/{Reference}/refund", request: request, context: context
-            ) { bytes throws(Problem) in
-                let (api, reference) = try parse(request, context, bytes, requiresIdempotencyKey: true)
-                try limit(.refundPayment, api, reference)
-                let money = try modificationAmount(api.body)
-                return try simulator.modify(
-                    .refundPayment, msn: api.msn, reference: reference, idempotencyKey: api.idempotencyKey,
-                    fingerprint: api.fingerprint, conflict: .refundIdempotencyConflict
-                ) { (payment, now, psp) throws(Problem) in
-                    try sameCurrency(money, payment)
-                    return try payment.refund(money.value, at: now, psp: psp, key: api.idempotencyKey)
-                }
-            }
+        registerAmountModification(
+            on: router, .refundPayment, action: "refund", conflict: .refundIdempotencyConflict
+        ) { payment, money, now, psp, key throws(Problem) in
+            try payment.refund(money, at: now, psp: psp, key: key)
         }
         router.post("/epayment/v1/payments/:reference/cancel") { request, context in
             await responder.respond(
@@ -120,6 +98,30 @@ struct EPaymentRoutes: Sendable {
                     fingerprint: api.fingerprint, conflict: .cancelIdempotencyConflict
                 ) { (payment, now, psp) throws(Problem) in
                     try payment.cancel(transactionOnly: transactionOnly, at: now, psp: psp, key: api.idempotencyKey)
+                }
+            }
+        }
+    }
+
+    /// Capture and refund: `POST /epayment/v1/payments/{reference}/<action>` with a `modificationAmount` in the
+    /// payment's currency, an Idempotency-Key, and `apply` moving the money on the ledger record.
+    private func registerAmountModification(
+        on router: Router<SimulatorRequestContext>, _ operation: SimulatedOperation, action: String, conflict: DomainError,
+        apply: @escaping @Sendable (inout PaymentRecord, Int64, Date, String, String?) throws(Problem) -> LedgerEvent
+    ) {
+        router.post("/epayment/v1/payments/:reference/\(action)") { request, context in
+            await responder.respond(
+                operation, method: "POST", pathTemplate: "/v1/payments/{Reference}/\(action)", request: request, context: context
+            ) { bytes throws(Problem) in
+                let (api, reference) = try parse(request, context, bytes, requiresIdempotencyKey: true)
+                try limit(operation, api, reference)
+                let money = try modificationAmount(api.body)
+                return try simulator.modify(
+                    operation, msn: api.msn, reference: reference, idempotencyKey: api.idempotencyKey,
+                    fingerprint: api.fingerprint, conflict: conflict
+                ) { (payment, now, psp) throws(Problem) in
+                    try sameCurrency(money, payment)
+                    return try apply(&payment, money.value, now, psp, api.idempotencyKey)
                 }
             }
         }
