@@ -140,19 +140,7 @@ struct BenchReport {
 
     /// Writes the figures into the JSON object in `path`, keeping every key that other benchmarks put there.
     func merge(into path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        var object: [String: Any] = [:]
-        if let data = try? Data(contentsOf: url), !data.isEmpty {
-            guard let existing = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw BenchError("\(path) does not hold a JSON object; not overwriting it")
-            }
-            object = existing
-        }
-        object.merge(figures) { _, new in new }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        data.append(UInt8(ascii: "\n"))
-        try data.write(to: url, options: .atomic)
+        try ResultsFile.merge(figures, into: path)
     }
 
     private func rounded(_ value: Double?, _ places: Int) -> Any {

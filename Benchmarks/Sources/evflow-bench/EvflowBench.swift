@@ -5,10 +5,29 @@ import Foundation
 /// `results/latest.json`.
 @main
 struct EvflowBench {
+    /// The benchmark suites, named by the first argument (`http` when none is given).
+    enum Suite: String {
+        /// CurlHTTP versus AsyncHTTPClient (`http.*` keys).
+        case http
+        /// Floors, the EV flow at 1/16/256 concurrent sessions, writes and fsyncs per flow (`floor.*`, `flow.*`).
+        case flow
+        /// 100,000 parked instances: list, recovery, and serve's memory with 10,000 waiting (`scale.*`).
+        case scale
+        /// 1,000 flow-definition scenarios of 10-hour virtual sessions (`tests.*`).
+        case scenarios
+    }
+
     static func main() async {
         do {
-            let options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
-            try await run(options)
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            let suite = arguments.first.flatMap(Suite.init(rawValue:)) ?? .http
+            if arguments.first == suite.rawValue { arguments.removeFirst() }
+            switch suite {
+            case .http: try await run(try BenchOptions.parse(arguments))
+            case .flow: try await FlowBench.run(arguments)
+            case .scale: try await ScaleBench.run(arguments)
+            case .scenarios: try await ScenarioBench.run(arguments)
+            }
         } catch {
             log("evflow-bench: \(error)")
             exit(1)
