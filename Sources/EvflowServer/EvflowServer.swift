@@ -20,7 +20,6 @@ package struct EvflowServer: Sendable {
     package let runtime: ServerRuntime
     package let configuration: ServerConfiguration
     package let logger: Logger
-    let doorbell = Doorbell()
 
     package init(runtime: ServerRuntime, configuration: ServerConfiguration, logger: Logger) {
         self.runtime = runtime
@@ -41,10 +40,10 @@ package struct EvflowServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: registry.render())))
         }
         let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
-        WebhookRoutes(runtime: runtime, doorbell: doorbell, verifier: verifier, limit: configuration.maximumBodySize, seen: RecentKeys())
+        WebhookRoutes(runtime: runtime, verifier: verifier, limit: configuration.maximumBodySize, seen: RecentKeys())
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
-        InstanceRoutes(runtime: runtime, doorbell: doorbell, limit: configuration.maximumBodySize).register(on: api)
+        InstanceRoutes(runtime: runtime, limit: configuration.maximumBodySize).register(on: api)
         return router
     }
 
@@ -52,7 +51,7 @@ package struct EvflowServer: Sendable {
     /// reverse: the listener first).
     /// - Parameter onReady: called with the bound port once connections are accepted.
     package func services(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        let worker = WorkerService(runner: runtime.runner, doorbell: doorbell, pollInterval: configuration.pollInterval, logger: logger)
+        let worker = WorkerService(runner: runtime.runner, pollInterval: configuration.pollInterval)
         let port = configuration.port
         let app = Application(
             router: router(),

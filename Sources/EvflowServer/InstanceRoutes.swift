@@ -6,7 +6,6 @@ import Hummingbird
 /// `/v1`: start instances, read them, send signals, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
 struct InstanceRoutes {
     let runtime: ServerRuntime
-    let doorbell: Doorbell
     let limit: Int
 
     func register(on router: RouterGroup<BasicRequestContext>) {
@@ -31,7 +30,6 @@ struct InstanceRoutes {
         let before = runtime.clock.now
         let instance = try runtime.runner.start(flow: flow, id: id, inputs: inputs)
         let created = instance.createdAt >= before
-        if created { doorbell.ring() }
         var response = try JSONBody.response(created ? .created : .ok, InstanceResource(instance))
         response.headers[.location] = "/v1/instances/\(instance.id)"
         return response
@@ -70,7 +68,6 @@ struct InstanceRoutes {
         let definition = try runtime.catalog.definition(for: instance.flow)
         let data = try definition.signalData(name, fromJSON: try JSONBody.member(body, "data"))
         let accepted = try runtime.runner.signal(instanceID: id, name: name, data: data, signalID: signalID)
-        if accepted { doorbell.ring() }
         return try JSONBody.response(.accepted, SignalReceipt(instance: id, signal: name, signalId: signalID, accepted: accepted))
     }
 

@@ -17,7 +17,6 @@ import Synchronization
 /// already has their outcome. Polling stays the fallback when webhooks are late or lost (facts §18).
 struct WebhookRoutes {
     let runtime: ServerRuntime
-    let doorbell: Doorbell
     let verifier: WebhookVerifier?
     let limit: Int
     let seen: RecentKeys
@@ -73,7 +72,6 @@ struct WebhookRoutes {
         } catch let error as FlowError where error.code == .finished || error.code == .unknownInstance {
             return Receipt(outcome: "ignored", instance: id)
         }
-        doorbell.ring()
         return Receipt(outcome: "delivered", instance: id)
     }
 

@@ -20,8 +20,12 @@ public final class FlowRunner: Sendable {
     let catalog: DefinitionCatalog
     let services: RuntimeServices
     let maximumConcurrency: Int
-    private let schedule = Mutex<[String: Date]>([:])
+    let schedule = Mutex(Schedule())
     private let problems = Mutex<[String: String]>([:])
+    /// Rung by `start`, `signal` and finished runs, so ``work(while:)`` looks at once instead of at its next poll.
+    let doorbell = Doorbell()
+    /// Callers of ``finished(_:)`` waiting for an instance to end.
+    let completionWaiters = Mutex<[String: [CompletionWaiter]]>([:])
 
     package init(store: any InstanceStore, catalog: DefinitionCatalog, services: RuntimeServices, maximumConcurrency: Int = 64) {
         self.store = store
@@ -74,7 +78,7 @@ public final class FlowRunner: Sendable {
             }
             return existing
         }
-        schedule.withLock { $0[id] = now }
+        wake(id, at: now)
         logger.info("started", metadata: ["instance": "\(id)", "flow": "\(name)"])
         return instance
     }
@@ -104,7 +108,7 @@ public final class FlowRunner: Sendable {
         let signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
         if instance.seenSignalIDs.contains(signal.id) { return false }
         let accepted = try store.deliver(signal, to: id)
-        if accepted { schedule.withLock { $0[id] = now } }
+        if accepted { wake(id, at: now) }
         return accepted
     }
 
@@ -145,17 +149,17 @@ public final class FlowRunner: Sendable {
                 record(problem: "\(error)", for: id)
             }
         }
-        schedule.withLock { $0.merge(found) { _, new in new } }
+        schedule.withLock { $0.wakes.merge(found) { _, new in new } }
         return found.count
     }
 
     /// When the earliest scheduled instance is due, if any.
     package var nextWake: Date? {
-        schedule.withLock { $0.values.filter { $0 != .distantFuture }.min() }
+        schedule.withLock { $0.wakes.values.filter { $0 != .distantFuture }.min() }
     }
 
     /// How many unfinished instances the runner is tracking (due, timed or waiting for a signal).
-    package var scheduledCount: Int { schedule.withLock { $0.count } }
+    package var scheduledCount: Int { schedule.withLock { $0.wakes.count } }
 
     /// Instances that could not be run (corrupt files, missing definitions), by id, with the reason.
     package var unrunnable: [String: String] { problems.withLock { $0 } }
@@ -163,7 +167,7 @@ public final class FlowRunner: Sendable {
     private func record(problem: String, for id: String) {
         logger.error("instance cannot run", metadata: ["instance": "\(id)", "problem": "\(problem)"])
         problems.withLock { $0[id] = problem }
-        schedule.withLock { $0[id] = nil }
+        schedule.withLock { $0.wakes[id] = nil }
     }
 
     /// Runs every instance that is due now or has new signals, until each waits or ends.
@@ -171,7 +175,7 @@ public final class FlowRunner: Sendable {
     @discardableResult
     public func runDue() async -> Int {
         let now = services.clock.now
-        var due = Set(schedule.withLock { $0.filter { $0.value <= now }.map(\.key) })
+        var due = Set(schedule.withLock { $0.wakes.filter { $0.value <= now }.map(\.key) })
         if let mail = try? store.instancesWithPendingSignals() { due.formUnion(mail) }
         let ids = due.sorted()
         guard !ids.isEmpty else { return 0 }
@@ -195,13 +199,17 @@ public final class FlowRunner: Sendable {
         } catch {
             return record(problem: "\(error)", for: id)
         }
-        guard let lock else { return }  // another runner has it
+        guard let lock else {
+            // Another runner (process) has it; look again later rather than spinning on it.
+            return reschedule(id, at: services.clock.now.addingTimeInterval(1))
+        }
         defer { lock.release() }
         do {
             var instance = try store.load(id)
             try absorbInbox(&instance)
             guard !instance.status.isFinished else {
-                schedule.withLock { $0[id] = nil }
+                reschedule(id, at: nil)
+                completed(instance)
                 return
             }
             let definition = try catalog.definition(for: instance.flow)
@@ -212,9 +220,10 @@ public final class FlowRunner: Sendable {
                 try store.save(instance)
             }
             try await interpreter.advance(&instance)
-            schedule.withLock { $0[id] = instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture) }
+            reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))
             if instance.status.isFinished {
                 logger.info("finished", metadata: ["instance": "\(id)", "status": "\(instance.status)"])
+                completed(instance)
             }
         } catch let error as StoreError where error.code == .corrupt {
             record(problem: error.description, for: id)
@@ -222,8 +231,7 @@ public final class FlowRunner: Sendable {
             return
         } catch {
             logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-            let retryAt = services.clock.now.addingTimeInterval(5)
-            schedule.withLock { $0[id] = retryAt }
+            reschedule(id, at: services.clock.now.addingTimeInterval(5))
         }
     }
 

@@ -1,0 +1,87 @@
+import EPayment
+import Foundation
+import Logging
+import Synchronization
+
+/// A caller of ``FlowRunner/finished(_:)`` waiting for an instance to end.
+struct CompletionWaiter {
+    let token: UInt64
+    let continuation: CheckedContinuation<FlowInstance, Never>
+}
+
+/// How much durable work a runner's store has done: what a benchmark divides by the flows it ran.
+public struct DurableWork: Sendable, Equatable {
+    /// Atomic file replacements (instance saves and stored signals).
+    public var durableWrites: Int
+    /// fsync calls, on files and on folders.
+    public var fsyncs: Int
+}
+
+extension FlowRunner {
+    /// A runner for a backend that embeds evflow: instances in `stateDirectory` (created 0700 when missing),
+    /// flows from `definitions` (see ``FlowDefinitionLoader``), payments through `payments`.
+    ///
+    /// `notify` steps are recorded as skipped: an embedding backend learns about its sessions from
+    /// ``finished(_:)`` and ``instance(_:)``. Drive the runner with ``work(while:)``.
+    /// - Throws: ``StoreError`` when the state folder cannot be created or opened.
+    public convenience init(
+        stateDirectory: URL, definitions: [String: FlowDefinition], payments: EPaymentClient,
+        clock: any FlowClock = SystemFlowClock(), logger: Logger = Logger(label: "evflow"), maximumConcurrency: Int = 64
+    ) throws {
+        let store = try FileInstanceStore(stateDirectory: stateDirectory)
+        let services = RuntimeServices(payments: payments, notifier: .disabled, clock: clock, logger: logger)
+        self.init(store: store, catalog: DefinitionCatalog(definitions: definitions, store: store), services: services,
+                  maximumConcurrency: maximumConcurrency)
+    }
+
+    /// Tells a waiting `awaitPayment` step that the provider reported `event` (for example `AUTHORIZED`) for its
+    /// payment: what a webhook receiver calls after verifying the signature. The step then confirms the state
+    /// by asking the provider, so an event can wake an instance but never move money by itself.
+    ///
+    /// - Parameter eventID: unique per delivery (for example reference, pspReference and event name): a repeated
+    ///   delivery is ignored.
+    /// - Returns: `false` when the event was a duplicate.
+    /// - Throws: ``FlowError`` when the instance is unknown or already finished.
+    @discardableResult
+    public func paymentUpdated(instanceID: String, event: String, eventID: String) throws -> Bool {
+        try signal(instanceID: instanceID, name: PaymentUpdate.signalName, data: ["event": .string(event)], signalID: eventID)
+    }
+
+    /// Returns the instance once it has finished (succeeded, failed or cancelled), as saved.
+    ///
+    /// Needs a worker (``work(while:)``) running the instance; waits indefinitely otherwise, so bound it with
+    /// your own timeout where a session may legitimately wait for hours.
+    /// - Throws: ``FlowError`` when there is no such instance.
+    public func finished(_ id: String) async throws -> FlowInstance {
+        let current = try instance(id)
+        if current.status.isFinished { return current }
+        let token = UInt64.random(in: 1...UInt64.max)
+        return await withCheckedContinuation { continuation in
+            completionWaiters.withLock { $0[id, default: []].append(CompletionWaiter(token: token, continuation: continuation)) }
+            // It may have finished between the first look and registering: look again.
+            if let latest = try? store.load(id), latest.status.isFinished { resumeWaiter(token, of: id, with: latest) }
+        }
+    }
+
+    /// The store's durable work since the runner was created.
+    public var durableWork: DurableWork {
+        let statistics = store.statistics
+        return DurableWork(durableWrites: statistics.durableWrites, fsyncs: statistics.fsyncs)
+    }
+
+    /// Hands a finished instance to everyone waiting in ``finished(_:)``.
+    func completed(_ instance: FlowInstance) {
+        let waiters = completionWaiters.withLock { $0.removeValue(forKey: instance.id) } ?? []
+        for waiter in waiters { waiter.continuation.resume(returning: instance) }
+    }
+
+    private func resumeWaiter(_ token: UInt64, of id: String, with instance: FlowInstance) {
+        let waiter = completionWaiters.withLock { waiters -> CompletionWaiter? in
+            guard let index = waiters[id]?.firstIndex(where: { $0.token == token }) else { return nil }
+            let waiter = waiters[id]?.remove(at: index)
+            if waiters[id]?.isEmpty == true { waiters[id] = nil }
+            return waiter
+        }
+        waiter?.continuation.resume(returning: instance)
+    }
+}
