@@ -64,6 +64,7 @@ extension Interpreter {
         let due = record.nextAttemptAt ?? record.enteredAt.adding(awaitStep.pollFirstAfter)
         if now < due && !notified { return .park(until: due) }
 
+        let before = instance.payment
         do {
             let payment = try await services.payments.getPayment(reference: reference)
             update(&instance, from: payment.aggregate, state: payment.state)
@@ -89,8 +90,9 @@ extension Interpreter {
             instance.log("retry", step: step.id, "polling \(reference) failed: \(error)", at: now)
         }
         let next = now.adding(awaitStep.pollInterval)
+        let unchanged = instance.payment == before && instance.currentRecord?.lastError == nil && !notified
         instance.updateCurrentRecord { $0.nextAttemptAt = next }
-        return .park(until: next)
+        return unchanged ? .pollAgain(until: next) : .park(until: next)
     }
 
     func execute(_ capture: CaptureStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {

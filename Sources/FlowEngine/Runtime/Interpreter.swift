@@ -19,6 +19,9 @@ struct Interpreter {
         case goto(String)
         /// Stay in the step until a signal arrives or `until` (when given) has passed.
         case park(until: Date?)
+        /// Poll again at `until`; nothing changed since the last save, so the save may be skipped while the saved
+        /// state is fresher than ``Interpreter/pollHeartbeat``.
+        case pollAgain(until: Date)
         /// The instance ended (succeed or fail).
         case ended
     }
@@ -68,6 +71,9 @@ struct Interpreter {
             case .park(let until):
                 try park(&instance, step: step, until: until)
                 return
+            case .pollAgain(let until):
+                try park(&instance, step: step, until: until, quietly: true)
+                return
             case .ended:
                 try persist(&instance)
                 return
@@ -113,13 +119,21 @@ struct Interpreter {
         instance.status = .running
     }
 
-    private func park(_ instance: inout FlowInstance, step: Step, until: Date?) throws {
+    /// How stale a polling step's saved state may get before an unchanged poll is saved anyway: well under the
+    /// one-minute grace after which operators' tools call a waiting instance stuck.
+    static let pollHeartbeat: TimeInterval = 30
+
+    /// Parks the instance; `quietly` skips the save when only the next poll time changed and the saved state is
+    /// recent (a crash then polls once early, which is harmless: polling has no side effect).
+    private func park(_ instance: inout FlowInstance, step: Step, until: Date?, quietly: Bool = false) throws {
         var wake = until
         for candidate in [try timeoutDate(step, instance), try nextDeadlineDate(of: instance)].compactMap({ $0 }) {
             wake = min(wake ?? candidate, candidate)
         }
+        let wasWaiting = instance.status == .waiting
         instance.status = .waiting
         instance.wakeAt = wake
+        if quietly && wasWaiting && now.timeIntervalSince(instance.updatedAt) < Self.pollHeartbeat { return }
         try persist(&instance)
     }
 
