@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: EVFLOW_API_TOKENS (comma-separated) or EVFLOW_API_TOKENS_FILE (a 0600 file); \
             EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET (without it webhooks are refused and the \
             worker relies on polling); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
-            steps).
+            steps); EVFLOW_HTTP_TIMEOUT (seconds per outbound request, default 30).
 
             SIGTERM or Ctrl-C stops accepting connections, lets steps in flight finish or park durably, and \
             exits with 0.
@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         if payments.webhookSecret == nil {
             Output.note("warning: EPAYMENT_WEBHOOK_SECRET is not set: webhooks are refused with 401; payments are confirmed by polling only")
         }
-        try await withHTTPClient(logger: logger) { http in
+        try await withHTTPClient(configuration: try RunnerEnvironment.httpConfiguration(), logger: logger) { http in
             let services = RuntimeServices(payments: EPaymentClient(configuration: payments, httpClient: http, logger: logger),
                                            notifier: try RunnerEnvironment.stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)
             let runtime = try ServerRuntime(store: store, definitions: definitions, services: services, wrap: { CrashPointStore.wrap($0) })

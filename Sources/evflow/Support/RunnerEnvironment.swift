@@ -12,6 +12,7 @@ import Logging
 /// - Payments: `EPAYMENT_*` variables or `EPAYMENT_CONFIG_FILE` (mode 0600); see `EPaymentConfiguration`.
 /// - Station callbacks: `EVFLOW_STATION_URL` and `EVFLOW_STATION_SECRET` for the `station` endpoint. Without
 ///   them `notify` steps are skipped and recorded as such in the instance's history.
+/// - Outbound HTTP: `EVFLOW_HTTP_TIMEOUT`, seconds one request (payment or station call) may take; default 30.
 struct RunnerEnvironment: Sendable {
     /// What a command needs from the environment.
     struct Requirements: Sendable {
@@ -24,6 +25,7 @@ struct RunnerEnvironment: Sendable {
 
     static let stationURLVariable = "EVFLOW_STATION_URL"
     static let stationSecretVariable = "EVFLOW_STATION_SECRET"
+    static let httpTimeoutVariable = "EVFLOW_HTTP_TIMEOUT"
 
     let runner: FlowRunner
     let store: FileInstanceStore
@@ -45,7 +47,7 @@ struct RunnerEnvironment: Sendable {
         let configuration = try paymentConfiguration(required: requirements.payments, logger: logger)
         let observer = SaveObserver()
         let store = CrashPointStore.wrap(ObservedInstanceStore(base: fileStore, observer: observer))
-        return try await withHTTPClient(logger: logger) { http in
+        return try await withHTTPClient(configuration: try httpConfiguration(), logger: logger) { http in
             let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
             let services = RuntimeServices(payments: payments, notifier: try stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)
             let catalog = DefinitionCatalog(definitions: definitions, store: store)
@@ -86,6 +88,19 @@ struct RunnerEnvironment: Sendable {
             return EPaymentConfiguration(baseURL: "http://payments-not-configured.invalid", clientID: "unset",
                                          clientSecret: Secret("unset"), subscriptionKey: Secret("unset"), merchantSerialNumber: "0000")
         }
+    }
+
+    /// The outbound HTTP client's settings. `EVFLOW_HTTP_TIMEOUT` shortens (or lengthens) the 30-second limit
+    /// per request, so a provider that hangs is given up on, and retried with the same idempotency key, sooner;
+    /// the fault campaign uses it to turn injected latency into client timeouts.
+    static func httpConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        guard let text = environment[httpTimeoutVariable], !text.isEmpty else { return configuration }
+        guard let seconds = Double(text), seconds > 0, seconds <= 600 else {
+            throw CommandFailure(.usage, "\(httpTimeoutVariable) must be a number of seconds above 0 and at most 600, got '\(text)'")
+        }
+        configuration.timeout = .milliseconds(Int64(seconds * 1000))
+        return configuration
     }
 
     /// The `station` endpoint from `EVFLOW_STATION_URL` / `EVFLOW_STATION_SECRET`, or a notifier with none.
