@@ -1,0 +1,186 @@
+import CurlHTTP
+import EPaymentSimulator
+import FlowTesting
+import Foundation
+import Logging
+import Testing
+
+/// The fault campaign (issue 9, `make chaos`): N charging sessions through the built `evflow serve` while the
+/// simulator injects 5xx, 429, timeouts, lost responses and resets and duplicates and reorders webhooks, and the
+/// server is SIGKILLed every few seconds and restarted. The verdict comes from the provider's ledger and the
+/// state folder (``ChaosVerdict``).
+///
+/// CI runs it at the default size through `make test`; `make chaos` runs 1,000 sessions. A failure prints the
+/// seed and the plan of every failing session; `EVFLOW_CHAOS_SEED` replays the same plans, kill intervals and
+/// fault bursts (their interleaving with the sessions depends on scheduling).
+@Suite(.serialized)
+struct ChaosCampaignTests {
+    struct Summary: Sendable {
+        var outcomes: [ChaosSessionDriver.Outcome]
+        var ledger: Ledger
+        var kills: Int
+        var launches: Int
+        var bursts: [String: Int]
+        var statuses: [Int: Int]
+        var webhookAttempts: Int
+        var webhookFailures: Int
+        var webhookDuplicates: Int
+        var stopStatus: Int32
+        var stoppedNormally: Bool
+        var stopOutput: String
+    }
+
+    @Test(.timeLimit(.minutes(120)))
+    func sessionsSurviveFaultsKillsAndRestarts() async throws {
+        let configuration = try ChaosConfiguration.fromEnvironment()
+        print("chaos: \(configuration)")
+        let binary = try ServeBinaryTests.evflowBinary()
+        let port = try freePort()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-chaos-\(configuration.seed)-\(UUID().uuidString.prefix(8))")
+        let flows = work.appendingPathComponent("flows")
+        let state = work.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: flows, withIntermediateDirectories: true)
+        // The shipped definition, unchanged, alone in its folder.
+        let shipped = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("flows/ev-charging.json")
+        try FileManager.default.copyItem(at: shipped, to: flows.appendingPathComponent("ev-charging.json"))
+
+        let plans = (0..<configuration.sessions).map { ChaosSessionPlan.make(index: $0, seed: configuration.seed) }
+        let began = ContinuousClock.now
+        let summary = try await campaign(configuration, plans: plans, binary: binary, port: port, flows: flows, state: state,
+                                         log: work.appendingPathComponent("serve.log"))
+        let elapsed = (ContinuousClock.now - began).secondsValue
+        let verdict = ChaosVerdict(plans: plans, outcomes: summary.outcomes, ledger: summary.ledger, stateDirectory: state)
+
+        let line = Self.summaryLine(configuration, plans: plans, summary, elapsed: elapsed, problems: verdict.problems.count)
+        print(line)
+        #expect(summary.stopStatus == 0 && summary.stoppedNormally, "the final SIGTERM should exit 0: \(summary.stopOutput.suffix(2000))")
+        #expect(summary.stopOutput.contains("evflow serve stopped"), "\(summary.stopOutput.suffix(2000))")
+        #expect(summary.outcomes.count == plans.count)
+        if verdict.problems.isEmpty {
+            try? FileManager.default.removeItem(at: work)
+        } else {
+            for problem in verdict.problems.prefix(40) { print("chaos: PROBLEM \(problem)") }
+            print("chaos: state folder and every server incarnation's output kept in \(work.path)")
+        }
+        #expect(verdict.problems.isEmpty, "\(verdict.problems.count) problems (first: \(verdict.problems.first ?? "")); \(line)")
+    }
+
+    /// Runs the simulator, the station stub and the server, the sessions, the killer and the fault injector;
+    /// ends with a graceful stop of the server.
+    private func campaign(_ configuration: ChaosConfiguration, plans: [ChaosSessionPlan], binary: URL, port: Int,
+                          flows: URL, state: URL, log: URL) async throws -> Summary {
+        let baseURL = "http://127.0.0.1:\(port)"
+        let simulatorConfiguration = SimulatorConfiguration(
+            rateLimitsEnabled: false,
+            webhooks: WebhookConfiguration(urls: [baseURL + "/webhooks/epayment"], secret: ServeFixture.webhookSecret,
+                                           maximumAttempts: 40, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
+                                           duplicateRate: 0.1, reorderRate: 0.1),
+            seed: configuration.seed, recordsResponses: true)
+        let station = StationBackendStub()
+        return try await withSimulator(configuration: simulatorConfiguration, clock: .system(), logger: .quiet) { simulator in
+            try await station.serve { stationURL in
+                try await withHTTPClient(logger: .quiet) { http in
+                    let environment = [
+                        "EVFLOW_API_TOKENS": ServeFixture.token,
+                        "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "chaos", "EPAYMENT_CLIENT_SECRET": "chaos-secret",
+                        "EPAYMENT_SUBSCRIPTION_KEY": "chaos-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
+                        "EVFLOW_STATION_URL": stationURL, "EVFLOW_STATION_SECRET": "station-secret",
+                        "EVFLOW_HTTP_TIMEOUT": "\(configuration.serverHTTPTimeoutSeconds)",
+                    ]
+                    let server = ChaosServer(
+                        binary: binary, arguments: ["serve", "--port", "\(port)", "--state-dir", state.path, "--flows-dir", flows.path],
+                        environment: environment, baseURL: baseURL, http: http, logFile: log)
+                    try await server.launch()
+                    let injector = ChaosFaultInjector(simulator: simulator, serverHTTPTimeoutSeconds: configuration.serverHTTPTimeoutSeconds)
+                    let outcomes = try await withThrowingTaskGroup(of: Void.self) { chaos in
+                        chaos.addTask {
+                            await injector.run(random: ChaosRandom(seed: configuration.seed, stream: 2), interval: configuration.burstInterval)
+                        }
+                        chaos.addTask { try await Self.killRepeatedly(server, configuration, until: injector) }
+                        let outcomes = await Self.runSessions(plans, configuration, http: http, baseURL: baseURL, simulator: simulator, server: server)
+                        injector.stop()
+                        try await chaos.waitForAll()
+                        return outcomes
+                    }
+                    let stop = try await server.stopGracefully()
+                    let deliveries = simulator.webhookDeliveries()
+                    var deliveredPerEvent: [String: Int] = [:]
+                    for delivery in deliveries where delivery.delivered { deliveredPerEvent["\(delivery.reference) \(delivery.eventName)", default: 0] += 1 }
+                    var statuses: [Int: Int] = [:]
+                    for response in simulator.recordedResponses() { statuses[response.status, default: 0] += 1 }
+                    return Summary(
+                        outcomes: outcomes, ledger: simulator.ledger(), kills: await server.kills, launches: await server.launches,
+                        bursts: injector.bursts, statuses: statuses, webhookAttempts: deliveries.count,
+                        webhookFailures: deliveries.count { !$0.delivered },
+                        webhookDuplicates: deliveredPerEvent.values.reduce(0) { $0 + max(0, $1 - 1) },
+                        stopStatus: stop.status, stoppedNormally: stop.exitedNormally, stopOutput: stop.output)
+                }
+            }
+        }
+    }
+
+    /// Every session in flight `configuration.concurrency` at a time; a progress line every tenth.
+    private static func runSessions(_ plans: [ChaosSessionPlan], _ configuration: ChaosConfiguration, http: HTTPClient, baseURL: String,
+                                    simulator: Simulator, server: ChaosServer) async -> [ChaosSessionDriver.Outcome] {
+        let began = ContinuousClock.now
+        return await withTaskGroup(of: ChaosSessionDriver.Outcome.self) { group in
+            var next = 0
+            func startNext() {
+                let plan = plans[next]
+                next += 1
+                group.addTask {
+                    let deadline = ContinuousClock.now.advanced(by: configuration.sessionDeadline)
+                    return await ChaosSessionDriver(plan: plan, http: http, baseURL: baseURL, token: ServeFixture.token,
+                                                    simulator: simulator, deadline: deadline).run()
+                }
+            }
+            while next < configuration.concurrency { startNext() }
+            var outcomes: [ChaosSessionDriver.Outcome] = []
+            let step = max(1, plans.count / 10)
+            while let outcome = await group.next() {
+                outcomes.append(outcome)
+                if let problem = outcome.problem { print("chaos: \(outcome.plan.id) gave up: \(problem)") }
+                if outcomes.count % step == 0 {
+                    print("chaos: \(outcomes.count)/\(plans.count) sessions finished after \(Int((ContinuousClock.now - began).secondsValue))s, \(await server.kills) kills")
+                }
+                if next < plans.count { startNext() }
+            }
+            return outcomes
+        }
+    }
+
+    /// SIGKILLs the server at seeded moments and restarts it after a seeded downtime, until the sessions are done.
+    private static func killRepeatedly(_ server: ChaosServer, _ configuration: ChaosConfiguration, until injector: ChaosFaultInjector) async throws {
+        var random = ChaosRandom(seed: configuration.seed, stream: 1)
+        let began = ContinuousClock.now
+        while !injector.isStopped {
+            let wait = random.seconds(in: configuration.killInterval)
+            let down = random.seconds(in: configuration.downtime)
+            let until = ContinuousClock.now.advanced(by: wait)
+            while ContinuousClock.now < until, !injector.isStopped { try await Task.sleep(for: .milliseconds(100)) }
+            if injector.isStopped { break }
+            let pid = try await server.killNow()
+            print("chaos: SIGKILL #\(await server.kills) pid \(pid) at \(String(format: "%.1f", (ContinuousClock.now - began).secondsValue))s (drawn: after \(wait), down \(down))")
+            try await Task.sleep(for: down)
+            try await server.launch()
+        }
+    }
+
+    static func summaryLine(_ configuration: ChaosConfiguration, plans: [ChaosSessionPlan], _ summary: Summary, elapsed: Double, problems: Int) -> String {
+        var kinds: [String: Int] = [:]
+        for plan in plans { kinds[plan.kind.rawValue, default: 0] += 1 }
+        var bursts: [String: Int] = [:]
+        for (key, count) in summary.bursts { bursts[String(key.split(separator: " ")[0]), default: 0] += count }
+        let finished = summary.outcomes.count { $0.problem == nil && ($0.status == "succeeded" || $0.status == "failed") }
+        let seconds = summary.outcomes.map(\.seconds).sorted()
+        let p50 = seconds.isEmpty ? 0 : seconds[seconds.count / 2]
+        let retried = summary.outcomes.reduce(0) { $0 + $1.retriedCalls }
+        return "chaos summary: sessions=\(plans.count) (" + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            + ") finished=\(finished) problems=\(problems) kills=\(summary.kills) starts=\(summary.launches)"
+            + " faults: 5xx=\(summary.statuses[500] ?? 0) 429=\(summary.statuses[429] ?? 0) lost=\(bursts["lost"] ?? 0) reset=\(bursts["reset"] ?? 0) timeout=\(bursts["timeout"] ?? 0) (bursts of up to 2 requests)"
+            + " webhooks: attempts=\(summary.webhookAttempts) failed=\(summary.webhookFailures) duplicated=\(summary.webhookDuplicates)"
+            + " driver retries=\(retried) session seconds p50=\(String(format: "%.1f", p50)) max=\(String(format: "%.1f", seconds.last ?? 0))"
+            + " elapsed=\(String(format: "%.1f", elapsed))s seed=\(configuration.seed)"
+    }
+}

@@ -1,0 +1,158 @@
+import CurlHTTP
+import EPaymentSimulator
+import Foundation
+
+/// Plays one session as the station backend and the customer would: starts it over serve's API, approves or
+/// rejects the payment in the simulator's "app", sends the meter readings and `sessionEnded` with stable signal
+/// ids, and waits until the instance finishes. Every API call is repeated until it gets an answer, because the
+/// server is killed under it: starts are idempotent by id and signals dedupe by signal id.
+///
+/// One driver per session, used by one task only.
+final class ChaosSessionDriver {
+    /// A campaign failure with the session and call it concerns.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// How a session ended, as the API last reported it.
+    struct Outcome: Sendable {
+        var plan: ChaosSessionPlan
+        var status: String
+        var step: String?
+        var failureCode: String?
+        var captured: Int64?
+        var held: Int64?
+        var seconds: Double
+        /// API calls that got no answer or a 5xx and were sent again.
+        var retriedCalls: Int
+        /// Set when the driver gave up: the session never finished, or a call never got an answer.
+        var problem: String?
+    }
+
+    let plan: ChaosSessionPlan
+    let http: HTTPClient
+    let baseURL: String
+    let token: String
+    let simulator: Simulator
+    let deadline: ContinuousClock.Instant
+
+    private var retries = 0
+
+    init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant) {
+        self.plan = plan
+        self.http = http
+        self.baseURL = baseURL
+        self.token = token
+        self.simulator = simulator
+        self.deadline = deadline
+    }
+
+    func run() async -> Outcome {
+        let started = ContinuousClock.now
+        var outcome = Outcome(plan: plan, status: "unknown", seconds: 0, retriedCalls: 0)
+        do {
+            let start = try await call(.post, "/v1/flows/ev-charging/instances", json: plan.startBody, what: "start")
+            guard start.status == 201 || start.status == 200 else {
+                throw Failure("\(plan.id): start answered \(start.status): \(start.text)")
+            }
+            try await actAsCustomer()
+            if plan.customerApproves {
+                _ = try await waitFor("step meter (charging started)") { $0["step"] as? String == "meter" || Self.isFinished($0) }
+                for (number, energy) in plan.readings.enumerated() {
+                    try await Task.sleep(for: .milliseconds(plan.pauses[number]))
+                    try await signal("meterReading", id: "\(plan.id)-r\(number)", energyWh: energy)
+                }
+                try await Task.sleep(for: .milliseconds(plan.pauses[plan.readings.count]))
+                try await signal("sessionEnded", id: "\(plan.id)-end", energyWh: plan.finalEnergyWh)
+            }
+            let last = try await waitFor("a finished status", every: .seconds(1)) { Self.isFinished($0) }
+            outcome.status = last["status"] as? String ?? "?"
+            outcome.step = last["step"] as? String
+            outcome.failureCode = (last["failure"] as? [String: Any])?["code"] as? String
+            let payment = last["payment"] as? [String: Any]
+            outcome.captured = (payment?["captured"] as? NSNumber)?.int64Value
+            outcome.held = (payment?["held"] as? NSNumber)?.int64Value
+        } catch {
+            outcome.problem = "\(error)"
+        }
+        outcome.seconds = (ContinuousClock.now - started).secondsValue
+        outcome.retriedCalls = retries
+        return outcome
+    }
+
+    static func isFinished(_ instance: [String: Any]) -> Bool {
+        let status = instance["status"] as? String
+        return status == "succeeded" || status == "failed"
+    }
+
+    /// The customer acts in the app once the payment exists (the flow creates it, perhaps only after a restart).
+    private func actAsCustomer() async throws {
+        while ContinuousClock.now < deadline {
+            do {
+                if plan.customerApproves {
+                    try simulator.approve(reference: plan.reference)
+                } else {
+                    try simulator.reject(reference: plan.reference)
+                }
+                return
+            } catch {
+                // Only "no such payment yet" is worth waiting for; a payment that stopped awaiting the customer
+                // (expired, cancelled) means the flow went somewhere the campaign did not plan.
+                if "\(error)".hasPrefix("the customer cannot") { throw Failure("\(plan.id): \(error)") }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure("\(plan.id): payment \(plan.reference) was never created before the session deadline")
+    }
+
+    private func signal(_ name: String, id: String, energyWh: Int64) async throws {
+        let body = #"{"signalId": "\#(id)", "data": {"energyWh": \#(energyWh)}}"#
+        let reply = try await call(.post, "/v1/instances/\(plan.id)/signals/\(name)", json: body, what: "signal \(id)")
+        guard reply.status == 202 else { throw Failure("\(plan.id): signal \(id) answered \(reply.status): \(reply.text)") }
+    }
+
+    private func waitFor(_ what: String, every interval: Duration = .milliseconds(300),
+                         _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        var last: [String: Any] = [:]
+        while ContinuousClock.now < deadline {
+            let reply = try await call(.get, "/v1/instances/\(plan.id)", json: nil, what: "read")
+            if reply.status == 200, let object = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any] {
+                last = object
+                if condition(object) { return object }
+            }
+            try await Task.sleep(for: interval)
+        }
+        throw Failure("\(plan.id) (\(plan.kind.rawValue)) never reached \(what) before the session deadline; last seen: status \(last["status"] ?? "?") step \(last["step"] ?? "?") wakeAt \(last["wakeAt"] ?? "-") payment \(last["payment"] ?? "-") failure \(last["failure"] ?? "-")")
+    }
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Sends until the server answers with anything but a 5xx: it may be down, restarting or killed mid-call.
+    private func call(_ method: HTTPMethod, _ path: String, json: String?, what: String) async throws -> Reply {
+        var headers = HTTPHeaders([("Authorization", "Bearer \(token)")])
+        if json != nil { headers.add(name: "Content-Type", value: "application/json") }
+        var lastProblem = "no attempt"
+        while ContinuousClock.now < deadline {
+            do {
+                let response = try await http.execute(HTTPRequest(method: method, url: baseURL + path, headers: headers,
+                                                                  body: json.map { Array($0.utf8) }, timeout: .seconds(20)))
+                if response.status < 500 { return Reply(status: response.status, body: response.body) }
+                lastProblem = "HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+            } catch {
+                lastProblem = "\(error)"
+            }
+            retries += 1
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure("\(plan.id): \(what) (\(method) \(path)) got no answer before the session deadline; last: \(lastProblem)")
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
