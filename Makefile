@@ -4,12 +4,13 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-deps build deps bench clean help
+.PHONY: demo test test-deps build deps bench chaos clean help
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
 	@echo "make test   install libcurl4-openssl-dev if missing, build, and run every test"
 	@echo "make bench  build the benchmark package in release mode and print/merge its figures"
+	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs (N=, SEED= to override)"
 
 # Installs the C library our HTTP client links against, only when pkg-config cannot find it.
 deps:
@@ -38,6 +39,13 @@ demo: deps
 bench: deps
 	$(SWIFT) build -c release --package-path Benchmarks
 	$(SWIFT) run -c release --skip-build --package-path Benchmarks evflow-bench
+
+# The fault campaign (Tests/EvflowServeTests/Chaos) at full size; `make test` runs it with a small N.
+N ?= 1000
+SEED ?= 20261127
+chaos: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter ChaosCampaignTests
 
 clean:
 	rm -rf .build Benchmarks/.build
