@@ -17,6 +17,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // Runs the HTTP client comparison: spawns `bench-server`, drives both clients against it, writes
@@ -25,6 +26,9 @@ let package = Package(
             name: "evflow-bench",
             dependencies: [
                 .product(name: "CurlHTTP", package: "main"),
+                .product(name: "EPayment", package: "main"),
+                .product(name: "FlowEngine", package: "main"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
