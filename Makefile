@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-deps build deps bench chaos clean help
+.PHONY: demo test test-deps build deps bench bench-peers chaos clean help
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
@@ -36,8 +36,18 @@ demo: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product evflow
 	$(SWIFT) run $(SWIFT_BUILD_FLAGS) --skip-build evflow demo
 
-bench: deps
+# The DBOS peer of `evflow-bench flow` (Benchmarks/peers/dbos): a virtual environment with its pinned
+# requirements, created only when missing (delete Benchmarks/.venv to reinstall).
+bench-peers:
+	@if [ ! -x Benchmarks/.venv/bin/python ] || ! Benchmarks/.venv/bin/python -c "import dbos, requests" 2>/dev/null; then \
+		echo "creating Benchmarks/.venv for the DBOS peer"; \
+		python3 -m venv Benchmarks/.venv && \
+		Benchmarks/.venv/bin/pip install --quiet -r Benchmarks/peers/dbos/requirements.txt; \
+	fi
+
+bench: deps bench-peers
 	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) build -c release --package-path Benchmarks --product epayment-sim
 	$(SWIFT) run -c release --skip-build --package-path Benchmarks evflow-bench
 
 # The fault campaign (Tests/EvflowServeTests/Chaos) at full size; `make test` runs it with a small N.
