@@ -65,6 +65,26 @@ struct EVChargingFlowTests {
         }
     }
 
+    @Test func waitingForApprovalSavesAHeartbeatNotEveryPoll() async throws {
+        try await withFlowTestBed(flows: Self.flows) { bed in
+            try await bed.start("ev-charging", id: "session-slow", inputs: Self.inputs())
+            try await bed.advance(by: .seconds(10))
+            #expect(try bed.instance("session-slow").currentStep == "authorize")
+            let before = bed.store.statistics
+            // Five minutes of polling every 2 s (the payment expires after ten): 150 polls that all find the
+            // payment still CREATED.
+            try await bed.advance(by: .seconds(300))
+            let writes = bed.store.statistics.durableWrites - before.durableWrites
+            print("5 minutes awaiting approval (150 polls): \(writes) durable writes")
+            #expect(writes >= 8 && writes <= 12, "expected one save per 30 s heartbeat, got \(writes)")
+            let saved = try bed.instance("session-slow")
+            #expect(bed.now.timeIntervalSince(saved.updatedAt) <= 32)
+            try await bed.approve("session-slow")
+            try await bed.advance(by: .seconds(5))
+            #expect(try bed.instance("session-slow").currentStep == "meter")
+        }
+    }
+
     @Test func zeroUsageCapturesNothingAndReleasesAll() async throws {
         try await withFlowTestBed(flows: Self.flows) { bed in
             try await Self.startCharging(bed, id: "session-zero", inputs: Self.inputs(startFee: 500))

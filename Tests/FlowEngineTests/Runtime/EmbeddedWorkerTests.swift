@@ -1,0 +1,76 @@
+import CurlHTTP
+import EPayment
+import EPaymentSimulator
+import FlowEngine
+import FlowTesting
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A backend embedding evflow through the public API only: `FlowRunner(stateDirectory:...)`, `work()`,
+/// `paymentUpdated`, signals and `finished`, on the real clock against the simulator over real sockets.
+@Suite("Embedded worker")
+struct EmbeddedWorkerTests {
+    static let flows = EVChargingFlowTests.flows
+
+    @Test func sessionsRunToTheEndAsSoonAsTheyAreSignalled() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-embedded-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        var logger = Logger(label: "evflow.test")
+        logger.logLevel = .critical
+        let definitions = try FlowDefinitionLoader().load(directory: Self.flows)
+        try await withSimulator(configuration: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false), logger: logger) { simulator in
+            try await withHTTPClient { http in
+                let configuration = EPaymentConfiguration(
+                    baseURL: simulator.baseURL, clientID: "embedded", clientSecret: Secret("embedded-secret"),
+                    subscriptionKey: Secret("embedded-key"), merchantSerialNumber: "123456")
+                let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
+                let runner = try FlowRunner(stateDirectory: state, definitions: definitions, payments: payments, logger: logger, maximumConcurrency: 8)
+                let stop = StopFlag()
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await runner.work(while: { !stop.isSet }) }
+                    let sessions = (1...12).map { "embedded-\($0)" }
+                    let clock = ContinuousClock()
+                    let began = clock.now
+                    try await withThrowingTaskGroup(of: FlowInstance.self) { sessionGroup in
+                        for (index, id) in sessions.enumerated() {
+                            sessionGroup.addTask {
+                                try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
+                                try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
+                                #expect(try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized") == false)
+                                try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(1_000)], signalID: "\(id)-r1")
+                                try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(Int64(1_000 * (index + 1)))], signalID: "\(id)-end")
+                                return try await runner.finished(id)
+                            }
+                        }
+                        for try await instance in sessionGroup {
+                            #expect(instance.status == .succeeded, "\(instance.id): \(instance.failure?.message ?? "")")
+                        }
+                    }
+                    // Every poll waits 5 s unless the payment event wakes it: far below that means it did.
+                    #expect(clock.now - began < .seconds(5))
+                    let ledger = simulator.ledger()
+                    for (index, id) in sessions.enumerated() {
+                        let payment = try #require(ledger.payment(reference: "ev-\(id)"))
+                        let price = Int64(399 * (index + 1))  // (index + 1) kWh at 3.99 NOK
+                        #expect(payment.aggregate.captured == price)
+                        #expect(payment.aggregate.cancelled == 50_000 - price)
+                        #expect(payment.events(named: "CAPTURED").count == 1)
+                    }
+                    let work = runner.durableWork
+                    #expect(work.durableWrites > 12 && work.fsyncs >= work.durableWrites)
+                    stop.set()
+                    runner.wakeWorker()
+                }
+            }
+        }
+    }
+}
+
+/// Tells the worker loop to stop after its runs in progress.
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}
