@@ -53,9 +53,10 @@ bench: deps bench-peers
 # The fault campaign (Tests/EvflowServeTests/Chaos) at full size; `make test` runs it with a small N.
 N ?= 1000
 SEED ?= 20261127
+CONCURRENCY ?= 80
 chaos: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter ChaosCampaignTests
+	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter ChaosCampaignTests
 
 clean:
 	rm -rf .build Benchmarks/.build

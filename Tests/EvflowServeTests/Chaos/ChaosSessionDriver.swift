@@ -26,6 +26,8 @@ final class ChaosSessionDriver {
         var seconds: Double
         /// API calls that got no answer or a 5xx and were sent again.
         var retriedCalls: Int
+        /// Signals repeated after an unanswered attempt that the server refused with 409 "finished".
+        var repeatsAnsweredFinished: Int
         /// Set when the driver gave up: the session never finished, or a call never got an answer.
         var problem: String?
     }
@@ -38,6 +40,7 @@ final class ChaosSessionDriver {
     let deadline: ContinuousClock.Instant
 
     private var retries = 0
+    private var repeatsAnsweredFinished = 0
 
     init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant) {
         self.plan = plan
@@ -50,7 +53,7 @@ final class ChaosSessionDriver {
 
     func run() async -> Outcome {
         let started = ContinuousClock.now
-        var outcome = Outcome(plan: plan, status: "unknown", seconds: 0, retriedCalls: 0)
+        var outcome = Outcome(plan: plan, status: "unknown", seconds: 0, retriedCalls: 0, repeatsAnsweredFinished: 0)
         do {
             let start = try await call(.post, "/v1/flows/ev-charging/instances", json: plan.startBody, what: "start")
             guard start.status == 201 || start.status == 200 else {
@@ -59,12 +62,15 @@ final class ChaosSessionDriver {
             try await actAsCustomer()
             if plan.customerApproves {
                 _ = try await waitFor("step meter (charging started)") { $0["step"] as? String == "meter" || Self.isFinished($0) }
-                for (number, energy) in plan.readings.enumerated() {
+                var open = true
+                for (number, energy) in plan.readings.enumerated() where open {
                     try await Task.sleep(for: .milliseconds(plan.pauses[number]))
-                    try await signal("meterReading", id: "\(plan.id)-r\(number)", energyWh: energy)
+                    open = try await signal("meterReading", id: "\(plan.id)-r\(number)", energyWh: energy)
                 }
-                try await Task.sleep(for: .milliseconds(plan.pauses[plan.readings.count]))
-                try await signal("sessionEnded", id: "\(plan.id)-end", energyWh: plan.finalEnergyWh)
+                if open {
+                    try await Task.sleep(for: .milliseconds(plan.pauses[plan.readings.count]))
+                    _ = try await signal("sessionEnded", id: "\(plan.id)-end", energyWh: plan.finalEnergyWh)
+                }
             }
             let last = try await waitFor("a finished status", every: .seconds(1)) { Self.isFinished($0) }
             outcome.status = last["status"] as? String ?? "?"
@@ -78,6 +84,7 @@ final class ChaosSessionDriver {
         }
         outcome.seconds = (ContinuousClock.now - started).secondsValue
         outcome.retriedCalls = retries
+        outcome.repeatsAnsweredFinished = repeatsAnsweredFinished
         return outcome
     }
 
@@ -106,10 +113,23 @@ final class ChaosSessionDriver {
         throw Failure("\(plan.id): payment \(plan.reference) was never created before the session deadline")
     }
 
-    private func signal(_ name: String, id: String, energyWh: Int64) async throws {
+    /// Sends one signal until it is answered.
+    /// - Returns: `false` when the instance has already finished, so later signals are pointless.
+    private func signal(_ name: String, id: String, energyWh: Int64) async throws -> Bool {
         let body = #"{"signalId": "\#(id)", "data": {"energyWh": \#(energyWh)}}"#
         let reply = try await call(.post, "/v1/instances/\(plan.id)/signals/\(name)", json: body, what: "signal \(id)")
-        guard reply.status == 202 else { throw Failure("\(plan.id): signal \(id) answered \(reply.status): \(reply.text)") }
+        if reply.status == 202 { return true }
+        if reply.status == 409, reply.text.contains(#""code":"finished""#) {
+            // A capped session ends at the reading that reaches the reservation; later signals find it finished.
+            if plan.kind == .capped { return false }
+            // An earlier attempt may have been stored before the server died unanswered; the instance then used
+            // it and finished, and the server answers the repeat with 409 rather than `accepted: false`.
+            if reply.unansweredAttempts > 0 {
+                repeatsAnsweredFinished += 1
+                return false
+            }
+        }
+        throw Failure("\(plan.id): signal \(id) answered \(reply.status) after \(reply.unansweredAttempts) unanswered attempts: \(reply.text)")
     }
 
     private func waitFor(_ what: String, every interval: Duration = .milliseconds(300),
@@ -129,6 +149,8 @@ final class ChaosSessionDriver {
     struct Reply {
         var status: Int
         var body: [UInt8]
+        /// Earlier attempts of the same call that got no answer (or a 5xx): they may have taken effect.
+        var unansweredAttempts: Int
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -137,16 +159,18 @@ final class ChaosSessionDriver {
         var headers = HTTPHeaders([("Authorization", "Bearer \(token)")])
         if json != nil { headers.add(name: "Content-Type", value: "application/json") }
         var lastProblem = "no attempt"
+        var unanswered = 0
         while ContinuousClock.now < deadline {
             do {
                 let response = try await http.execute(HTTPRequest(method: method, url: baseURL + path, headers: headers,
                                                                   body: json.map { Array($0.utf8) }, timeout: .seconds(20)))
-                if response.status < 500 { return Reply(status: response.status, body: response.body) }
+                if response.status < 500 { return Reply(status: response.status, body: response.body, unansweredAttempts: unanswered) }
                 lastProblem = "HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))"
             } catch {
                 lastProblem = "\(error)"
             }
             retries += 1
+            unanswered += 1
             try await Task.sleep(for: .milliseconds(200))
         }
         throw Failure("\(plan.id): \(what) (\(method) \(path)) got no answer before the session deadline; last: \(lastProblem)")
