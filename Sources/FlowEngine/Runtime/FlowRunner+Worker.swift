@@ -17,7 +17,8 @@ extension FlowRunner {
     /// task is cancelled: the worker loop of a backend that embeds evflow, and of `evflow serve`.
     ///
     /// Unlike ``runDue()`` this never waits for a whole round: an instance whose signal arrives, or whose timer
-    /// fires, starts as soon as a slot is free (at most `maximumConcurrency` run at once). Starting the loop
+    /// fires, starts as soon as a slot is free (at most `maximumConcurrency` run at once, each on a thread of
+    /// its own while it saves; see ``RunThreads``). Starting the loop
     /// first recovers every unfinished instance from the state folder. Once `keepRunning` says stop, no new
     /// run starts and the call returns when the runs in progress have saved their state; cancellation instead
     /// interrupts them (safe, since every side effect is recorded before it is made, but slower to resume).
@@ -40,6 +41,8 @@ extension FlowRunner {
         }
         let clock = ContinuousClock()
         var nextMailCheck = clock.now
+        let threads = RunThreads(count: maximumConcurrency)
+        defer { threads.shutdown() }
         await withDiscardingTaskGroup { group in
             while keepRunning() && !Task.isCancelled {
                 if clock.now >= nextMailCheck {
@@ -49,7 +52,7 @@ extension FlowRunner {
                 let now = services.clock.now
                 let (launch, nextWake) = takeDue(at: now)
                 for id in launch {
-                    group.addTask {
+                    group.addTask(executorPreference: threads) {
                         await self.run(id)
                         self.schedule.withLock { _ = $0.running.remove(id) }
                         self.doorbell.ring()
