@@ -50,17 +50,23 @@ enum Floor {
 
     /// The floor at `concurrency`: each session does `work`'s writes, fsyncs and calls interleaved (a write
     /// before each call, as the engine records intent before a side effect), each session on its own file.
+    /// With `lanes`, the blocking file calls run on the session's own thread (the disk's floor); without, on
+    /// the cooperative pool (what an engine gets that calls fsync from async code).
     static func run(
-        work: Work, write: FloorWrite, request: FloorRequest, concurrency: Int, warmup: Duration, window: Duration
+        work: Work, write: FloorWrite, request: FloorRequest, lanes: FloorLanes?, concurrency: Int,
+        warmup: Duration, window: Duration
     ) async throws -> FlowLoad.Result {
         let steps = max(work.writes, work.httpCalls)
-        return try await FlowLoad.run(concurrency: concurrency, warmup: warmup, window: window) { number in
+        return try await FlowLoad.run(concurrency: concurrency, warmup: warmup, window: window) { number, worker in
             let file = "floor-session-\(number).json"
+            func blocking(_ body: @escaping @Sendable () throws -> Void) async throws {
+                if let lanes { try await lanes.run(worker, body) } else { try body() }
+            }
             for step in 0..<steps {
-                if step < work.writes { try write.replace(file) }
+                if step < work.writes { try await blocking { try write.replace(file) } }
                 if step < work.httpCalls { try await request.send() }
             }
-            for _ in 0..<work.extraFsyncs { try write.syncDirectory() }
+            for _ in 0..<work.extraFsyncs { try await blocking { try write.syncDirectory() } }
         }
     }
 }

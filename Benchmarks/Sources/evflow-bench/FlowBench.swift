@@ -39,7 +39,7 @@ enum FlowBench {
         let report = FlowReport(
             options: options, measurements: measurements, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverage(),
             disk: diskDescription(stateRoot.path), stateDirectory: stateRoot.path, peerProblem: peerProblem,
-            swiftVersion: swiftVersion())
+            swiftVersion: swiftVersion(), revision: revision(of: repository))
         print(report.table())
         if let output = options.output {
             try ResultsFile.merge(report.figures, into: output)
@@ -69,16 +69,19 @@ enum FlowBench {
         defer { try? FileManager.default.removeItem(at: floorDirectory) }
         let request = try await FloorRequest.prepare(baseURL: simulator.baseURL, http: http)
 
-        // The flow's durable work, counted by the store, sizes the floor's writes and its per-flow work.
-        let calibration = try await session.measure(concurrency: 4, warmup: .milliseconds(300), window: .seconds(1))
+        // The flow's durable work, counted by the store, sizes the floor's writes and its per-flow work. A level
+        // uses what evflow did at that level once measured (at 1 session an instance parks before its signals
+        // arrive and saves more often than at 16), this calibration run until then.
+        let calibration = try await session.measure(concurrency: 16, warmup: .milliseconds(500), window: .seconds(1))
         results.instanceFileBytes = calibration.instanceFileBytes
         let write = FloorWrite(directory: floorDirectory.path, size: calibration.instanceFileBytes ?? FloorWrite.typicalBytes)
-        let writes = Int(calibration.durableWritesPerFlow.rounded())
-        let work = Floor.Work(
-            writes: writes, extraFsyncs: max(0, Int(calibration.fsyncsPerFlow.rounded()) - 2 * writes),
-            httpCalls: FlowMeasurements.httpCallsPerFlow)
-        results.floorWork = work
-        log("calibration: \(format(calibration.durableWritesPerFlow)) durable writes, \(format(calibration.fsyncsPerFlow)) fsyncs per flow; instance files ~\(calibration.instanceFileBytes ?? 0) bytes; floor flow = \(work)")
+        func work(writes: Double, fsyncs: Double) -> Floor.Work {
+            let whole = Int(writes.rounded())
+            return Floor.Work(writes: whole, extraFsyncs: max(0, Int((fsyncs - 2 * Double(whole)).rounded())),
+                              httpCalls: FlowMeasurements.httpCallsPerFlow)
+        }
+        let calibrated = work(writes: calibration.durableWritesPerFlow, fsyncs: calibration.fsyncsPerFlow)
+        log("calibration: \(format(calibration.durableWritesPerFlow)) durable writes, \(format(calibration.fsyncsPerFlow)) fsyncs per flow; instance files ~\(calibration.instanceFileBytes ?? 0) bytes; floor flow = \(calibrated)")
 
         results.costs = try await Floor.costs(write: write, request: request, samples: options.floorSamples)
         log(String(format: "floor: durable write %.3f ms (p99 %.3f), HTTP round trip %.3f ms (p99 %.3f), median of %d",
@@ -90,7 +93,8 @@ enum FlowBench {
             journalMode: options.dbosJournalMode)
         for round in 1...options.rounds {
             for level in options.levels {
-                var engines: [FlowMeasurements.Engine] = [.evflow, .floor] + (peersAvailable ? [.dbos] : [])
+                var engines: [FlowMeasurements.Engine] = [.evflow, .floor] + (options.floorOnPool ? [.floorPool] : [])
+                    + (peersAvailable ? [.dbos] : [])
                 if round % 2 == 0 { engines.reverse() }
                 for engine in engines {
                     let load = loadAverage()
@@ -100,11 +104,14 @@ enum FlowBench {
                         results.add(result.load, engine: engine)
                         results.evflowWork[level, default: []].append((result.durableWritesPerFlow, result.fsyncsPerFlow))
                         log("round \(round) evflow \(level): \(summary(result.load)); \(format(result.durableWritesPerFlow)) writes, \(format(result.fsyncsPerFlow)) fsyncs per flow; load \(format(load))")
-                    case .floor:
-                        let result = try await Floor.run(work: work, write: write, request: request, concurrency: level,
-                                                         warmup: options.warmup, window: options.window)
+                    case .floor, .floorPool:
+                        let work = results.evflowWork[level]?.first.map { work(writes: $0.writes, fsyncs: $0.fsyncs) } ?? calibrated
+                        results.floorWork[level] = work
+                        let lanes = engine == .floor ? FloorLanes(count: level) : nil
+                        let result = try await Floor.run(work: work, write: write, request: request, lanes: lanes,
+                                                         concurrency: level, warmup: options.warmup, window: options.window)
                         results.add(result, engine: engine)
-                        log("round \(round) floor  \(level): \(summary(result)); load \(format(load))")
+                        log("round \(round) \(engine == .floor ? "floor " : "floor on pool") \(level): \(summary(result)); \(work); load \(format(load))")
                     case .dbos:
                         let result = try await peer.measure(concurrency: level, warmup: options.warmup, window: options.window)
                         results.add(result.load, engine: engine)
@@ -115,6 +122,26 @@ enum FlowBench {
             }
         }
         return results
+    }
+
+    /// The checked-out commit, with "+dirty" when the working tree has changes: the benchmark measures the
+    /// working tree as it is, and a shared checkout often has someone's edits in it.
+    static func revision(of repository: URL) -> String {
+        func git(_ arguments: [String]) -> String? {
+            let process = Process()
+            let output = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", repository.path] + arguments
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return process.terminationStatus == 0 ? text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        }
+        guard let commit = git(["rev-parse", "--short=12", "HEAD"]) else { return "unknown" }
+        let dirty = git(["status", "--porcelain", "--untracked-files=no", "--", "Sources"]).map { !$0.isEmpty } ?? false
+        return commit + (dirty ? "+dirty (uncommitted changes under Sources/)" : "")
     }
 
     /// The device and file system holding `path`, from `df` (for the meta keys: fsync cost is per disk).

@@ -36,10 +36,11 @@ enum FlowLoad {
         func withLock<T>(_ body: (inout Recorder) -> T) -> T { state.withLock { body(&$0) } }
     }
 
-    /// Runs `session(n)` for n = 0, 1, 2, ... with `concurrency` in flight until the window has closed.
+    /// Runs `session(n, worker)` for n = 0, 1, 2, ... with `concurrency` in flight until the window has
+    /// closed; `worker` (0..<concurrency) names the loop task running it, for per-task resources.
     static func run(
         concurrency: Int, warmup: Duration, window: Duration,
-        session: @escaping @Sendable (Int) async throws -> Void
+        session: @escaping @Sendable (_ number: Int, _ worker: Int) async throws -> Void
     ) async throws -> Result {
         let clock = ContinuousClock()
         let recorder = SharedRecorder()
@@ -47,7 +48,7 @@ enum FlowLoad {
         var windowStart = begin
         var windowEnd = begin
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
+            for worker in 0..<concurrency {
                 group.addTask {
                     while true {
                         let number: Int? = recorder.withLock { state in
@@ -58,7 +59,7 @@ enum FlowLoad {
                         guard let number else { return }
                         let started = clock.now
                         do {
-                            try await session(number)
+                            try await session(number, worker)
                             let finished = clock.now
                             recorder.withLock { $0.completions.append((finished, finished - started)) }
                         } catch {

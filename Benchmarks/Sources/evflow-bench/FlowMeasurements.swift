@@ -3,7 +3,14 @@ import Foundation
 /// Every closed-loop result of a `flow` run, by engine and concurrency, with the medians the report uses.
 struct FlowMeasurements {
     enum Engine: String, CaseIterable {
-        case evflow, floor, dbos
+        /// evflow embedded as a library.
+        case evflow
+        /// The floor, its blocking writes on threads of their own (the disk's capacity at C sessions).
+        case floor
+        /// The floor with its writes blocking the cooperative pool, as evflow's store does (`--floor-pool`).
+        case floorPool
+        /// The DBOS peer.
+        case dbos
     }
 
     /// The ePayment calls one EV session makes: create, get (confirming the webhook), capture, cancel. The
@@ -15,7 +22,8 @@ struct FlowMeasurements {
     /// evflow's (durable writes, fsyncs) per flow, per level and round.
     var evflowWork: [Int: [(writes: Double, fsyncs: Double)]] = [:]
     var costs: Floor.Costs?
-    var floorWork: Floor.Work?
+    /// The floor's per-flow work at each level (from evflow's counts at that level).
+    var floorWork: [Int: Floor.Work] = [:]
     var instanceFileBytes: Int?
     var dbosVersion: String?
 

@@ -14,6 +14,8 @@ struct FlowReport {
     /// Why DBOS was not measured, if it was not.
     let peerProblem: String?
     let swiftVersion: String
+    /// The commit measured (see ``FlowBench/revision(of:)``).
+    let revision: String
     let date = Date()
 
     private func perSecond(_ engine: FlowMeasurements.Engine, _ level: Int) -> Double? {
@@ -33,6 +35,7 @@ struct FlowReport {
             "flow.meta.date": ISO8601DateFormatter().string(from: date),
             "flow.meta.cores": ProcessInfo.processInfo.activeProcessorCount,
             "flow.meta.swift_version": swiftVersion,
+            "flow.meta.revision": revision,
             "flow.meta.rounds": options.rounds,
             "flow.meta.window_s": options.window / .seconds(1),
             "flow.meta.warmup_s": options.warmup / .seconds(1),
@@ -54,14 +57,20 @@ struct FlowReport {
             "floor.fsync_write_p99_ms": rounded(measurements.costs?.fsyncWriteP99Milliseconds, 4),
             "floor.http_rtt_p99_ms": rounded(measurements.costs?.httpRoundTripP99Milliseconds, 4),
             "floor.samples": options.floorSamples,
-            "floor.meta.work_per_flow": measurements.floorWork?.description,
+            "floor.meta.write_bytes": measurements.instanceFileBytes ?? FloorWrite.typicalBytes,
+            "floor.meta.blocking_calls": "on a thread per session (serial dispatch queue), so C sessions can keep C fsyncs queued",
         ]
         for level in options.levels {
             keys["flow.per_s_\(level)"] = rounded(perSecond(.evflow, level), 2)
             keys["flow.p50_ms_\(level)"] = rounded(measurements.median(.evflow, level) { $0.p50Milliseconds }, 2)
             keys["flow.p99_ms_\(level)"] = rounded(measurements.median(.evflow, level) { $0.p99Milliseconds }, 2)
             keys["flow.floor_per_s_\(level)"] = rounded(perSecond(.floor, level), 2)
+            keys["floor.meta.work_per_flow_\(level)"] = measurements.floorWork[level]?.description
             keys["flow.floor_ratio_\(level)"] = rounded(ratio(perSecond(.evflow, level), perSecond(.floor, level)), 3)
+            if measurements.loads[.floorPool]?[level] != nil {
+                keys["flow.floor_pool_per_s_\(level)"] = rounded(perSecond(.floorPool, level), 2)
+                keys["flow.floor_pool_ratio_\(level)"] = rounded(ratio(perSecond(.evflow, level), perSecond(.floorPool, level)), 3)
+            }
             if let work = measurements.evflowWork[level] {
                 keys["flow.durable_writes_per_flow_\(level)"] = rounded(FlowMeasurements.median(work.map(\.writes)), 2)
                 keys["flow.fsyncs_per_flow_\(level)"] = rounded(FlowMeasurements.median(work.map(\.fsyncs)), 2)
@@ -102,13 +111,18 @@ struct FlowReport {
         if let costs = measurements.costs {
             lines.append(String(format: "floor: durable write %.3f ms (p99 %.3f) · HTTP round trip %.3f ms (p99 %.3f)",
                                 costs.fsyncWriteMilliseconds, costs.fsyncWriteP99Milliseconds, costs.httpRoundTripMilliseconds,
-                                costs.httpRoundTripP99Milliseconds) + " · per flow: \(measurements.floorWork?.description ?? "?")")
+                                costs.httpRoundTripP99Milliseconds))
+            for level in options.levels {
+                if let work = measurements.floorWork[level] { lines.append("floor flow at \(level): \(work)") }
+            }
         }
         lines.append("evflow per flow: \(format(measurements.writesPerFlow, 2)) durable writes, \(format(measurements.fsyncsPerFlow, 2)) fsyncs, \(FlowMeasurements.httpCallsPerFlow) HTTP calls")
         lines.append("")
         let hasDBOS = measurements.loads[.dbos] != nil
+        let hasPool = measurements.loads[.floorPool] != nil
         var header = pad("sessions in flight", 20) + pad("evflow/s", 11, right: true) + pad("p50 ms", 10, right: true)
             + pad("floor/s", 11, right: true) + pad("÷ floor", 9, right: true)
+        if hasPool { header += pad("pool floor/s", 14, right: true) }
         if hasDBOS { header += pad("DBOS/s", 10, right: true) + pad("p50 ms", 10, right: true) + pad("÷ DBOS", 9, right: true) }
         lines.append(header)
         for level in options.levels {
@@ -117,6 +131,7 @@ struct FlowReport {
             var row = pad(String(level), 20) + pad(format(evflow, 1), 11, right: true)
                 + pad(format(measurements.median(.evflow, level) { $0.p50Milliseconds }, 1), 10, right: true)
                 + pad(format(floor, 1), 11, right: true) + pad(format(ratio(evflow, floor), 3), 9, right: true)
+            if hasPool { row += pad(format(perSecond(.floorPool, level), 1), 14, right: true) }
             if hasDBOS {
                 let dbos = perSecond(.dbos, level)
                 row += pad(format(dbos, 1), 10, right: true)

@@ -70,7 +70,7 @@ struct FlowSession: Sendable {
         let before = runner.durableWork
         let worker = Task { await runner.work() }
         defer { worker.cancel() }
-        let load = try await FlowLoad.run(concurrency: concurrency, warmup: warmup, window: window) { number in
+        let load = try await FlowLoad.run(concurrency: concurrency, warmup: warmup, window: window) { number, _ in
             try await Self.session(runner, id: "s\(run)-\(number)")
         }
         worker.cancel()
