@@ -1,4 +1,8 @@
 /// Splits expression text into tokens. Durations (`5s`, `1h30m`) are single tokens.
+///
+/// An expression has at most ``maximumTokens`` tokens: far more than any readable expression, and few enough that
+/// the trees built from it (a chain `1 + 1 + ...` is as deep as it is long) stay shallow for the recursive type
+/// checker and evaluator.
 struct ExpressionLexer {
     enum TokenKind: Equatable {
         case integer(Int64)
@@ -14,6 +18,8 @@ struct ExpressionLexer {
         var offset: Int
     }
 
+    static let maximumTokens = 1_000
+
     private static let symbols = ["==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<", ">", "!", "(", ")", ",", "."]
 
     static func tokenize(_ text: String) throws(ExpressionError) -> [Token] {
@@ -25,6 +31,10 @@ struct ExpressionLexer {
         while index < scalars.count {
             let scalar = scalars[index]
             let start = index
+            if tokens.count == maximumTokens {
+                throw ExpressionError(offset: start, message: "expression longer than \(maximumTokens) tokens",
+                                      hint: "split it into variables or compute steps")
+            }
             if scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" {
                 index += 1
             } else if isDigit(scalar) {

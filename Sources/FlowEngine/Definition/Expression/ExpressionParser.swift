@@ -2,9 +2,15 @@
 ///
 /// Precedence, loosest first: `||`, `&&`, `== !=`, `< <= > >=`, `+ -`, `* / %`, unary `- !`.
 /// Comparisons do not chain (`a < b < c` is an error, not a surprise).
+///
+/// Parentheses, unary operators and call arguments may nest at most ``maximumDepth`` levels: the parser, the type
+/// checker and the evaluator all recurse, and a definition must get an error, not a stack overflow, for
+/// `((((...1...))))` 100,000 levels deep. (Binary chains are bounded by the lexer's token limit.)
 struct ExpressionParser {
     private let tokens: [ExpressionLexer.Token]
     private var index = 0
+    private var depth = 0
+    static let maximumDepth = 64
 
     static func parse(_ text: String) throws(ExpressionError) -> ExpressionSyntax {
         var parser = ExpressionParser(tokens: try ExpressionLexer.tokenize(text))
@@ -60,10 +66,21 @@ struct ExpressionParser {
         return lhs
     }
 
+    /// Counts one level of nesting at the current token; pair with `depth -= 1`.
+    private mutating func enter() throws(ExpressionError) {
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw ExpressionError(offset: current.offset, message: "expression nested deeper than \(Self.maximumDepth) levels",
+                                  hint: "split it into variables or compute steps")
+        }
+    }
+
     private mutating func parseUnary() throws(ExpressionError) -> ExpressionSyntax {
         let offset = current.offset
         if case .symbol(let symbol) = current.kind, let op = UnaryOperator(rawValue: symbol) {
             index += 1
+            try enter()
+            defer { depth -= 1 }
             let operand = try parseUnary()
             // Fold a negative integer literal so Int64.min can be written.
             if op == .negate, case .integer(let value) = operand.kind {
@@ -89,6 +106,8 @@ struct ExpressionParser {
         case .string(let value): index += 1; return ExpressionSyntax(.string(value), at: token.offset)
         case .symbol("("):
             index += 1
+            try enter()
+            defer { depth -= 1 }
             let inner = try parseBinary(level: 0)
             try expect(")", "to close '('")
             return inner
@@ -108,6 +127,8 @@ struct ExpressionParser {
 
     private mutating func parseArguments() throws(ExpressionError) -> [ExpressionSyntax] {
         index += 1  // "("
+        try enter()
+        defer { depth -= 1 }
         var arguments: [ExpressionSyntax] = []
         if case .symbol(")") = current.kind { index += 1; return arguments }
         while true {

@@ -1,12 +1,21 @@
 /// A small, strict JSON parser (RFC 8259) that records the line and column of every value.
 ///
 /// Strict on purpose: duplicate object keys are an error (a second `"amount"` silently winning is how money goes
-/// wrong), as are comments, trailing commas and leading zeros.
+/// wrong), as are comments, trailing commas and leading zeros. Nesting is limited to ``maximumDepth`` levels, so
+/// a hostile or broken file (100,000 `[`) is an error, not a stack overflow.
 package struct JSONParser {
-    /// A syntax error, with where it happened.
+    /// A syntax error, with where it happened: line and column, and the JSON path of the value being read.
     package struct SyntaxError: Error, Sendable, Equatable {
         package var position: SourcePosition
         package var message: String
+        /// For example `$.steps[3].amount`: the member or element being read when the error was found.
+        package var jsonPath: String = "$"
+    }
+
+    /// One step of the path to the value being read, kept so an error can name where in the document it is.
+    private enum PathComponent {
+        case key(String)
+        case index(Int)
     }
 
     private let scalars: [Unicode.Scalar]
@@ -14,7 +23,10 @@ package struct JSONParser {
     private var line = 1
     private var lineStart = 0
     private var depth = 0
-    private static let maximumDepth = 256
+    private var path: [PathComponent] = []
+    /// Deeper than any definition or scenario needs, shallow enough that the recursive parser and the code walking
+    /// the tree stay far from the end of a thread's stack.
+    package static let maximumDepth = 256
 
     package init(text: String) {
         scalars = Array(text.unicodeScalars)
@@ -35,7 +47,28 @@ package struct JSONParser {
 
     private var position: SourcePosition { SourcePosition(line: line, column: index - lineStart + 1) }
 
-    private func error(_ message: String) -> SyntaxError { SyntaxError(position: position, message: message) }
+    private func error(_ message: String) -> SyntaxError { error(message, at: position) }
+
+    private func error(_ message: String, at position: SourcePosition) -> SyntaxError {
+        SyntaxError(position: position, message: message, jsonPath: jsonPath)
+    }
+
+    /// The path being read, written like the definition decoder writes paths: `$.steps[2]["$schema"]`.
+    private var jsonPath: String {
+        var text = "$"
+        for component in path {
+            switch component {
+            case .key(let key):
+                let scalars = key.unicodeScalars
+                let isIdentifier = scalars.first.map { ("a"..."z").contains($0) || ("A"..."Z").contains($0) } == true
+                    && scalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+                text += isIdentifier ? ".\(key)" : "[\"\(key)\"]"
+            case .index(let index):
+                text += "[\(index)]"
+            }
+        }
+        return text
+    }
 
     private var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
 
@@ -75,7 +108,9 @@ package struct JSONParser {
 
     private mutating func enter() throws(SyntaxError) {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > Self.maximumDepth {
+            throw error("nesting deeper than \(Self.maximumDepth) levels of arrays and objects; flatten the structure")
+        }
     }
 
     private mutating func parseObject() throws(SyntaxError) -> JSONNode {
@@ -84,6 +119,8 @@ package struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [JSONNode.Member] = []
+        // A set, not a scan of `members`: an object with 100,000 members must not take quadratic time.
+        var keys = Set<String>()
         skipWhitespace()
         if current == "}" { index += 1; return JSONNode(kind: .object(members), position: start) }
         while true {
@@ -91,14 +128,16 @@ package struct JSONParser {
             guard current == "\"" else { throw error("expected a quoted member name") }
             let keyPosition = position
             let (key, _) = try parseString()
-            if members.contains(where: { $0.key == key }) {
-                throw SyntaxError(position: keyPosition, message: "duplicate member \"\(key)\" in the same object")
+            if !keys.insert(key).inserted {
+                throw error("duplicate member \"\(key)\" in the same object", at: keyPosition)
             }
             skipWhitespace()
             guard current == ":" else { throw error("expected ':' after member name \"\(key)\"") }
             index += 1
             skipWhitespace()
+            path.append(.key(key))
             let value = try parseValue()
+            path.removeLast()
             members.append(JSONNode.Member(key: key, keyPosition: keyPosition, value: value))
             skipWhitespace()
             switch current {
@@ -119,7 +158,9 @@ package struct JSONParser {
         if current == "]" { index += 1; return JSONNode(kind: .array(elements), position: start) }
         while true {
             skipWhitespace()
+            path.append(.index(elements.count))
             elements.append(try parseValue())
+            path.removeLast()
             skipWhitespace()
             switch current {
             case ",": index += 1

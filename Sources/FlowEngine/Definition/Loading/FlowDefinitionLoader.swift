@@ -19,12 +19,22 @@ public struct FlowDefinitionLoader: Sendable {
     /// - Throws: ``DefinitionValidationError`` with every problem found (including an unreadable file or invalid
     ///   JSON, reported with its position).
     public func load(fileAt url: URL) throws(DefinitionValidationError) -> FlowDefinition {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            bytes = Array(try Data(contentsOf: url))
         } catch {
             throw DefinitionValidationError(issues: [
-                DefinitionIssue(file: url.path, jsonPath: "$", line: 1, column: 1, message: "cannot read the file as UTF-8: \(error.localizedDescription)")
+                DefinitionIssue(file: url.path, jsonPath: "$", line: 1, column: 1, message: "cannot read the file: \(error.localizedDescription)")
+            ])
+        }
+        let text: String
+        do {
+            text = try SourceText.decode(bytes)
+        } catch {
+            throw DefinitionValidationError(issues: [
+                DefinitionIssue(file: url.path, jsonPath: "$", line: error.position.line, column: error.position.column,
+                                message: "invalid UTF-8 at byte offset \(error.offset): a definition must be UTF-8 text",
+                                hint: "save the file as UTF-8 (without a legacy encoding such as Latin-1)")
             ])
         }
         return try load(text: text, file: url.path)
@@ -37,7 +47,7 @@ public struct FlowDefinitionLoader: Sendable {
             root = try JSONParser.parse(text)
         } catch {
             throw DefinitionValidationError(issues: [
-                DefinitionIssue(file: file, jsonPath: "$", line: error.position.line, column: error.position.column, message: "invalid JSON: \(error.message)")
+                DefinitionIssue(file: file, jsonPath: error.jsonPath, line: error.position.line, column: error.position.column, message: "invalid JSON: \(error.message)")
             ])
         }
         let decoder = DefinitionDecoder(file: file)
