@@ -19,6 +19,38 @@ public struct PaymentSummary: Codable, Sendable, Equatable {
         self.reserved = reserved
     }
 
-    /// Authorized money neither captured nor released: what the customer still has held.
-    public var held: Int64 { max(0, authorized - captured - cancelled) }
+    /// Decodes a summary from a state file, refusing negative amounts (the engine only writes amounts the provider
+    /// reported, which are never negative), so a damaged file is set aside as corrupt, naming the field, instead
+    /// of reaching arithmetic on money.
+    private enum CodingKeys: String, CodingKey {
+        case reference, state, currency, reserved, authorized, captured, cancelled, refunded
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        reference = try container.decode(String.self, forKey: .reference)
+        state = try container.decode(String.self, forKey: .state)
+        currency = try container.decode(String.self, forKey: .currency)
+        reserved = try Self.amount(in: container, .reserved)
+        authorized = try Self.amount(in: container, .authorized)
+        captured = try Self.amount(in: container, .captured)
+        cancelled = try Self.amount(in: container, .cancelled)
+        refunded = try Self.amount(in: container, .refunded)
+    }
+
+    private static func amount(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
+        let value = try container.decode(Int64.self, forKey: key)
+        guard value >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "amount \(value) is negative; amounts are minor units >= 0")
+        }
+        return value
+    }
+
+    /// Authorized money neither captured nor released: what the customer still has held. Never traps: amounts
+    /// that do not add up (captured and cancelled beyond what was authorized) give 0.
+    public var held: Int64 {
+        let (afterCapture, overflow) = authorized.subtractingReportingOverflow(captured)
+        let (rest, overflowAgain) = afterCapture.subtractingReportingOverflow(cancelled)
+        return overflow || overflowAgain ? 0 : max(0, rest)
+    }
 }

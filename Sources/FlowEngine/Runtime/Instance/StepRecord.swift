@@ -31,6 +31,34 @@ package struct StepRecord: Codable, Sendable, Equatable {
         self.enteredAt = enteredAt
     }
 
+    /// Decodes a record from a state file, refusing counts the engine never writes: a hand-edited or damaged
+    /// `"attempts": 9223372036854775807` would otherwise trap the worker (and stop every flow it runs) at the
+    /// next `attempts += 1`. The store then sets the file aside as corrupt, naming the field.
+    private enum CodingKeys: String, CodingKey {
+        case step, visit, enteredAt, attempts, idempotencyKey, intent, completedAt, lastError, nextAttemptAt
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        step = try container.decode(String.self, forKey: .step)
+        visit = try Self.count(in: container, .visit)
+        enteredAt = try container.decode(Date.self, forKey: .enteredAt)
+        attempts = try Self.count(in: container, .attempts)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        intent = try container.decodeIfPresent([String: Value].self, forKey: .intent)
+        completedAt = try container.decodeIfPresent(Date.self, forKey: .completedAt)
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        nextAttemptAt = try container.decodeIfPresent(Date.self, forKey: .nextAttemptAt)
+    }
+
+    private static func count(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
+        let value = try container.decode(Int.self, forKey: key)
+        guard (0...Int(Int32.max)).contains(value) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(value) is not a count the engine writes (0...\(Int32.max))")
+        }
+        return value
+    }
+
     /// A side effect whose intent was recorded but whose outcome was not: a crash or lost response happened
     /// mid-call, so the outcome must be confirmed before anything else.
     package var isInterrupted: Bool { idempotencyKey != nil && completedAt == nil && attempts > 0 }
