@@ -112,10 +112,14 @@ public final class FlowTestBed: Sendable {
 ///   - simulatorConfiguration: rate limits are off by default here, since virtual time makes them meaningless.
 ///   - stateDirectory: where instance files go; by default a fresh temporary folder, deleted afterwards. A folder
 ///     given here is kept, so its instances can be inspected (`evflow show`) later.
+///   - fsyncs: `false` keeps every write atomic but skips fsyncs (``FileInstanceStore/scratch(stateDirectory:)``),
+///     as `evflow test` does: on a disk where an fsync costs milliseconds they were most of a 10-hour scenario's
+///     wall time. Keep the default when a test counts fsyncs or kills the machine.
 public func withFlowTestBed<Result: Sendable>(
     flows: URL,
     simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(rateLimitsEnabled: false),
     stateDirectory: URL? = nil,
+    fsyncs: Bool = true,
     _ body: @Sendable (FlowTestBed) async throws -> Result
 ) async throws -> Result {
     let definitions = try FlowDefinitionLoader().load(directory: flows)
@@ -132,7 +136,8 @@ public func withFlowTestBed<Result: Sendable>(
                     subscriptionKey: Secret("flow-test-key"), merchantSerialNumber: "123456")
                 let payments = EPaymentClient(configuration: configuration, httpClient: http,
                                               retryPolicy: RetryPolicy(maximumAttempts: 1), logger: quiet)
-                let store = try FileInstanceStore(stateDirectory: stateDirectory)
+                let store = fsyncs ? try FileInstanceStore(stateDirectory: stateDirectory)
+                                   : try FileInstanceStore.scratch(stateDirectory: stateDirectory)
                 let notifier = StationNotifier(endpoints: ["station": .init(url: stationURL, secret: Secret("station-secret"))], http: http)
                 let services = RuntimeServices(payments: payments, notifier: notifier, clock: SimulatorFlowClock(clock: simulator.clock),
                                                logger: quiet, random: { $0.upperBound })

@@ -32,6 +32,10 @@ struct DurableFile: Sendable {
 
     let counters: StoreCounters
     let faults: Faults?
+    /// `false` only for throwaway folders (flow tests, see ``FileInstanceStore/scratch(stateDirectory:)``):
+    /// writes stay atomic (temporary file, then rename or link) but skip every fsync, which is what survives
+    /// a machine crash and nothing else. A killed process loses nothing either way: the kernel keeps the data.
+    var synchronizes = true
 
     /// Replaces (or creates) `path` atomically and durably: 1 durable write, 2 fsyncs (file, directory).
     func replace(_ path: String, with bytes: [UInt8]) throws(FileSystemError) {
@@ -178,6 +182,7 @@ struct DurableFile: Sendable {
     }
 
     private func sync(_ descriptor: Int32, _ path: String) throws(FileSystemError) {
+        guard synchronizes else { return }
         while fsync(descriptor) != 0 {
             if errno == EINTR { continue }
             throw FileSystemError("fsync", path, code: errno)

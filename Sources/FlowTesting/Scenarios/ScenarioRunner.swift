@@ -133,7 +133,8 @@ public struct ScenarioRunner: Sendable {
         let started = clock.now
         var result: ScenarioResult
         do {
-            result = try await withFlowTestBed(flows: flowsDirectory) { bed in
+            // No fsyncs: the folder is deleted afterwards, and they were most of a long scenario's wall time.
+            result = try await withFlowTestBed(flows: flowsDirectory, fsyncs: false) { bed in
                 await ScenarioExecution(scenario: scenario, bed: bed).run()
             }
         } catch {
