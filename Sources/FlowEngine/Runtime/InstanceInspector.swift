@@ -23,7 +23,8 @@ package struct InstanceInspector: Sendable {
         var unreadable: [String: String] = [:]
         for id in try store.instanceIDs() {
             do {
-                let instance = try store.load(id)
+                // The outline, not the whole instance: over 100,000 files, decoding everything was most of the time.
+                let instance = try store.loadOutline(id)
                 summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis)))
             } catch {
                 if error.code != .notFound { unreadable[id] = error.description }
@@ -45,6 +46,11 @@ package struct InstanceInspector: Sendable {
 
     /// Why the instance needs an operator, or `nil`.
     package func stuckReason(_ instance: FlowInstance, _ diagnosis: StuckDiagnosis) -> String? {
+        stuckReason(InstanceOutline(instance), diagnosis)
+    }
+
+    /// Why the instance with this outline needs an operator, or `nil`.
+    package func stuckReason(_ instance: InstanceOutline, _ diagnosis: StuckDiagnosis) -> String? {
         let definition = try? catalog.definition(for: instance.flow)
         return diagnosis.reason(for: instance, definition: definition, lockHolder: store.lockHolder(instance.id))
     }

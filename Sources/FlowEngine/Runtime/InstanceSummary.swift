@@ -33,6 +33,11 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
     public var stuck: String?
 
     public init(_ instance: FlowInstance, stuck: String? = nil) {
+        self.init(InstanceOutline(instance), stuck: stuck)
+    }
+
+    /// The summary of an outline, which is all a summary needs (listings read only outlines: cheaper).
+    package init(_ instance: InstanceOutline, stuck: String? = nil) {
         id = instance.id
         flow = instance.flow.name
         version = instance.flow.version
@@ -53,7 +58,7 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
             held = payment.held
         }
         failure = instance.failure.map { "\($0.code): \($0.message)" }
-        lastError = instance.steps.last?.lastError
+        lastError = instance.lastStep?.lastError
         self.stuck = stuck
     }
 

@@ -32,7 +32,12 @@ package struct StuckDiagnosis: Sendable {
     ///   - definition: its pinned definition, for step retry policies; `nil` when it cannot be loaded.
     ///   - lockHolder: the pid holding its lock (0 when unknown), `nil` when unlocked.
     package func reason(for instance: FlowInstance, definition: FlowDefinition?, lockHolder: Int32?) -> String? {
-        let record = instance.steps.last
+        reason(for: InstanceOutline(instance), definition: definition, lockHolder: lockHolder)
+    }
+
+    /// Why the instance with this outline is stuck, or `nil`: the outline holds everything the diagnosis reads.
+    package func reason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: Int32?) -> String? {
+        let record = instance.lastStep
         let step = record.flatMap { record in definition?.step(record.step) }
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
         if let holder = lockHolder, holder > 0, !Self.isAlive(holder) {

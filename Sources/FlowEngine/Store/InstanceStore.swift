@@ -15,6 +15,10 @@ package protocol InstanceStore: Sendable {
     /// ``StoreError/Code/corrupt``.
     func load(_ id: String) throws(StoreError) -> FlowInstance
 
+    /// Reads what listings and recovery need of an instance (see ``InstanceOutline``); a corrupt file is
+    /// handled as by ``load(_:)``.
+    func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline
+
     /// Replaces the stored instance atomically: readers see the old or the new version, never a mix.
     func save(_ instance: FlowInstance) throws(StoreError)
 
@@ -47,6 +51,11 @@ package protocol InstanceStore: Sendable {
 
     /// Counts of durable writes and fsyncs so far, for benchmarks and the closing notes.
     var statistics: StoreStatistics { get }
+}
+
+extension InstanceStore {
+    /// The outline of the whole instance: stores without a cheaper way to read one get it from ``load(_:)``.
+    package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { InstanceOutline(try load(id)) }
 }
 
 /// An exclusive hold on one instance; release it when the runner is done with the instance.

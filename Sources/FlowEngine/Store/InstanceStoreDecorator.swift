@@ -8,6 +8,7 @@ package protocol InstanceStoreDecorator: InstanceStore {
 extension InstanceStoreDecorator {
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? { try base.create(instance) }
     package func load(_ id: String) throws(StoreError) -> FlowInstance { try base.load(id) }
+    package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { try base.loadOutline(id) }
     package func save(_ instance: FlowInstance) throws(StoreError) { try base.save(instance) }
     package func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
     package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }

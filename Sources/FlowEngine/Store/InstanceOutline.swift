@@ -1,0 +1,69 @@
+import Foundation
+
+/// What listings, stuck diagnoses and recovery read of an instance: who it is, where it stands, its timer, its
+/// money and its current step record, without its history, inputs, variables, step outputs or signals.
+///
+/// Why a separate type: decoding a whole ``FlowInstance`` (dictionaries of ``Value``s, every step record and
+/// history entry) was most of the cost of `evflow list` and of a worker's recovery over 100,000 instances;
+/// decoding only these fields from the same file is several times cheaper. It is a different type on purpose,
+/// so an outline can never be saved in place of an instance.
+package struct InstanceOutline: Decodable, Sendable, Equatable {
+    package var id: String
+    package var flow: FlowInstance.PinnedDefinition
+    package var status: InstanceStatus
+    package var createdAt: Date
+    package var updatedAt: Date
+    package var currentStep: String?
+    package var wakeAt: Date?
+    package var payment: PaymentSummary?
+    package var failure: FlowInstance.Failure?
+    /// The last step record (the current step's, or the one the instance finished or failed in).
+    package var lastStep: StepRecord?
+
+    /// The outline of an instance already in memory.
+    package init(_ instance: FlowInstance) {
+        id = instance.id
+        flow = instance.flow
+        status = instance.status
+        createdAt = instance.createdAt
+        updatedAt = instance.updatedAt
+        currentStep = instance.currentStep
+        wakeAt = instance.wakeAt
+        payment = instance.payment
+        failure = instance.failure
+        lastStep = instance.steps.last
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        flow = try container.decode(FlowInstance.PinnedDefinition.self, forKey: .flow)
+        status = try container.decode(InstanceStatus.self, forKey: .status)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        currentStep = try container.decodeIfPresent(String.self, forKey: .currentStep)
+        wakeAt = try container.decodeIfPresent(Date.self, forKey: .wakeAt)
+        payment = try container.decodeIfPresent(PaymentSummary.self, forKey: .payment)
+        failure = try container.decodeIfPresent(FlowInstance.Failure.self, forKey: .failure)
+        // Only the last record is decoded; the others are stepped over without building them.
+        var steps = try container.nestedUnkeyedContainer(forKey: .steps)
+        var last: StepRecord?
+        while !steps.isAtEnd {
+            if let count = steps.count, steps.currentIndex < count - 1 {
+                _ = try steps.decode(Skipped.self)
+            } else {
+                last = try steps.decode(StepRecord.self)
+            }
+        }
+        lastStep = last
+    }
+
+    /// Any JSON value, read past without decoding it.
+    private struct Skipped: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+}
