@@ -1,0 +1,81 @@
+import Foundation
+
+/// Options of `evflow-bench scale`; parsed by hand like ``BenchOptions``.
+struct ScaleOptions {
+    /// The parts of the suite, for running one under a profiler.
+    enum Part: String, CaseIterable {
+        case list, recovery, rss
+    }
+
+    var count = 100_000
+    var rssCount = 10_000
+    var rounds = 3
+    var parts = Set(Part.allCases)
+    var output: String? = BenchOptions.defaultOutput
+    var evflow: String? = nil
+    var simulator: String? = nil
+    var regenerate = false
+
+    static let usage = """
+    usage: evflow-bench scale [options]
+      --count N          parked instances for list and recovery (default 100000)
+      --rss-count N      waiting sessions serve holds for the memory figure (default 10000)
+      --rounds N         rounds per figure; medians are reported (default 3)
+      --only PART        list, recovery or rss (repeatable)
+      --evflow PATH      the evflow binary (default: next to evflow-bench, i.e. the release build)
+      --sim PATH         the epayment-sim binary (default: next to evflow-bench)
+      --regenerate       build the parked-instance folders again even when their generator version matches
+      --output PATH      JSON file to merge results into (default Benchmarks/results/latest.json)
+      --no-output        print only
+      --quick            2,000 parked, 1,000 for memory, 1 round (smoke run, figures keyed by those sizes)
+
+    Build the binaries first:
+      swift build -c release --package-path Benchmarks --product evflow
+      swift build -c release --package-path Benchmarks --product epayment-sim
+    """
+
+    static func parse(_ arguments: [String]) throws -> ScaleOptions {
+        var options = ScaleOptions()
+        var only: Set<Part> = []
+        var iterator = arguments.makeIterator()
+        func number(_ flag: String) throws -> Int {
+            guard let text = iterator.next(), let value = Int(text), value > 0 else {
+                throw BenchError("\(flag) needs a positive number\n\(usage)")
+            }
+            return value
+        }
+        func text(_ flag: String) throws -> String {
+            guard let text = iterator.next() else { throw BenchError("\(flag) needs a value\n\(usage)") }
+            return text
+        }
+        while let argument = iterator.next() {
+            switch argument {
+            case "--count": options.count = try number(argument)
+            case "--rss-count": options.rssCount = try number(argument)
+            case "--rounds": options.rounds = try number(argument)
+            case "--only":
+                let name = try text(argument)
+                guard let part = Part(rawValue: name) else { throw BenchError("--only takes list, recovery or rss\n\(usage)") }
+                only.insert(part)
+            case "--evflow": options.evflow = try text(argument)
+            case "--sim": options.simulator = try text(argument)
+            case "--regenerate": options.regenerate = true
+            case "--output": options.output = try text(argument)
+            case "--no-output": options.output = nil
+            case "--quick":
+                options.count = 2_000
+                options.rssCount = 1_000
+                options.rounds = 1
+            case "--help", "-h": throw BenchError(usage)
+            default: throw BenchError("unknown option \(argument)\n\(usage)")
+            }
+        }
+        if !only.isEmpty { options.parts = only }
+        return options
+    }
+
+    /// `100k`, `10k`, `2k`, `1500`: the size as it appears in result keys.
+    static func sizeLabel(_ count: Int) -> String {
+        count % 1000 == 0 ? "\(count / 1000)k" : "\(count)"
+    }
+}
