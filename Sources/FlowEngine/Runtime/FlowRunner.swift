@@ -90,6 +90,9 @@ public final class FlowRunner: Sendable {
     @discardableResult
     public func signal(instanceID id: String, name: String, data: [String: Value], signalID: String? = nil) throws -> Bool {
         let instance = try instance(id)
+        // A repeat of a signal the instance already used is a duplicate, also once the instance has finished:
+        // the sender's first attempt counted (its answer may have been lost), so "finished" would mislead it.
+        if let signalID, instance.seenSignalIDs.contains(signalID) { return false }
         if instance.status.isFinished {
             throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) already \(instance.status); signal \(name) ignored")
         }

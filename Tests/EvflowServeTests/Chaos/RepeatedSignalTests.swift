@@ -21,10 +21,8 @@ struct RepeatedSignalTests {
                 #expect((done["payment"] as? [String: Any])?["captured"] as? Int == 7971, "the reading was used")
 
                 let repeated = try await fixture.call(.post, path, json: end)
-                withKnownIssue("FlowRunner.signal checks isFinished before seenSignalIDs, so the repeat gets 409 'finished'") {
-                    #expect(repeated.status == 202, "\(repeated.text)")
-                    #expect((try? repeated.json())?["accepted"] as? Bool == false)
-                }
+                #expect(repeated.status == 202, "\(repeated.text)")
+                #expect((try? repeated.json())?["accepted"] as? Bool == false)
                 let other = try await fixture.call(.post, path, json: #"{"signalId": "late", "data": {"energyWh": 20000}}"#)
                 #expect(other.status == 409, "a new signal to a finished instance is still refused: \(other.text)")
             }
