@@ -17,6 +17,7 @@ enum FlowBench {
         // State on the repository's disk (not a tmpfs), so fsyncs cost what they cost a deployment here.
         let stateRoot = FlowDBOSPeer.benchmarksDirectory.appendingPathComponent(".build/flow-bench")
         try FileManager.default.createDirectory(at: stateRoot, withIntermediateDirectories: true)
+        let spread = spreadSubdirectories(stateRoot.path)
 
         var peerProblem: String?
         if options.peers { peerProblem = FlowDBOSPeer.unavailableReason() } else { peerProblem = "skipped (--no-peers)" }
@@ -38,7 +39,8 @@ enum FlowBench {
 
         let report = FlowReport(
             options: options, measurements: measurements, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverage(),
-            disk: diskDescription(stateRoot.path), stateDirectory: stateRoot.path, peerProblem: peerProblem,
+            disk: diskDescription(stateRoot.path) + "; journal: \(journal(of: stateRoot.path)); state folders spread over block groups: \(spread ? "yes (chattr +T)" : "no")",
+            stateDirectory: stateRoot.path, peerProblem: peerProblem,
             swiftVersion: swiftVersion(), revision: revision(of: repository))
         print(report.table())
         if let output = options.output {
@@ -108,6 +110,11 @@ enum FlowBench {
                         let work = results.evflowWork[level]?.first.map { work(writes: $0.writes, fsyncs: $0.fsyncs) } ?? calibrated
                         results.floorWork[level] = work
                         let lanes = engine == .floor ? FloorLanes(count: level) : nil
+                        // A fresh folder per run, like evflow's state folder (see spreadSubdirectories).
+                        let folder = stateRoot.appendingPathComponent("floor-\(level)-\(UInt32.random(in: 0...UInt32.max))")
+                        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                        defer { try? FileManager.default.removeItem(at: folder) }
+                        let write = FloorWrite(directory: folder.path, size: write.bytes.count)
                         let result = try await Floor.run(work: work, write: write, request: request, lanes: lanes,
                                                          concurrency: level, warmup: options.warmup, window: options.window)
                         results.add(result, engine: engine)
@@ -142,6 +149,33 @@ enum FlowBench {
         guard let commit = git(["rev-parse", "--short=12", "HEAD"]) else { return "unknown" }
         let dirty = git(["status", "--porcelain", "--untracked-files=no", "--", "Sources"]).map { !$0.isEmpty } ?? false
         return commit + (dirty ? "+dirty (uncommitted changes under Sources/)" : "")
+    }
+
+    /// Marks `directory` as a top of a directory hierarchy (`chattr +T`), so that ext4 places each new state
+    /// folder in a block group of its own rather than next to the previous one. Why: on an ext4 without a
+    /// journal (as this VM's disk is), creating a file scans past every inode of its block group deleted in the
+    /// last 60 s (300 s more while the inode table is dirty; `recently_deleted` in fs/ext4/ialloc.c), and every
+    /// durable write frees one. Without spreading, each measurement would pay for the deletions of the one
+    /// before it, and the order of the engines would decide the results. Best effort: `false` if chattr fails.
+    static func spreadSubdirectories(_ directory: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["chattr", "+T", directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// Whether the ext4 file system holding `path` has a journal, from /sys/fs/ext4/<device>/journal_task
+    /// ("<none>" without one); "unknown" elsewhere.
+    static func journal(of path: String) -> String {
+        let source = diskDescription(path).split(separator: " ").first.map(String.init) ?? ""
+        let device = source.split(separator: "/").last.map(String.init) ?? ""
+        guard !device.isEmpty,
+              let task = try? String(contentsOfFile: "/sys/fs/ext4/\(device)/journal_task", encoding: .utf8) else { return "unknown" }
+        return task.trimmingCharacters(in: .whitespacesAndNewlines) == "<none>" ? "none" : "yes"
     }
 
     /// The device and file system holding `path`, from `df` (for the meta keys: fsync cost is per disk).
