@@ -89,11 +89,15 @@ struct DefinitionFuzzTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let result: Result<FlowDefinition, DefinitionValidationError>
+        let clock = ContinuousClock.now
         do throws(DefinitionValidationError) {
             result = .success(try FlowDefinitionLoader().load(fileAt: file))
         } catch {
             result = .failure(error)
         }
+        // Not an assertion (machines differ), but a load taking seconds is how a quadratic path shows up.
+        let took = ContinuousClock.now - clock
+        if took > .seconds(1) { print("fuzz: slow load (\(took)): \(what().prefix(200))") }
         #expect(try Array(Data(contentsOf: file)) == bytes, "the loader changed the file: \(what())", sourceLocation: sourceLocation)
         switch result {
         case .success(let definition):

@@ -126,11 +126,20 @@ final class DefinitionDecoder {
     }
 
     /// The candidate within edit distance 2 (or 1/3 of the word), for did-you-mean hints.
+    ///
+    /// Candidates whose length alone puts them beyond the limit are skipped, and so are words longer than
+    /// ``longestSuggestedWord``: the distance costs length × length, and a 700 KB step name in a damaged file
+    /// must not turn `evflow validate` into minutes of work for a hint nobody needs.
     static func closest(to word: String, in candidates: [String]) -> String? {
-        let limit = max(2, word.count / 3)
-        return candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+        let length = word.count
+        guard length <= longestSuggestedWord else { return nil }
+        let limit = max(2, length / 3)
+        return candidates.filter { abs($0.count - length) <= limit }
+            .map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
             .filter { $0.1 <= limit }.min { $0.1 < $1.1 }?.0
     }
+
+    static let longestSuggestedWord = 256
 
     private static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
