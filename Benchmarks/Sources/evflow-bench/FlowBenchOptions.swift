@@ -33,8 +33,8 @@ struct FlowBenchOptions {
       --floor-samples N    sequential samples for floor.fsync_write_ms and floor.http_rtt_ms (default 300)
       --engine-concurrency N  FlowRunner maximumConcurrency (default: the API default, 64)
       --no-peers           skip DBOS
-      --floor-pool         also run the floor with its fsyncs on the 2-thread cooperative pool, as evflow's
-                           store calls them (flow.floor_pool_per_s_C); adds a run per level and round
+      --floor-pool         also run the floor with its fsyncs blocking the 2-thread cooperative pool, as any
+                           async code calling fsync does (flow.floor_pool_per_s_C); adds a run per level and round
       --dbos-poll SECONDS  DBOS notification polling interval on SQLite (default 1.0, DBOS's default)
       --dbos-journal wal|delete  SQLite journal mode for DBOS (default wal: 2.5-4x faster here than the
                            rollback journal DBOS creates by itself, "delete")

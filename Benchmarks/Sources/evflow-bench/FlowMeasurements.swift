@@ -7,7 +7,7 @@ struct FlowMeasurements {
         case evflow
         /// The floor, its blocking writes on threads of their own (the disk's capacity at C sessions).
         case floor
-        /// The floor with its writes blocking the cooperative pool, as evflow's store does (`--floor-pool`).
+        /// The floor with its writes blocking the cooperative pool, as async code calling fsync does (`--floor-pool`).
         case floorPool
         /// The DBOS peer.
         case dbos
