@@ -176,12 +176,12 @@ struct ChaosCampaignTests {
         let seconds = summary.outcomes.map(\.seconds).sorted()
         let p50 = seconds.isEmpty ? 0 : seconds[seconds.count / 2]
         let retried = summary.outcomes.reduce(0) { $0 + $1.retriedCalls }
-        let repeats = summary.outcomes.reduce(0) { $0 + $1.repeatsAnsweredFinished }
+        let duplicates = summary.outcomes.reduce(0) { $0 + $1.duplicateSignals }
         return "chaos summary: sessions=\(plans.count) (" + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             + ") finished=\(finished) problems=\(problems) kills=\(summary.kills) starts=\(summary.launches)"
             + " faults: 5xx=\(summary.statuses[500] ?? 0) 429=\(summary.statuses[429] ?? 0) lost=\(bursts["lost"] ?? 0) reset=\(bursts["reset"] ?? 0) timeout=\(bursts["timeout"] ?? 0) (bursts of up to 2 requests)"
             + " webhooks: attempts=\(summary.webhookAttempts) failed=\(summary.webhookFailures) duplicated=\(summary.webhookDuplicates)"
-            + " driver retries=\(retried) repeated signals answered 409 finished=\(repeats) session seconds p50=\(String(format: "%.1f", p50)) max=\(String(format: "%.1f", seconds.last ?? 0))"
+            + " driver retries=\(retried) duplicate signals=\(duplicates) session seconds p50=\(String(format: "%.1f", p50)) max=\(String(format: "%.1f", seconds.last ?? 0))"
             + " elapsed=\(String(format: "%.1f", elapsed))s seed=\(configuration.seed)"
     }
 }

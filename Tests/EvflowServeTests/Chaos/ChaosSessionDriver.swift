@@ -26,8 +26,8 @@ final class ChaosSessionDriver {
         var seconds: Double
         /// API calls that got no answer or a 5xx and were sent again.
         var retriedCalls: Int
-        /// Signals repeated after an unanswered attempt that the server refused with 409 "finished".
-        var repeatsAnsweredFinished: Int
+        /// Signals repeated after an unanswered attempt that the server acknowledged as duplicates.
+        var duplicateSignals: Int
         /// Set when the driver gave up: the session never finished, or a call never got an answer.
         var problem: String?
     }
@@ -40,7 +40,7 @@ final class ChaosSessionDriver {
     let deadline: ContinuousClock.Instant
 
     private var retries = 0
-    private var repeatsAnsweredFinished = 0
+    private var duplicateSignals = 0
 
     init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant) {
         self.plan = plan
@@ -53,7 +53,7 @@ final class ChaosSessionDriver {
 
     func run() async -> Outcome {
         let started = ContinuousClock.now
-        var outcome = Outcome(plan: plan, status: "unknown", seconds: 0, retriedCalls: 0, repeatsAnsweredFinished: 0)
+        var outcome = Outcome(plan: plan, status: "unknown", seconds: 0, retriedCalls: 0, duplicateSignals: 0)
         do {
             let start = try await call(.post, "/v1/flows/ev-charging/instances", json: plan.startBody, what: "start")
             guard start.status == 201 || start.status == 200 else {
@@ -84,7 +84,7 @@ final class ChaosSessionDriver {
         }
         outcome.seconds = (ContinuousClock.now - started).secondsValue
         outcome.retriedCalls = retries
-        outcome.repeatsAnsweredFinished = repeatsAnsweredFinished
+        outcome.duplicateSignals = duplicateSignals
         return outcome
     }
 
@@ -118,16 +118,16 @@ final class ChaosSessionDriver {
     private func signal(_ name: String, id: String, energyWh: Int64) async throws -> Bool {
         let body = #"{"signalId": "\#(id)", "data": {"energyWh": \#(energyWh)}}"#
         let reply = try await call(.post, "/v1/instances/\(plan.id)/signals/\(name)", json: body, what: "signal \(id)")
-        if reply.status == 202 { return true }
+        if reply.status == 202 {
+            let receipt = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
+            if receipt?["accepted"] as? Bool == false { duplicateSignals += 1 }
+            return true
+        }
         if reply.status == 409, reply.text.contains(#""code":"finished""#) {
             // A capped session ends at the reading that reaches the reservation; later signals find it finished.
+            // Any other session finishes only after its `sessionEnded`, and a repeat of a signal the instance
+            // already used (stored before a kill lost the answer) is a duplicate, 202 `accepted: false`.
             if plan.kind == .capped { return false }
-            // An earlier attempt may have been stored before the server died unanswered; the instance then used
-            // it and finished, and the server answers the repeat with 409 rather than `accepted: false`.
-            if reply.unansweredAttempts > 0 {
-                repeatsAnsweredFinished += 1
-                return false
-            }
         }
         throw Failure("\(plan.id): signal \(id) answered \(reply.status) after \(reply.unansweredAttempts) unanswered attempts: \(reply.text)")
     }
