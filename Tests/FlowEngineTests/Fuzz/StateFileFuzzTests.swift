@@ -231,8 +231,12 @@ struct StateFileFuzzTests {
                 }
                 #expect(after == expected, "the folder changed beyond the damaged file: \(context)")
 
-                // The test's own cleanup of what stays in place, so the next round starts from the same folder.
+                // The test's own cleanup of what stays in place and of what was set aside (checked above), so the
+                // next round starts from the same small folder.
                 if Self.exists(path) { try FileManager.default.removeItem(atPath: path) }
+                for name in Set(after.keys).subtracting(before.keys) where name.hasPrefix("corrupt/") {
+                    try FileManager.default.removeItem(atPath: layout.root + "/" + name)
+                }
                 #expect(try store.load("healthy-parked") == parked, "\(context)")
                 #expect(try store.load("healthy-finished") == finished, "\(context)")
                 #expect(try store.inbox(of: "healthy-parked").map(\.id) == ["reading-1"], "\(context)")
@@ -394,6 +398,9 @@ struct StateFileFuzzTests {
             #expect(payment.aggregate.cancelled == 45_212)
             #expect(payment.events(named: "CAPTURED").count == 1)
             #expect(StoreFixtures.bytes(layout.instanceFile("finished-1")) == finishedBytes, "a finished neighbour is untouched")
+            withKnownIssue("FlowRunner.run handles a corrupt signal file like a corrupt instance file: the instance is recorded as unrunnable and dropped from the schedule (and never cleared), though only the signal was set aside") {
+                #expect(bed.runner.unrunnable["healthy-1"] == nil, "\(bed.runner.unrunnable["healthy-1"] ?? "")")
+            }
             print("fuzz state files with a runner: `evflow list` reported \(listedAsCorrupt) of \(damaged.count) undecodable instance files (\(Dictionary(grouping: damaged, by: \.mutation.kind).mapValues(\.count))), a directory, a dangling symlink, a damaged signal; healthy session captured 47.88 NOK")
         }
     }
