@@ -7,6 +7,8 @@ package final class DefinitionCatalog: Sendable {
     private let current: [String: FlowDefinition]
     private let store: any InstanceStore
     private let pinned: Mutex<[String: FlowDefinition]>
+    /// Content hashes this catalog has stored already: pinning is done once per definition, not per start.
+    private let stored = Mutex<Set<String>>([])
 
     package init(definitions: [String: FlowDefinition], store: any InstanceStore) {
         current = definitions
@@ -19,8 +21,10 @@ package final class DefinitionCatalog: Sendable {
 
     package var names: [String] { current.keys.sorted() }
 
-    /// Stores the definition's text under its hash so instances can be resumed after the file changes.
+    /// Stores the definition's text under its hash so instances can be resumed after the file changes. Only the
+    /// first start of each definition pays for it (re-reading, checking and storing the file).
     package func pin(_ definition: FlowDefinition) throws {
+        if stored.withLock({ $0.contains(definition.contentHash) }) { return }
         let text = try String(contentsOfFile: definition.file, encoding: .utf8)
         let reloaded = try FlowDefinitionLoader().load(text: text, file: definition.file)
         guard reloaded.contentHash == definition.contentHash else {
@@ -29,6 +33,7 @@ package final class DefinitionCatalog: Sendable {
         }
         // Stored in canonical form: the bytes whose SHA-256 is the content hash.
         try store.saveDefinition(try JSONParser.parse(text).canonicalBytes, contentHash: definition.contentHash)
+        stored.withLock { _ = $0.insert(definition.contentHash) }
     }
 
     /// The definition an instance is pinned to.
