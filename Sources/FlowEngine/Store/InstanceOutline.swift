@@ -34,6 +34,13 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         lastStep = instance.steps.last
     }
 
+    /// The current step's record while that step is in progress, as ``FlowInstance/currentRecord`` (where a
+    /// payment step keeps its intent, with the payment reference, before the call).
+    package var currentRecord: StepRecord? {
+        guard let currentStep, let lastStep, lastStep.step == currentStep, lastStep.completedAt == nil else { return nil }
+        return lastStep
+    }
+
     private enum CodingKeys: String, CodingKey {
         case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps
     }
