@@ -226,7 +226,7 @@ struct DefinitionFuzzTests {
         tally.report("huge values")
     }
 
-    @Test(arguments: [10, 1_000, 100_000])
+    @Test(arguments: [10, 100, 1_000, 100_000])
     func deepNesting(depth: Int) throws {
         let folder = try FuzzRandom.temporaryFolder("definition-nesting")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -272,6 +272,7 @@ struct DefinitionFuzzTests {
         }
         #expect(expressions.count > 10)
         let forms = Self.nestedExpressions(depth)
+        var limitsHit = 0
         for (index, path) in expressions.enumerated() {
             // Each form at a different field, every form at every field on a long run.
             let chosen = FuzzRandom.isLongRun ? forms : [forms[index % forms.count]]
@@ -284,8 +285,17 @@ struct DefinitionFuzzTests {
                     #expect(outcome == .rejected, "\(depth) levels of \(form.name) at \(Self.loaderPath(path)) loaded")
                     #expect(error?.issues.contains { $0.jsonPath == Self.loaderPath(path) } == true, "\(String(describing: error))")
                 }
+                // Where the field is an expression: 100 levels fit in the token limit, so the parser's own depth
+                // limit stops them; 100,000 levels stop at the token limit.
+                let inExpression = error?.issues.filter { $0.jsonPath == Self.loaderPath(path) && $0.message.hasPrefix("in expression") } ?? []
+                let limit = depth == 100 && form.name != "chain" ? "nested deeper than 64 levels" : depth == 100_000 ? "longer than 1000 tokens" : nil
+                if let limit, !inExpression.isEmpty {
+                    #expect(inExpression.contains { $0.message.contains(limit) }, "\(inExpression)")
+                    limitsHit += 1
+                }
             }
         }
+        if depth == 100 || depth == 100_000 { #expect(limitsHit > 5, "the expression limits were not exercised") }
         tally.report("nesting \(depth)")
     }
 
