@@ -28,7 +28,8 @@ struct InstanceRoutes {
         }
         let inputs = try definition.inputs(fromJSON: try JSONBody.member(body, "input"))
         let before = runtime.clock.now
-        let instance = try runtime.runner.start(flow: flow, id: id, inputs: inputs)
+        let runner = runtime.runner
+        let instance = try await runner.onRunnerThreads { try runner.start(flow: flow, id: id, inputs: inputs) }
         let created = instance.createdAt >= before
         var response = try JSONBody.response(created ? .created : .ok, InstanceResource(instance))
         response.headers[.location] = "/v1/instances/\(instance.id)"
@@ -67,7 +68,8 @@ struct InstanceRoutes {
         let instance = try runtime.runner.instance(id)
         let definition = try runtime.catalog.definition(for: instance.flow)
         let data = try definition.signalData(name, fromJSON: try JSONBody.member(body, "data"))
-        let accepted = try runtime.runner.signal(instanceID: id, name: name, data: data, signalID: signalID)
+        let runner = runtime.runner
+        let accepted = try await runner.onRunnerThreads { try runner.signal(instanceID: id, name: name, data: data, signalID: signalID) }
         return try JSONBody.response(.accepted, SignalReceipt(instance: id, signal: name, signalId: signalID, accepted: accepted))
     }
 

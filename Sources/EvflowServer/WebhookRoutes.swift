@@ -48,13 +48,13 @@ struct WebhookRoutes {
             context.logger.warning("webhook rejected", metadata: ["code": "\(error.code)", "detail": "\(error.detail)"])
             throw APIProblem(status: 401, title: "Unauthorized", detail: error.description, code: "webhook.\(error.code)")
         }
-        let receipt = try route(event)
+        let receipt = try await route(event)
         count(receipt.outcome)
         context.logger.debug("webhook", metadata: ["reference": "\(event.reference)", "event": "\(event.name.rawValue)", "outcome": "\(receipt.outcome)"])
         return try JSONBody.response(.ok, receipt)
     }
 
-    private func route(_ event: WebhookEvent) throws -> Receipt {
+    private func route(_ event: WebhookEvent) async throws -> Receipt {
         let key = "\(event.reference)/\(event.pspReference)/\(event.name.rawValue)"
         guard !seen.contains(key) else { return Receipt(outcome: "duplicate") }
         defer { seen.insert(key) }
@@ -66,8 +66,10 @@ struct WebhookRoutes {
         guard wakes.contains(event.name) else { return Receipt(outcome: "ignored", instance: id) }
         let digest = SHA256.hash(data: Array(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
         do {
-            let accepted = try runtime.runner.signal(instanceID: id, name: PaymentUpdate.signalName,
-                                                     data: ["event": .string(event.name.rawValue)], signalID: "webhook-\(digest)")
+            let runner = runtime.runner
+            let accepted = try await runner.onRunnerThreads {
+                try runner.paymentUpdated(instanceID: id, event: event.name.rawValue, eventID: "webhook-\(digest)")
+            }
             guard accepted else { return Receipt(outcome: "duplicate", instance: id) }
         } catch let error as FlowError where error.code == .finished || error.code == .unknownInstance {
             return Receipt(outcome: "ignored", instance: id)

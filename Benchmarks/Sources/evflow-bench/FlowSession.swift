@@ -87,10 +87,14 @@ struct FlowSession: Sendable {
 
     /// One charging session, start to finish, as a backend with a webhook receiver runs it.
     static func session(_ runner: FlowRunner, id: String) async throws {
-        try runner.start(flow: "ev-charging", id: id, inputs: inputs)
-        try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
-        try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(meterWh)], signalID: "\(id)-m1")
-        try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(finalWh)], signalID: "\(id)-end")
+        // Each call returns once fsync'd: made on the runner's threads, a burst of them does not hold Swift's
+        // cooperative threads (one per core) while the disk flushes.
+        try await runner.onRunnerThreads {
+            try runner.start(flow: "ev-charging", id: id, inputs: inputs)
+            try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
+            try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(meterWh)], signalID: "\(id)-m1")
+            try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(finalWh)], signalID: "\(id)-end")
+        }
         let instance = try await runner.finished(id)
         guard instance.status == .succeeded else {
             throw BenchError("instance \(id) ended \(instance.status): \(instance.failure.map { "\($0.code): \($0.message)" } ?? "no failure recorded")")

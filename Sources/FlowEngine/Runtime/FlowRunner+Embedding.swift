@@ -63,6 +63,24 @@ extension FlowRunner {
         }
     }
 
+    /// Runs `body` on the runner's own threads and returns its result: for ``start(flow:id:inputs:)``,
+    /// ``signal(instanceID:name:data:signalID:)`` and ``paymentUpdated(instanceID:event:eventID:)`` called from
+    /// async code that handles many sessions at once.
+    ///
+    /// Those calls return only once the start or signal is fsync'd, and they block their thread meanwhile.
+    /// Swift's cooperative pool has one thread per core, so a burst of them from async code leaves every
+    /// thread waiting on the disk (and one flush at a time), while on the runner's threads many wait together
+    /// and the filesystem commits them as a group.
+    ///
+    /// ```swift
+    /// let accepted = try await runner.onRunnerThreads {
+    ///     try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(18_750)], signalID: "end")
+    /// }
+    /// ```
+    public func onRunnerThreads<Result: Sendable>(_ body: @Sendable () throws -> Result) async throws -> Result {
+        try await withTaskExecutorPreference(runThreads) { try body() }
+    }
+
     /// The store's durable work since the runner was created.
     public var durableWork: DurableWork {
         let statistics = store.statistics

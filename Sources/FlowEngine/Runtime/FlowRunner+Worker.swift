@@ -41,8 +41,7 @@ extension FlowRunner {
         }
         let clock = ContinuousClock()
         var nextMailCheck = clock.now
-        let threads = RunThreads(count: maximumConcurrency)
-        defer { threads.shutdown() }
+        let threads = runThreads
         await withDiscardingTaskGroup { group in
             while keepRunning() && !Task.isCancelled {
                 if clock.now >= nextMailCheck {

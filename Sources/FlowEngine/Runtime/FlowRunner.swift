@@ -26,6 +26,8 @@ public final class FlowRunner: Sendable {
     let doorbell = Doorbell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
     let completionWaiters = Mutex<[String: [CompletionWaiter]]>([:])
+    /// Created on first use: commands that only read the state folder need no threads.
+    private let threadPool = Mutex<RunThreads?>(nil)
 
     package init(store: any InstanceStore, catalog: DefinitionCatalog, services: RuntimeServices, maximumConcurrency: Int = 64) {
         self.store = store
@@ -34,7 +36,21 @@ public final class FlowRunner: Sendable {
         self.maximumConcurrency = maximumConcurrency
     }
 
+    deinit {
+        threadPool.withLock { $0 }?.shutdown()
+    }
+
     var logger: Logger { services.logger }
+
+    /// The threads instances run on and blocking calls are moved to (see ``RunThreads``).
+    var runThreads: RunThreads {
+        threadPool.withLock { pool in
+            if let pool { return pool }
+            let created = RunThreads(count: maximumConcurrency)
+            pool = created
+            return created
+        }
+    }
 
     // MARK: Starting and signalling
 
@@ -229,6 +245,11 @@ public final class FlowRunner: Sendable {
                 completed(instance)
             }
         } catch let error as StoreError where error.code == .corrupt {
+            if error.quarantinedTo != nil, let path = error.path, !path.hasSuffix("/instances/\(id).json") {
+                // A damaged signal, already set aside: the instance itself is fine and runs again at once.
+                logger.error("signal set aside", metadata: ["instance": "\(id)", "problem": "\(error)"])
+                return reschedule(id, at: services.clock.now)
+            }
             record(problem: error.description, for: id)
         } catch is CancellationError {
             return
