@@ -398,9 +398,8 @@ struct StateFileFuzzTests {
             #expect(payment.aggregate.cancelled == 45_212)
             #expect(payment.events(named: "CAPTURED").count == 1)
             #expect(StoreFixtures.bytes(layout.instanceFile("finished-1")) == finishedBytes, "a finished neighbour is untouched")
-            withKnownIssue("FlowRunner.run handles a corrupt signal file like a corrupt instance file: the instance is recorded as unrunnable and dropped from the schedule (and never cleared), though only the signal was set aside") {
-                #expect(bed.runner.unrunnable["healthy-1"] == nil, "\(bed.runner.unrunnable["healthy-1"] ?? "")")
-            }
+            // Only the damaged signal was set aside: the instance stays runnable.
+            #expect(bed.runner.unrunnable["healthy-1"] == nil, "\(bed.runner.unrunnable["healthy-1"] ?? "")")
             print("fuzz state files with a runner: `evflow list` reported \(listedAsCorrupt) of \(damaged.count) undecodable instance files (\(Dictionary(grouping: damaged, by: \.mutation.kind).mapValues(\.count))), a directory, a dangling symlink, a damaged signal; healthy session captured 47.88 NOK")
         }
     }
