@@ -9,7 +9,8 @@ SWIFT_BUILD_FLAGS ?=
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
 	@echo "make test   install libcurl4-openssl-dev if missing, build, and run every test"
-	@echo "make bench  build the benchmark package in release mode and print/merge its figures"
+	@echo "make bench  build the benchmark package in release mode, run every suite, merge into Benchmarks/results/latest.json"
+	@echo "make chaos  the fault campaign with N=1000 sessions and SIGKILLs, then the fuzzers at FUZZ=2000 iterations"
 	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs (N=, SEED= to override)"
 
 # Installs the C library our HTTP client links against, only when pkg-config cannot find it.
@@ -45,18 +46,28 @@ bench-peers:
 		Benchmarks/.venv/bin/pip install --quiet -r Benchmarks/peers/dbos/requirements.txt; \
 	fi
 
+# Every benchmark suite, in release mode, one after the other; each prints a table and merges its keys into
+# Benchmarks/results/latest.json (summarised in docs/performance.md). About 15 minutes on 2 cores after the build.
+BENCH = Benchmarks/.build/release/evflow-bench
 bench: deps bench-peers
 	$(SWIFT) build -c release --package-path Benchmarks
 	$(SWIFT) build -c release --package-path Benchmarks --product epayment-sim
-	$(SWIFT) run -c release --skip-build --package-path Benchmarks evflow-bench
+	$(SWIFT) build -c release --package-path Benchmarks --product evflow
+	$(BENCH) http
+	$(BENCH) flow
+	$(BENCH) scale
+	$(BENCH) scenarios
 
-# The fault campaign (Tests/EvflowServeTests/Chaos) at full size; `make test` runs it with a small N.
+# The fault campaign at full size (Tests/EvflowServeTests/Chaos: N sessions through a repeatedly SIGKILLed
+# `evflow serve`), then the definition and state-file fuzzers with FUZZ iterations. `make test` runs both small.
 N ?= 1000
 SEED ?= 20261127
 CONCURRENCY ?= 80
+FUZZ ?= 2000
 chaos: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter ChaosCampaignTests
+	EVFLOW_FUZZ_ITERATIONS=$(FUZZ) EVFLOW_FUZZ_SEED=$(SEED) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter "DefinitionFuzzTests|StateFileFuzzTests"
 
 clean:
 	rm -rf .build Benchmarks/.build
