@@ -225,8 +225,9 @@ public final class FlowRunner: Sendable {
         defer { lock.release() }
         do {
             var instance = try store.load(id)
-            try absorbInbox(&instance)
+            let mail = try absorbInbox(&instance)
             guard !instance.status.isFinished else {
+                try settleInbox(mail, of: &instance, savedSince: false)
                 reschedule(id, at: nil)
                 completed(instance)
                 return
@@ -234,11 +235,14 @@ public final class FlowRunner: Sendable {
             let definition = try catalog.definition(for: instance.flow)
             let store = self.store
             let clock = services.clock
+            let saves = SaveTally()
             let interpreter = Interpreter(definition: definition, services: services) { instance in
                 instance.updatedAt = clock.now
                 try store.save(instance)
+                saves.count += 1
             }
             try await interpreter.advance(&instance)
+            try settleInbox(mail, of: &instance, savedSince: saves.count > 0)
             reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))
             if instance.status.isFinished {
                 logger.info("finished", metadata: ["instance": "\(id)", "status": "\(instance.status)"])
@@ -259,20 +263,45 @@ public final class FlowRunner: Sendable {
         }
     }
 
-    /// Moves signals from the inbox into the instance file, then empties the inbox.
-    private func absorbInbox(_ instance: inout FlowInstance) throws {
+    /// What ``absorbInbox(_:)`` took from the inbox.
+    struct AbsorbedMail {
+        /// Every signal file read, to remove once the instance is saved with them.
+        var signalIDs: [String] = []
+        /// Some were new to the instance, so it must be saved before their files go.
+        var changedInstance = false
+    }
+
+    /// Moves new signals from the inbox into the instance, in memory only: they become durable with the run's
+    /// first save (the interpreter saves before any side effect, and whenever it parks or ends), and only then
+    /// are their inbox files removed (``settleInbox(_:of:savedSince:)``). A crash in between leaves the files, and
+    /// the next run absorbs them again or, already seen, just removes them.
+    private func absorbInbox(_ instance: inout FlowInstance) throws -> AbsorbedMail {
         let mail = try store.inbox(of: instance.id)
-        guard !mail.isEmpty else { return }
+        var absorbed = AbsorbedMail(signalIDs: mail.map(\.id))
         for signal in mail where !instance.seenSignalIDs.contains(signal.id) {
+            absorbed.changedInstance = true
             instance.seenSignalIDs.insert(signal.id)
             if !instance.status.isFinished {
                 instance.pendingSignals.append(signal)
                 instance.log("received", step: instance.currentStep, "signal \(signal.name) \(signal.id)", at: services.clock.now)
             }
         }
-        if instance.status == .waiting { instance.status = .running }
-        instance.updatedAt = services.clock.now
-        try store.save(instance)
-        try store.removeFromInbox(mail.map(\.id), of: instance.id)
+        if absorbed.changedInstance && instance.status == .waiting { instance.status = .running }
+        return absorbed
     }
+
+    /// Removes absorbed signal files, after saving the instance if the run did not save it since absorbing them.
+    private func settleInbox(_ mail: AbsorbedMail, of instance: inout FlowInstance, savedSince: Bool) throws {
+        guard !mail.signalIDs.isEmpty else { return }
+        if mail.changedInstance && !savedSince {
+            instance.updatedAt = services.clock.now
+            try store.save(instance)
+        }
+        try store.removeFromInbox(mail.signalIDs, of: instance.id)
+    }
+}
+
+/// How many times a run saved its instance.
+private final class SaveTally {
+    var count = 0
 }

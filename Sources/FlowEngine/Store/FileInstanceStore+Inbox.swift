@@ -67,26 +67,19 @@ extension FileInstanceStore {
         return signals.sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }
     }
 
-    /// Removes the signals (unknown ids are ignored) with one directory fsync, and the inbox directory once empty.
+    /// Removes the signals (unknown ids are ignored), and the inbox directory once empty. Call it only after the
+    /// instance was saved with their ids in `seenSignalIDs`.
     package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) {
         try Self.validate(id)
         let directory = layout.inboxDirectory(id)
-        var removed = 0
         for signalID in signalIDs {
             let path = layout.signalFile(signalID, of: id)
-            if unlink(path) == 0 {
-                removed += 1
-            } else if errno != ENOENT {
+            if unlink(path) != 0 && errno != ENOENT {
                 throw StoreError(FileSystemError("remove signal \(signalID)", path, code: errno), instanceID: id)
             }
         }
-        if removed > 0 {
-            do throws(FileSystemError) {
-                try files.syncDirectory(directory)
-            } catch {
-                throw StoreError(error, instanceID: id)
-            }
-        }
+        // No fsync: a removal lost in a crash brings back a signal the instance has already saved as seen, and
+        // the next run just removes it again.
         // Fails harmlessly (ENOTEMPTY) when signals remain or a delivery is in progress.
         rmdir(directory)
     }
