@@ -23,9 +23,14 @@ package final class PaymentReferenceIndex: Sendable {
 
     /// Records every reference the instance knows: its payment's, and one recorded in a step's intent.
     package func record(_ instance: FlowInstance) {
-        if let reference = instance.payment?.reference { record(reference: reference, instance: instance.id) }
-        if case .string(let reference)? = instance.currentRecord?.intent?["reference"] {
-            record(reference: reference, instance: instance.id)
+        record(InstanceOutline(instance))
+    }
+
+    /// Indexes the payment an instance created, or is about to create (its current step's intent).
+    package func record(_ outline: InstanceOutline) {
+        if let reference = outline.payment?.reference { record(reference: reference, instance: outline.id) }
+        if case .string(let reference)? = outline.currentRecord?.intent?["reference"] {
+            record(reference: reference, instance: outline.id)
         }
     }
 
@@ -35,8 +40,8 @@ package final class PaymentReferenceIndex: Sendable {
     package func rebuild(from store: any InstanceStore) throws -> Int {
         var read = 0
         for id in try store.instanceIDs() {
-            guard let instance = try? store.load(id), !instance.status.isFinished else { continue }
-            record(instance)
+            guard let outline = try? store.loadOutline(id), !outline.status.isFinished else { continue }
+            record(outline)
             read += 1
         }
         return read

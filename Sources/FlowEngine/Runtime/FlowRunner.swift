@@ -162,7 +162,8 @@ public final class FlowRunner: Sendable {
         var found: [String: Date] = [:]
         for id in try store.instanceIDs() {
             do {
-                let instance = try store.load(id)
+                // The outline (status, timer) is all scheduling needs; the whole instance is read when it runs.
+                let instance = try store.loadOutline(id)
                 if !instance.status.isFinished { found[id] = instance.wakeAt ?? (instance.status == .running ? .distantPast : .distantFuture) }
             } catch {
                 record(problem: "\(error)", for: id)
