@@ -39,8 +39,8 @@ package final class PaymentReferenceIndex: Sendable {
     @discardableResult
     package func rebuild(from store: any InstanceStore) throws -> Int {
         var read = 0
-        for id in try store.instanceIDs() {
-            guard let outline = try? store.loadOutline(id), !outline.status.isFinished else { continue }
+        for (_, result) in store.loadOutlines(try store.instanceIDs()) {
+            guard case .success(let outline) = result, !outline.status.isFinished else { continue }
             record(outline)
             read += 1
         }

@@ -160,12 +160,12 @@ public final class FlowRunner: Sendable {
     @discardableResult
     package func recover() throws -> Int {
         var found: [String: Date] = [:]
-        for id in try store.instanceIDs() {
-            do {
-                // The outline (status, timer) is all scheduling needs; the whole instance is read when it runs.
-                let instance = try store.loadOutline(id)
+        // The outline (status, timer) is all scheduling needs; the whole instance is read when it runs.
+        for (id, result) in store.loadOutlines(try store.instanceIDs()) {
+            switch result {
+            case .success(let instance):
                 if !instance.status.isFinished { found[id] = instance.wakeAt ?? (instance.status == .running ? .distantPast : .distantFuture) }
-            } catch {
+            case .failure(let error):
                 record(problem: "\(error)", for: id)
             }
         }

@@ -21,12 +21,13 @@ package struct InstanceInspector: Sendable {
     package func summaries(_ diagnosis: StuckDiagnosis) throws(StoreError) -> (summaries: [InstanceSummary], unreadable: [String: String]) {
         var summaries: [InstanceSummary] = []
         var unreadable: [String: String] = [:]
-        for id in try store.instanceIDs() {
-            do {
-                // The outline, not the whole instance: over 100,000 files, decoding everything was most of the time.
-                let instance = try store.loadOutline(id)
+        // The outline, not the whole instance (over 100,000 files, decoding everything was most of the time), read
+        // on every core.
+        for (id, result) in store.loadOutlines(try store.instanceIDs()) {
+            switch result {
+            case .success(let instance):
                 summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis)))
-            } catch {
+            case .failure(let error):
                 if error.code != .notFound { unreadable[id] = error.description }
             }
         }
