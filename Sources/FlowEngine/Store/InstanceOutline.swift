@@ -19,6 +19,8 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
     package var failure: FlowInstance.Failure?
     /// The last step record (the current step's, or the one the instance finished or failed in).
     package var lastStep: StepRecord?
+    /// Signal ids already used, so a repeated signal is recognised without reading the whole instance.
+    package var seenSignalIDs: Set<String>
 
     /// The outline of an instance already in memory.
     package init(_ instance: FlowInstance) {
@@ -32,6 +34,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         payment = instance.payment
         failure = instance.failure
         lastStep = instance.steps.last
+        seenSignalIDs = instance.seenSignalIDs
     }
 
     /// The current step's record while that step is in progress, as ``FlowInstance/currentRecord`` (where a
@@ -42,7 +45,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps
+        case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps, seenSignalIDs
     }
 
     package init(from decoder: any Decoder) throws {
@@ -56,6 +59,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         wakeAt = try container.decodeIfPresent(Date.self, forKey: .wakeAt)
         payment = try container.decodeIfPresent(PaymentSummary.self, forKey: .payment)
         failure = try container.decodeIfPresent(FlowInstance.Failure.self, forKey: .failure)
+        seenSignalIDs = try container.decodeIfPresent(Set<String>.self, forKey: .seenSignalIDs) ?? []
         // Only the last record is decoded; the others are stepped over without building them.
         var steps = try container.nestedUnkeyedContainer(forKey: .steps)
         var last: StepRecord?

@@ -37,7 +37,7 @@ struct ScenarioExecution {
     /// Lets time run from timer to timer until the instance has ended, nothing is scheduled, or `end` is reached.
     private func settle(until end: Date) async throws {
         for _ in 0..<100_000 {
-            guard !(try bed.instance(scenario.instanceID).status.isFinished), let next = bed.runner.nextWake, next <= end else { return }
+            guard !(try bed.runner.outline(scenario.instanceID).status.isFinished), let next = bed.runner.nextWake, next <= end else { return }
             // At least a millisecond per turn, so an instance that stays due cannot stall the loop.
             try await advance(to: max(next, bed.now.addingTimeInterval(0.001)))
         }
