@@ -1,10 +1,11 @@
-/// SplitMix64: a small, fast, seedable generator so fault draws are reproducible with `--seed`.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// SplitMix64: a small, fast, seedable generator so fault draws are reproducible with `--seed`; the fault
+/// campaign and the fuzzers draw from it too, so their runs replay from a printed seed.
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

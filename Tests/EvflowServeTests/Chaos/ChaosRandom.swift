@@ -1,20 +1,16 @@
+import EPaymentSimulator
+
 /// SplitMix64, seeded from the campaign seed and a stream number, so each source of randomness (session plans,
 /// kill times, fault bursts) replays the same decisions for the same `EVFLOW_CHAOS_SEED` whatever the others draw.
 struct ChaosRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
     init(seed: UInt64, stream: UInt64) {
-        state = seed ^ (stream &* 0xD1B5_4A32_D192_ED03)
+        generator = SeededGenerator(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         _ = next()
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// A duration uniformly in `range` seconds, rounded to milliseconds so the printed value replays exactly.
     mutating func seconds(in range: ClosedRange<Double>) -> Duration {

@@ -1,3 +1,4 @@
+import EPaymentSimulator
 import Foundation
 
 /// A seeded random source (SplitMix64) and the fuzz settings, so every fuzz run can be repeated exactly.
@@ -6,19 +7,13 @@ import Foundation
 /// suites within CI's time; `make chaos` sets it higher, 2000 is a good long run). `EVFLOW_FUZZ_SEED` picks another
 /// sequence; a failure message always names the seed and iteration, so it can be replayed.
 struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
     init(seed: UInt64) {
-        state = seed
+        generator = SeededGenerator(seed: seed)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// Random mutations per fuzz test.
     static var iterations: Int {
