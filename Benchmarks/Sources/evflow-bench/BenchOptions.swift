@@ -37,31 +37,21 @@ struct BenchOptions {
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
         var options = BenchOptions()
-        var iterator = arguments.makeIterator()
-        func number(_ flag: String) throws -> Int {
-            guard let text = iterator.next(), let value = Int(text), value > 0 else {
-                throw BenchError("\(flag) needs a positive number\n\(usage)")
-            }
-            return value
-        }
-        func text(_ flag: String) throws -> String {
-            guard let text = iterator.next() else { throw BenchError("\(flag) needs a value\n\(usage)") }
-            return text
-        }
-        while let argument = iterator.next() {
+        var arguments = BenchArguments(arguments, usage: usage)
+        while let argument = arguments.next() {
             switch argument {
-            case "--rounds": options.rounds = try number(argument)
-            case "--warmup": options.warmup = try number(argument)
-            case "--seq": options.sequentialRequests = try number(argument)
-            case "--requests": options.concurrentRequests = try number(argument)
-            case "--in-flight": options.inFlight = try number(argument)
-            case "--body-size": options.bodySize = try number(argument)
-            case "--output": options.output = try text(argument)
+            case "--rounds": options.rounds = try arguments.number(argument)
+            case "--warmup": options.warmup = try arguments.number(argument)
+            case "--seq": options.sequentialRequests = try arguments.number(argument)
+            case "--requests": options.concurrentRequests = try arguments.number(argument)
+            case "--in-flight": options.inFlight = try arguments.number(argument)
+            case "--body-size": options.bodySize = try arguments.number(argument)
+            case "--output": options.output = try arguments.text(argument)
             case "--no-output": options.output = nil
-            case "--server": options.server = try text(argument)
-            case "--ahc-event-loops": options.ahcEventLoops = try number(argument)
+            case "--server": options.server = try arguments.text(argument)
+            case "--ahc-event-loops": options.ahcEventLoops = try arguments.number(argument)
             case "--only":
-                let name = try text(argument)
+                let name = try arguments.text(argument)
                 guard ["curl", "ahc"].contains(name) else { throw BenchError("--only takes curl or ahc\n\(usage)") }
                 options.clients = [name]
             case "--quick":

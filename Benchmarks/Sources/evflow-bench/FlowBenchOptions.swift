@@ -48,47 +48,35 @@ struct FlowBenchOptions {
 
     static func parse(_ arguments: [String]) throws -> FlowBenchOptions {
         var options = FlowBenchOptions()
-        var iterator = arguments.makeIterator()
+        var arguments = BenchArguments(arguments, usage: usage)
         var levelsGiven = false
         var quick = false
-        func text(_ flag: String) throws -> String {
-            guard let text = iterator.next() else { throw BenchError("\(flag) needs a value\n\(usage)") }
-            return text
-        }
-        func number(_ flag: String) throws -> Int {
-            guard let value = Int(try text(flag)), value > 0 else { throw BenchError("\(flag) needs a positive number\n\(usage)") }
-            return value
-        }
-        func seconds(_ flag: String) throws -> Double {
-            guard let value = Double(try text(flag)), value > 0 else { throw BenchError("\(flag) needs positive seconds\n\(usage)") }
-            return value
-        }
-        while let argument = iterator.next() {
+        while let argument = arguments.next() {
             switch argument {
             case "--levels":
-                let values = try text(argument).split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let values = try arguments.text(argument).split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
                     throw BenchError("--levels takes positive numbers separated by commas, e.g. 1,16,256\n\(usage)")
                 }
                 options.levels = values.compactMap { $0 }
                 levelsGiven = true
-            case "--rounds": options.rounds = try number(argument)
-            case "--warmup": options.warmup = .seconds(try seconds(argument))
-            case "--seconds": options.window = .seconds(try seconds(argument))
-            case "--floor-samples": options.floorSamples = try number(argument)
-            case "--engine-concurrency": options.engineConcurrency = try number(argument)
+            case "--rounds": options.rounds = try arguments.number(argument)
+            case "--warmup": options.warmup = .seconds(try arguments.seconds(argument))
+            case "--seconds": options.window = .seconds(try arguments.seconds(argument))
+            case "--floor-samples": options.floorSamples = try arguments.number(argument)
+            case "--engine-concurrency": options.engineConcurrency = try arguments.number(argument)
             case "--no-peers": options.peers = false
             case "--floor-pool": options.floorOnPool = true
-            case "--dbos-poll": options.dbosPollInterval = try seconds(argument)
+            case "--dbos-poll": options.dbosPollInterval = try arguments.seconds(argument)
             case "--dbos-journal":
-                let mode = try text(argument)
+                let mode = try arguments.text(argument)
                 guard ["delete", "wal"].contains(mode) else { throw BenchError("--dbos-journal takes delete or wal\n\(usage)") }
                 options.dbosJournalMode = mode
-            case "--simulator": options.simulator = try text(argument)
-            case "--output": options.output = try text(argument)
+            case "--simulator": options.simulator = try arguments.text(argument)
+            case "--output": options.output = try arguments.text(argument)
             case "--no-output": options.output = nil
             case "--profile":
-                options.profileSeconds = try seconds(argument)
+                options.profileSeconds = try arguments.seconds(argument)
                 options.output = nil
                 options.peers = false
             case "--quick":

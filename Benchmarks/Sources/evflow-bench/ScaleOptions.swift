@@ -37,30 +37,20 @@ struct ScaleOptions {
     static func parse(_ arguments: [String]) throws -> ScaleOptions {
         var options = ScaleOptions()
         var only: Set<Part> = []
-        var iterator = arguments.makeIterator()
-        func number(_ flag: String) throws -> Int {
-            guard let text = iterator.next(), let value = Int(text), value > 0 else {
-                throw BenchError("\(flag) needs a positive number\n\(usage)")
-            }
-            return value
-        }
-        func text(_ flag: String) throws -> String {
-            guard let text = iterator.next() else { throw BenchError("\(flag) needs a value\n\(usage)") }
-            return text
-        }
-        while let argument = iterator.next() {
+        var arguments = BenchArguments(arguments, usage: usage)
+        while let argument = arguments.next() {
             switch argument {
-            case "--count": options.count = try number(argument)
-            case "--rss-count": options.rssCount = try number(argument)
-            case "--rounds": options.rounds = try number(argument)
+            case "--count": options.count = try arguments.number(argument)
+            case "--rss-count": options.rssCount = try arguments.number(argument)
+            case "--rounds": options.rounds = try arguments.number(argument)
             case "--only":
-                let name = try text(argument)
+                let name = try arguments.text(argument)
                 guard let part = Part(rawValue: name) else { throw BenchError("--only takes list, recovery or rss\n\(usage)") }
                 only.insert(part)
-            case "--evflow": options.evflow = try text(argument)
-            case "--sim": options.simulator = try text(argument)
+            case "--evflow": options.evflow = try arguments.text(argument)
+            case "--sim": options.simulator = try arguments.text(argument)
             case "--regenerate": options.regenerate = true
-            case "--output": options.output = try text(argument)
+            case "--output": options.output = try arguments.text(argument)
             case "--no-output": options.output = nil
             case "--quick":
                 options.count = 2_000

@@ -30,23 +30,15 @@ enum ScenarioBench {
 
         static func parse(_ arguments: [String]) throws -> Options {
             var options = Options()
-            var iterator = arguments.makeIterator()
-            func number(_ flag: String) throws -> Int {
-                guard let text = iterator.next(), let value = Int(text), value > 0 else { throw BenchError("\(flag) needs a positive number\n\(usage)") }
-                return value
-            }
-            while let argument = iterator.next() {
+            var arguments = BenchArguments(arguments, usage: usage)
+            while let argument = arguments.next() {
                 switch argument {
-                case "--count": options.count = try number(argument)
-                case "--rounds": options.rounds = try number(argument)
-                case "--jobs": options.jobs = try number(argument)
-                case "--seed": options.seed = UInt64(try number(argument))
-                case "--evflow":
-                    guard let path = iterator.next() else { throw BenchError("--evflow needs a path\n\(usage)") }
-                    options.evflow = path
-                case "--output":
-                    guard let path = iterator.next() else { throw BenchError("--output needs a path\n\(usage)") }
-                    options.output = path
+                case "--count": options.count = try arguments.number(argument)
+                case "--rounds": options.rounds = try arguments.number(argument)
+                case "--jobs": options.jobs = try arguments.number(argument)
+                case "--seed": options.seed = UInt64(try arguments.number(argument))
+                case "--evflow": options.evflow = try arguments.text(argument, noun: "path")
+                case "--output": options.output = try arguments.text(argument, noun: "path")
                 case "--no-output": options.output = nil
                 case "--quick": options.count = 50
                 case "--help", "-h": throw BenchError(usage)
