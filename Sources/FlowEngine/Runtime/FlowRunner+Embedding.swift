@@ -53,13 +53,15 @@ extension FlowRunner {
     /// your own timeout where a session may legitimately wait for hours.
     /// - Throws: ``FlowError`` when there is no such instance.
     public func finished(_ id: String) async throws -> FlowInstance {
-        let current = try instance(id)
-        if current.status.isFinished { return current }
+        // Looks at the outline (status) first: the whole instance is read only once it has finished.
+        if try outline(id).status.isFinished { return try instance(id) }
         let token = UInt64.random(in: 1...UInt64.max)
         return await withCheckedContinuation { continuation in
             completionWaiters.withLock { $0[id, default: []].append(CompletionWaiter(token: token, continuation: continuation)) }
             // It may have finished between the first look and registering: look again.
-            if let latest = try? store.load(id), latest.status.isFinished { resumeWaiter(token, of: id, with: latest) }
+            if (try? store.loadOutline(id))?.status.isFinished == true, let latest = try? store.load(id) {
+                resumeWaiter(token, of: id, with: latest)
+            }
         }
     }
 

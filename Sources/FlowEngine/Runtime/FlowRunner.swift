@@ -126,7 +126,6 @@ public final class FlowRunner: Sendable {
         }
         let now = services.clock.now
         let signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
-        if instance.seenSignalIDs.contains(signal.id) { return false }
         let accepted = try store.deliver(signal, to: id)
         if accepted { wake(id, at: now) }
         return accepted
@@ -134,26 +133,22 @@ public final class FlowRunner: Sendable {
 
     /// Reads the parts of an instance that scheduling and signalling need (see ``InstanceOutline``).
     package func outline(_ id: String) throws -> InstanceOutline {
-        if let problem = InstanceID.problem(with: id) {
-            throw FlowError(.invalidInstanceID, instanceID: id, detail: problem)
-        }
-        do {
-            return try store.loadOutline(id)
-        } catch {
-            if error.code == .notFound {
-                throw FlowError(.unknownInstance, instanceID: id, detail: "no instance \(id) in the state folder")
-            }
-            throw error
-        }
+        try read(id) { id throws(StoreError) in try store.loadOutline(id) }
     }
 
     /// Reads an instance as stored.
     public func instance(_ id: String) throws -> FlowInstance {
+        try read(id) { id throws(StoreError) in try store.load(id) }
+    }
+
+    /// Reads through `load` after checking the id, with a missing instance reported as ``FlowError`` (unknown
+    /// instance) for callers of the runner.
+    private func read<Result>(_ id: String, _ load: (String) throws(StoreError) -> Result) throws -> Result {
         if let problem = InstanceID.problem(with: id) {
             throw FlowError(.invalidInstanceID, instanceID: id, detail: problem)
         }
         do {
-            return try store.load(id)
+            return try load(id)
         } catch {
             if error.code == .notFound {
                 throw FlowError(.unknownInstance, instanceID: id, detail: "no instance \(id) in the state folder")
