@@ -169,20 +169,33 @@ func flowsFolder(poll: String) throws -> URL {
     return folder
 }
 
-/// A port that was free a moment ago: the simulator must know the webhook URL before the server starts.
+/// A free loopback port for a server the test starts (and may restart) itself: the simulator must know the webhook
+/// URL before the server starts.
+///
+/// It is picked below the kernel's ephemeral range (`ip_local_port_range`), where nothing bound to port 0 (another
+/// test's listener, any outgoing connection) can take it between this check and the server's bind, or while a
+/// killed server is down. A port from the ephemeral range (bind to 0) was once handed to two concurrent tests.
 func freePort() throws -> Int {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    let ephemeralStart = range?.first ?? 32_768
+    let candidates = 20_000..<max(20_001, ephemeralStart)
+    let free = (0..<200).lazy.map { _ in Int.random(in: candidates) }.first(where: bindsLoopback(port:))
+    return try #require(free, "no free loopback port in \(candidates.lowerBound)..<\(candidates.upperBound)")
+}
+
+/// Whether a socket could bind 127.0.0.1:`port` just now.
+private func bindsLoopback(port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 }
     }
-    try #require(bound, "cannot bind a loopback socket")
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 extension Logger {
