@@ -8,7 +8,8 @@ import Testing
 /// The fault campaign (issue 9, `make chaos`): N charging sessions through the built `evflow serve` while the
 /// simulator injects 5xx, 429, timeouts, lost responses and resets and duplicates and reorders webhooks, and the
 /// server is SIGKILLed every few seconds and restarted. The verdict comes from the provider's ledger and the
-/// state folder (``ChaosVerdict``).
+/// state folder (``ChaosVerdict``). Meanwhile an operator (``ChaosOperator``) types `evflow` commands on random
+/// sessions: retries, restarts from a step, cancels, resumes, reconciles.
 ///
 /// CI runs it at the default size through `make test`; `make chaos` runs 1,000 sessions. A failure prints the
 /// seed and the plan of every failing session; `EVFLOW_CHAOS_SEED` replays the same plans, kill intervals and
@@ -28,6 +29,8 @@ struct ChaosCampaignTests {
         var stopStatus: Int32
         var stoppedNormally: Bool
         var stopOutput: String
+        var operatorRecords: [ChaosOperator.Record]
+        var operatorCounts: String
     }
 
     @Test(.timeLimit(.minutes(120)))
@@ -48,11 +51,16 @@ struct ChaosCampaignTests {
         let plans = (0..<configuration.sessions).map { ChaosSessionPlan.make(index: $0, seed: configuration.seed) }
         let began = ContinuousClock.now
         let summary = try await campaign(configuration, plans: plans, binary: binary, port: port, flows: flows, state: state,
-                                         log: work.appendingPathComponent("serve.log"))
+                                         work: work)
         let elapsed = (ContinuousClock.now - began).secondsValue
-        let verdict = ChaosVerdict(plans: plans, outcomes: summary.outcomes, ledger: summary.ledger, stateDirectory: state)
+        let moves = Dictionary(grouping: summary.operatorRecords.filter(\.mayHaveMoved).sorted { $0.beganAt < $1.beganAt }) { $0.id ?? "" }
+        let verdict = ChaosVerdict(plans: plans, outcomes: summary.outcomes, ledger: summary.ledger, stateDirectory: state, moves: moves)
 
-        let line = Self.summaryLine(configuration, plans: plans, summary, elapsed: elapsed, problems: verdict.problems.count)
+        var line = Self.summaryLine(configuration, plans: plans, summary, elapsed: elapsed, problems: verdict.problems.count)
+        var classes: [String: Int] = [:]
+        for expectation in verdict.expectations.values where expectation != .planned { classes["\(expectation)", default: 0] += 1 }
+        line += " operator: \(summary.operatorRecords.count) commands (\(summary.operatorCounts)); sessions "
+            + (classes.isEmpty ? "none moved" : classes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print(line)
         #expect(summary.stopStatus == 0 && summary.stoppedNormally, "the final SIGTERM should exit 0: \(summary.stopOutput.suffix(2000))")
         #expect(summary.stopOutput.contains("evflow serve stopped"), "\(summary.stopOutput.suffix(2000))")
@@ -60,6 +68,7 @@ struct ChaosCampaignTests {
         if verdict.problems.isEmpty {
             try? FileManager.default.removeItem(at: work)
         } else {
+            for record in summary.operatorRecords.sorted(by: { $0.beganAt < $1.beganAt }) { print("chaos: operator \(record)") }
             for problem in verdict.problems.prefix(40) { print("chaos: PROBLEM \(problem)") }
             print("chaos: state folder and every server incarnation's output kept in \(work.path)")
         }
@@ -69,7 +78,7 @@ struct ChaosCampaignTests {
     /// Runs the simulator, the station stub and the server, the sessions, the killer and the fault injector;
     /// ends with a graceful stop of the server.
     private func campaign(_ configuration: ChaosConfiguration, plans: [ChaosSessionPlan], binary: URL, port: Int,
-                          flows: URL, state: URL, log: URL) async throws -> Summary {
+                          flows: URL, state: URL, work: URL) async throws -> Summary {
         let baseURL = "http://127.0.0.1:\(port)"
         let simulatorConfiguration = SimulatorConfiguration(
             rateLimitsEnabled: false,
@@ -90,7 +99,12 @@ struct ChaosCampaignTests {
                     ]
                     let server = ChaosServer(
                         binary: binary, arguments: ["serve", "--port", "\(port)", "--state-dir", state.path, "--flows-dir", flows.path],
-                        environment: environment, baseURL: baseURL, http: http, logFile: log)
+                        environment: environment, baseURL: baseURL, http: http, logFile: work.appendingPathComponent("serve.log"))
+                    let person = ChaosOperator(binary: binary, environment: environment, stateDirectory: state, flowsDirectory: flows,
+                                               ids: plans.map(\.id), timeLimit: configuration.operatorTimeLimit,
+                                               terminals: configuration.operatorTerminals)
+                    let actions = ChaosOperatorAction.plan(count: configuration.operatorActions, sessions: plans.count,
+                                                           concurrency: configuration.concurrency, seed: configuration.seed)
                     try await server.launch()
                     let injector = ChaosFaultInjector(simulator: simulator, serverHTTPTimeoutSeconds: configuration.serverHTTPTimeoutSeconds)
                     let outcomes = try await withThrowingTaskGroup(of: Void.self) { chaos in
@@ -98,12 +112,18 @@ struct ChaosCampaignTests {
                             await injector.run(random: ChaosRandom(seed: configuration.seed, stream: 2), interval: configuration.burstInterval)
                         }
                         chaos.addTask { try await Self.killRepeatedly(server, configuration, until: injector) }
-                        let outcomes = await Self.runSessions(plans, configuration, http: http, baseURL: baseURL, simulator: simulator, server: server)
+                        async let operated: Void = person.run(actions)
+                        let outcomes = await Self.runSessions(plans, configuration, http: http, baseURL: baseURL, simulator: simulator,
+                                                              server: server, operator: person)
+                        await operated
+                        // Faults and kills go on until the sessions the operator moved after their driver was done have finished too.
+                        await Self.settle(plans.map(\.id).filter { !person.moves(of: $0).isEmpty }, configuration, http: http, baseURL: baseURL)
                         injector.stop()
                         try await chaos.waitForAll()
                         return outcomes
                     }
                     let stop = try await server.stopGracefully()
+                    try person.writeLog(to: work.appendingPathComponent("operator.log"))
                     let deliveries = simulator.webhookDeliveries()
                     var deliveredPerEvent: [String: Int] = [:]
                     for delivery in deliveries where delivery.delivered { deliveredPerEvent["\(delivery.reference) \(delivery.eventName)", default: 0] += 1 }
@@ -114,7 +134,8 @@ struct ChaosCampaignTests {
                         bursts: injector.bursts, statuses: statuses, webhookAttempts: deliveries.count,
                         webhookFailures: deliveries.count { !$0.delivered },
                         webhookDuplicates: deliveredPerEvent.values.reduce(0) { $0 + max(0, $1 - 1) },
-                        stopStatus: stop.status, stoppedNormally: stop.exitedNormally, stopOutput: stop.output)
+                        stopStatus: stop.status, stoppedNormally: stop.exitedNormally, stopOutput: stop.output,
+                        operatorRecords: person.records, operatorCounts: person.counts)
                 }
             }
         }
@@ -122,17 +143,18 @@ struct ChaosCampaignTests {
 
     /// Every session in flight `configuration.concurrency` at a time; a progress line every tenth.
     private static func runSessions(_ plans: [ChaosSessionPlan], _ configuration: ChaosConfiguration, http: HTTPClient, baseURL: String,
-                                    simulator: Simulator, server: ChaosServer) async -> [ChaosSessionDriver.Outcome] {
+                                    simulator: Simulator, server: ChaosServer, operator person: ChaosOperator) async -> [ChaosSessionDriver.Outcome] {
         let began = ContinuousClock.now
         return await withTaskGroup(of: ChaosSessionDriver.Outcome.self) { group in
             var next = 0
             func startNext() {
                 let plan = plans[next]
                 next += 1
+                person.sessionStarted()
                 group.addTask {
                     let deadline = ContinuousClock.now.advanced(by: configuration.sessionDeadline)
                     return await ChaosSessionDriver(plan: plan, http: http, baseURL: baseURL, token: ServeFixture.token,
-                                                    simulator: simulator, deadline: deadline).run()
+                                                    simulator: simulator, deadline: deadline, touched: { person.touched(plan.id) }).run()
                 }
             }
             while next < configuration.concurrency { startNext() }
@@ -148,6 +170,28 @@ struct ChaosCampaignTests {
             }
             return outcomes
         }
+    }
+
+    /// Waits until every one of `ids` has finished, as the API reports it, or the session deadline has passed;
+    /// the verdict then finds any that did not.
+    private static func settle(_ ids: [String], _ configuration: ChaosConfiguration, http: HTTPClient, baseURL: String) async {
+        let began = ContinuousClock.now
+        let deadline = began.advanced(by: configuration.sessionDeadline)
+        var waiting = ids
+        while !waiting.isEmpty, ContinuousClock.now < deadline {
+            var still: [String] = []
+            for id in waiting {
+                let request = HTTPRequest(method: .get, url: baseURL + "/v1/instances/\(id)",
+                                          headers: HTTPHeaders([("Authorization", "Bearer \(ServeFixture.token)")]), timeout: .seconds(10))
+                let reply = try? await http.execute(request)
+                let object = reply.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+                if object.map(ChaosSessionDriver.isFinished) != true { still.append(id) }
+            }
+            waiting = still
+            if !waiting.isEmpty { try? await Task.sleep(for: .milliseconds(500)) }
+        }
+        print("chaos: \(ids.count) sessions the operator moved: \(ids.count - waiting.count) finished within \(Int((ContinuousClock.now - began).secondsValue))s after the sessions"
+              + (waiting.isEmpty ? "" : "; not finished: \(waiting.prefix(20).joined(separator: ", "))"))
     }
 
     /// SIGKILLs the server at seeded moments and restarts it after a seeded downtime, until the sessions are done.

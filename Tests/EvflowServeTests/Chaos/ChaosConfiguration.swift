@@ -7,14 +7,23 @@ import Foundation
 /// - `EVFLOW_CHAOS_SEED`: the seed of every random decision (default 20261127); printed at the start.
 /// - `EVFLOW_CHAOS_CONCURRENCY`: sessions in flight at once (default 40, at most the session count; `make test` runs
 ///   other suites alongside, so the default stays gentle).
+/// - `EVFLOW_CHAOS_OPERATOR_RATE`: operator commands per session (default 0.4: about 400 at 1,000 sessions, two
+///   dozen at 60; 0 leaves the operator out). See ``ChaosOperator``.
 struct ChaosConfiguration: Sendable, CustomStringConvertible {
     static let sessionsVariable = "EVFLOW_CHAOS_SESSIONS"
     static let seedVariable = "EVFLOW_CHAOS_SEED"
     static let concurrencyVariable = "EVFLOW_CHAOS_CONCURRENCY"
+    static let operatorRateVariable = "EVFLOW_CHAOS_OPERATOR_RATE"
 
     var sessions: Int
     var seed: UInt64
     var concurrency: Int
+    /// Operator commands per session, spread over the run (``ChaosOperatorAction/plan(count:sessions:concurrency:seed:)``).
+    var operatorRate = 0.4
+    /// What one operator command may take before it is SIGKILLed, as a person gives up on a hung terminal.
+    var operatorTimeLimit: Duration = .seconds(60)
+    /// Operator commands running at once (two terminals).
+    var operatorTerminals = 2
     /// What `evflow serve` allows one outbound request (`EVFLOW_HTTP_TIMEOUT`); injected latency goes beyond it.
     var serverHTTPTimeoutSeconds = 3.0
     /// The pause between two SIGKILLs of the server, drawn per kill.
@@ -39,11 +48,22 @@ struct ChaosConfiguration: Sendable, CustomStringConvertible {
         guard sessions >= 1 else { throw ChaosSessionDriver.Failure("\(sessionsVariable) must be at least 1") }
         let concurrency = Int(try number(concurrencyVariable, default: 40))
         guard concurrency >= 1 else { throw ChaosSessionDriver.Failure("\(concurrencyVariable) must be at least 1") }
-        return ChaosConfiguration(sessions: sessions, seed: try number(seedVariable, default: 20_261_127),
-                                  concurrency: min(concurrency, sessions))
+        var configuration = ChaosConfiguration(sessions: sessions, seed: try number(seedVariable, default: 20_261_127),
+                                               concurrency: min(concurrency, sessions))
+        if let text = environment[operatorRateVariable], !text.isEmpty {
+            guard let rate = Double(text), rate >= 0, rate <= 100 else {
+                throw ChaosSessionDriver.Failure("\(operatorRateVariable) must be a number of commands per session from 0 to 100, got '\(text)'")
+            }
+            configuration.operatorRate = rate
+        }
+        return configuration
     }
 
+    /// How many commands the operator issues in the whole campaign.
+    var operatorActions: Int { Int((operatorRate * Double(sessions)).rounded()) }
+
     var description: String {
-        "sessions=\(sessions) seed=\(seed) concurrency=\(concurrency) (replay: \(Self.sessionsVariable)=\(sessions) \(Self.seedVariable)=\(seed))"
+        "sessions=\(sessions) seed=\(seed) concurrency=\(concurrency) operator=\(operatorActions) commands (\(operatorRate)/session)"
+            + " (replay: \(Self.sessionsVariable)=\(sessions) \(Self.seedVariable)=\(seed) \(Self.operatorRateVariable)=\(operatorRate))"
     }
 }

@@ -7,6 +7,10 @@ import Foundation
 /// ids, and waits until the instance finishes. Every API call is repeated until it gets an answer, because the
 /// server is killed under it: starts are idempotent by id and signals dedupe by signal id.
 ///
+/// When the campaign's operator has moved the session (``ChaosOperator``: a cancel, a retry), the driver
+/// accepts that the session went elsewhere: the customer can no longer approve, or the instance has finished
+/// before its signals; it still waits for the instance to finish.
+///
 /// One driver per session, used by one task only.
 final class ChaosSessionDriver {
     /// A campaign failure with the session and call it concerns.
@@ -24,6 +28,9 @@ final class ChaosSessionDriver {
         var captured: Int64?
         var held: Int64?
         var seconds: Double
+        /// When the driver saw the instance finished; the verdict judges operator commands started later as
+        /// commands on a finished session.
+        var finishedAt: ContinuousClock.Instant?
         /// API calls that got no answer or a 5xx and were sent again.
         var retriedCalls: Int
         /// Signals repeated after an unanswered attempt that the server acknowledged as duplicates.
@@ -38,11 +45,15 @@ final class ChaosSessionDriver {
     let token: String
     let simulator: Simulator
     let deadline: ContinuousClock.Instant
+    /// Whether the operator has (perhaps) moved this session off its plan.
+    let touched: @Sendable () -> Bool
 
     private var retries = 0
     private var duplicateSignals = 0
 
-    init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant) {
+    init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant,
+         touched: @escaping @Sendable () -> Bool = { false }) {
+        self.touched = touched
         self.plan = plan
         self.http = http
         self.baseURL = baseURL
@@ -73,6 +84,7 @@ final class ChaosSessionDriver {
                 }
             }
             let last = try await waitFor("a finished status", every: .seconds(1)) { Self.isFinished($0) }
+            outcome.finishedAt = ContinuousClock.now
             outcome.status = last["status"] as? String ?? "?"
             outcome.step = last["step"] as? String
             outcome.failureCode = (last["failure"] as? [String: Any])?["code"] as? String
@@ -106,7 +118,10 @@ final class ChaosSessionDriver {
             } catch {
                 // Only "no such payment yet" is worth waiting for; a payment that stopped awaiting the customer
                 // (expired, cancelled) means the flow went somewhere the campaign did not plan.
-                if "\(error)".hasPrefix("the customer cannot") { throw Failure("\(plan.id): \(error)") }
+                if "\(error)".hasPrefix("the customer cannot") {
+                    if touched() { return }
+                    throw Failure("\(plan.id): \(error)")
+                }
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -127,7 +142,7 @@ final class ChaosSessionDriver {
             // A capped session ends at the reading that reaches the reservation; later signals find it finished.
             // Any other session finishes only after its `sessionEnded`, and a repeat of a signal the instance
             // already used (stored before a kill lost the answer) is a duplicate, 202 `accepted: false`.
-            if plan.kind == .capped { return false }
+            if plan.kind == .capped || touched() { return false }
         }
         throw Failure("\(plan.id): signal \(id) answered \(reply.status) after \(reply.unansweredAttempts) unanswered attempts: \(reply.text)")
     }

@@ -39,6 +39,18 @@ struct ChaosSessionPlan: Sendable, CustomStringConvertible {
         return min(startFee + energyCost, Self.maxAmount)
     }
 
+    /// Every amount the flow may capture when an operator moves the session while it meters (`retry
+    /// --from-step price` or `capture`, a cancel): nothing, the price of the energy of any reading sent, or the
+    /// full price. Each is computed as ``expectedCapture`` is, for the energy known at that reading.
+    var pricesSoFar: Set<Int64> {
+        guard customerApproves else { return [0] }
+        var prices: Set<Int64> = [0, expectedCapture]
+        for reading in readings where reading > 0 {
+            prices.insert(min(startFee + (reading * pricePerKWh + 500) / 1000, Self.maxAmount))
+        }
+        return prices
+    }
+
     var startBody: String {
         #"{"id": "\#(id)", "input": {"phoneNumber": "4791234567", "maxAmount": {"value": \#(Self.maxAmount), "currency": "NOK"}, "pricePerKWh": {"value": \#(pricePerKWh), "currency": "NOK"}, "startFee": {"value": \#(startFee), "currency": "NOK"}}}"#
     }

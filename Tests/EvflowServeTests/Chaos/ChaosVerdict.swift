@@ -5,13 +5,34 @@ import Foundation
 /// The campaign's verdict, from the provider's ledger and the state folder rather than from what the server
 /// said: every session finished as planned, every capture equals the independently computed price, no payment
 /// was captured twice, no money is left held, no state file is corrupt and every instance file decodes.
+/// Sessions the operator moved (a cancel, a retry) are judged by ``ChaosExpectation``: the same money rules,
+/// with the outcomes the operator's commands allow.
 struct ChaosVerdict {
     private(set) var problems: [String] = []
+    /// What was expected of each session, by instance id.
+    let expectations: [String: ChaosExpectation]
+    /// The operator's commands that may have moved each session, by instance id.
+    private let moves: [String: [ChaosOperator.Record]]
 
-    init(plans: [ChaosSessionPlan], outcomes: [ChaosSessionDriver.Outcome], ledger: Ledger, stateDirectory: URL) {
+    init(plans: [ChaosSessionPlan], outcomes: [ChaosSessionDriver.Outcome], ledger: Ledger, stateDirectory: URL,
+         moves: [String: [ChaosOperator.Record]] = [:]) {
+        let finishedAt = Dictionary(outcomes.map { ($0.plan.id, $0.finishedAt) }) { first, _ in first }
+        expectations = Dictionary(uniqueKeysWithValues: plans.map { plan in
+            (plan.id, ChaosExpectation(finishedAt: finishedAt[plan.id] ?? nil, moves: moves[plan.id] ?? []))
+        })
+        self.moves = moves
         for outcome in outcomes { checkOutcome(outcome) }
         checkLedger(plans: plans, ledger: ledger)
-        checkStateFolder(plans: plans, stateDirectory: stateDirectory)
+        checkStateFolder(plans: plans, ledger: ledger, stateDirectory: stateDirectory)
+    }
+
+    private func expectation(_ plan: ChaosSessionPlan) -> ChaosExpectation { expectations[plan.id] ?? .planned }
+
+    /// The plan, and the operator's commands when there were any, for a problem line.
+    private func context(_ plan: ChaosSessionPlan) -> String {
+        let commands = moves[plan.id] ?? []
+        guard !commands.isEmpty else { return "[plan: \(plan)]" }
+        return "[plan: \(plan); \(expectation(plan)): " + commands.map { "evflow \($0.arguments.joined(separator: " ")) → exit \($0.exit) at +\(String(format: "%.1f", $0.began))s" }.joined(separator: "; ") + "]"
     }
 
     private mutating func problem(_ text: String) { problems.append(text) }
@@ -20,18 +41,19 @@ struct ChaosVerdict {
     private mutating func checkOutcome(_ outcome: ChaosSessionDriver.Outcome) {
         let plan = outcome.plan
         if let failure = outcome.problem {
-            problem("\(plan.id): driver: \(failure)  [plan: \(plan)]")
+            problem("\(plan.id): driver: \(failure)  \(context(plan))")
             return
         }
+        guard expectation(plan).followsPlan else { return }
         let expectedStatus = plan.customerApproves ? "succeeded" : "failed"
         if outcome.status != expectedStatus {
-            problem("\(plan.id): API status \(outcome.status) at \(outcome.step ?? "-") (failure \(outcome.failureCode ?? "-")), expected \(expectedStatus)  [plan: \(plan)]")
+            problem("\(plan.id): API status \(outcome.status) at \(outcome.step ?? "-") (failure \(outcome.failureCode ?? "-")), expected \(expectedStatus)  \(context(plan))")
         }
         if !plan.customerApproves && outcome.failureCode != "payment.notAuthorized" {
             problem("\(plan.id): declined session failed with \(outcome.failureCode ?? "no code"), expected payment.notAuthorized")
         }
         if (outcome.captured ?? 0) != plan.expectedCapture || (outcome.held ?? 0) != 0 {
-            problem("\(plan.id): API payment captured \(outcome.captured.map(String.init) ?? "-"), held \(outcome.held.map(String.init) ?? "-"); expected captured \(plan.expectedCapture), held 0  [plan: \(plan)]")
+            problem("\(plan.id): API payment captured \(outcome.captured.map(String.init) ?? "-"), held \(outcome.held.map(String.init) ?? "-"); expected captured \(plan.expectedCapture), held 0  \(context(plan))")
         }
     }
 
@@ -51,33 +73,39 @@ struct ChaosVerdict {
             let money = payment.aggregate
             let held = money.authorized - money.captured - money.cancelled
             let captures = payment.events(named: "CAPTURED")
-            let context = "state \(payment.state), authorized \(money.authorized), captured \(money.captured), cancelled \(money.cancelled), refunded \(money.refunded), events \(payment.events.map { "\($0.name) \($0.amount)" })  [plan: \(plan)]"
+            let detail = "state \(payment.state), authorized \(money.authorized), captured \(money.captured), cancelled \(money.cancelled), refunded \(money.refunded), events \(payment.events.map { "\($0.name) \($0.amount)" })  \(context(plan))"
             if payment.amount != ChaosSessionPlan.maxAmount {
-                problem("\(plan.id): reserved \(payment.amount), expected \(ChaosSessionPlan.maxAmount); \(context)")
+                problem("\(plan.id): reserved \(payment.amount), expected \(ChaosSessionPlan.maxAmount); \(detail)")
             }
             if captures.count > 1 {
-                problem("\(plan.id): CAPTURED \(captures.count) times: \(context)")
+                problem("\(plan.id): CAPTURED \(captures.count) times: \(detail)")
             }
-            if money.captured != plan.expectedCapture {
-                problem("\(plan.id): captured \(money.captured), expected \(plan.expectedCapture); \(context)")
+            let expectation = expectation(plan)
+            let allowed = expectation.captures(plan)
+            if !allowed.contains(money.captured) {
+                problem("\(plan.id): captured \(money.captured), expected \(allowed.sorted().map(String.init).joined(separator: " or ")); \(detail)")
             }
             if held != 0 {
-                problem("\(plan.id): \(held) left held; \(context)")
+                problem("\(plan.id): \(held) left held; \(detail)")
             }
             if money.refunded != 0 {
-                problem("\(plan.id): refunded \(money.refunded), expected nothing; \(context)")
+                problem("\(plan.id): refunded \(money.refunded), expected nothing; \(detail)")
             }
-            if plan.customerApproves {
+            if !expectation.followsPlan {
+                if money.authorized != 0 && money.authorized != ChaosSessionPlan.maxAmount || !plan.customerApproves && money.authorized != 0 {
+                    problem("\(plan.id): authorized \(money.authorized), expected 0 or \(plan.customerApproves ? ChaosSessionPlan.maxAmount : 0); \(detail)")
+                }
+            } else if plan.customerApproves {
                 if money.authorized != ChaosSessionPlan.maxAmount || captures.count != (plan.expectedCapture > 0 ? 1 : 0) {
-                    problem("\(plan.id): expected \(ChaosSessionPlan.maxAmount) authorized and \(plan.expectedCapture > 0 ? 1 : 0) capture; \(context)")
+                    problem("\(plan.id): expected \(ChaosSessionPlan.maxAmount) authorized and \(plan.expectedCapture > 0 ? 1 : 0) capture; \(detail)")
                 }
             } else if payment.state != "ABORTED" || money.authorized != 0 {
-                problem("\(plan.id): declined payment should be ABORTED with nothing authorized; \(context)")
+                problem("\(plan.id): declined payment should be ABORTED with nothing authorized; \(detail)")
             }
         }
     }
 
-    private mutating func checkStateFolder(plans: [ChaosSessionPlan], stateDirectory: URL) {
+    private mutating func checkStateFolder(plans: [ChaosSessionPlan], ledger: Ledger, stateDirectory: URL) {
         let files = FileManager.default
         let corrupt = stateDirectory.appendingPathComponent("corrupt")
         func corruptFiles() -> [String] { ((try? files.contentsOfDirectory(atPath: corrupt.path)) ?? []).sorted() }
@@ -97,6 +125,16 @@ struct ChaosVerdict {
         for plan in plans {
             do {
                 let instance = try store.load(plan.id)
+                let expectation = expectation(plan)
+                if expectation != .planned {
+                    // Moved by the operator: any end, with the provider's figures and nothing held.
+                    let captured = ledger.payment(reference: plan.reference)?.aggregate.captured ?? 0
+                    let payment = instance.payment
+                    if !instance.status.isFinished || payment?.captured ?? 0 != captured || payment?.held ?? 0 != 0 {
+                        problem("\(plan.id): state file says \(instance.status) at \(instance.currentStep ?? "-"), captured \(payment?.captured ?? 0), held \(payment?.held ?? 0); expected finished, captured \(captured) (the ledger's), held 0  \(context(plan))")
+                    }
+                    continue
+                }
                 let expected: InstanceStatus = plan.customerApproves ? .succeeded : .failed
                 let payment = instance.payment
                 if instance.status != expected || payment?.captured ?? 0 != plan.expectedCapture || payment?.held ?? 0 != 0 {
