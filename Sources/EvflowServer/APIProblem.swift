@@ -79,6 +79,8 @@ struct APIProblem: Error, Sendable, Encodable {
         let bytes = (try? encoder.encode(self)) ?? Data("{\"status\":\(status)}".utf8)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"evflow\"" }
+        // A late body may still be arriving: the connection cannot carry another request (ConnectionGuard closes it).
+        if status == 408 { headers[.connection] = "close" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -40,10 +40,11 @@ package struct EvflowServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: registry.render())))
         }
         let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
-        WebhookRoutes(runtime: runtime, verifier: verifier, limit: configuration.maximumBodySize, seen: RecentKeys())
+        let bodyLimit = JSONBody.Limit(maximumSize: configuration.maximumBodySize, timeout: configuration.connectionLimits.bodyTimeout)
+        WebhookRoutes(runtime: runtime, verifier: verifier, limit: bodyLimit, seen: RecentKeys())
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
-        InstanceRoutes(runtime: runtime, limit: configuration.maximumBodySize).register(on: api)
+        InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
         return router
     }
 
@@ -55,6 +56,7 @@ package struct EvflowServer: Sendable {
         let port = configuration.port
         let app = Application(
             router: router(),
+            server: GuardedHTTP1Channel.server(limits: configuration.connectionLimits),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "evflow"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
             logger: logger)

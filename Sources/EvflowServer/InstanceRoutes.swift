@@ -6,7 +6,7 @@ import Hummingbird
 /// `/v1`: start instances, read them, send signals, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
 struct InstanceRoutes {
     let runtime: ServerRuntime
-    let limit: Int
+    let limit: JSONBody.Limit
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.post("flows/:flow/instances") { request, context in try await start(request, context) }
@@ -21,15 +21,21 @@ struct InstanceRoutes {
     /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise.
     private func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let flow = try context.parameters.require("flow")
-        let body = try await JSONBody.object(request, limit: limit, example: #"{"id": "session-4711", "input": {...}}"#)
-        guard let id = try JSONBody.string(body, "id", required: true) else { throw APIProblem.badRequest("'id' is required") }
+        let bytes = try await JSONBody.bytes(request, limit: limit)
         guard let definition = runtime.catalog.definition(named: flow) else {
-            throw APIProblem(status: 404, title: "Not Found", detail: "no flow named '\(flow)'; known flows: \(runtime.catalog.names.joined(separator: ", "))", code: "unknownFlow")
+            throw APIProblem(status: 404, title: "Not Found", detail: "no flow named '\(flow.prefix(64))'; known flows: \(runtime.catalog.names.joined(separator: ", "))", code: "unknownFlow")
         }
-        let inputs = try definition.inputs(fromJSON: try JSONBody.member(body, "input"))
         let before = runtime.clock.now
         let runner = runtime.runner
-        let instance = try await runner.onRunnerThreads { try runner.start(flow: flow, id: id, inputs: inputs) }
+        // Parsing and converting the body is CPU work: on the runner's threads, not the server's.
+        let instance = try await runner.onRunnerThreads {
+            let body = try JSONBody.object(bytes, example: #"{"id": "session-4711", "input": {...}}"#)
+            guard let id = try JSONBody.string(body, "id", required: true, maximumLength: InstanceID.maximumLength) else {
+                throw APIProblem.badRequest("'id' is required")
+            }
+            let inputs = try definition.inputs(from: try JSONBody.member(body, "input"))
+            return try runner.start(flow: flow, id: id, inputs: inputs)
+        }
         let created = instance.createdAt >= before
         var response = try JSONBody.response(created ? .created : .ok, InstanceResource(instance))
         response.headers[.location] = "/v1/instances/\(instance.id)"
@@ -63,21 +69,24 @@ struct InstanceRoutes {
         if name.hasPrefix("$") {
             throw APIProblem(status: 422, title: "Unprocessable Content", detail: "signal names starting with '$' are reserved for the engine (payment updates arrive by webhook)", code: "unknownSignal")
         }
-        let body = try await JSONBody.object(request, limit: limit, example: #"{"signalId": "r-17", "data": {"energyWh": 5200}}"#)
-        let signalID = try JSONBody.string(body, "signalId", required: false)
-        let instance = try runtime.runner.instance(id)
-        let definition = try runtime.catalog.definition(for: instance.flow)
-        let data = try definition.signalData(name, fromJSON: try JSONBody.member(body, "data"))
+        let bytes = try await JSONBody.bytes(request, limit: limit)
         let runner = runtime.runner
-        let accepted = try await runner.onRunnerThreads { try runner.signal(instanceID: id, name: name, data: data, signalID: signalID) }
+        let catalog = runtime.catalog
+        let (signalID, accepted) = try await runner.onRunnerThreads {
+            let body = try JSONBody.object(bytes, example: #"{"signalId": "r-17", "data": {"energyWh": 5200}}"#)
+            let signalID = try JSONBody.string(body, "signalId", required: false, maximumLength: InputLimits.signalID)
+            let definition = try catalog.definition(for: try runner.outline(id).flow)
+            let data = try definition.signalData(name, from: try JSONBody.member(body, "data"))
+            return (signalID, try runner.signal(instanceID: id, name: name, data: data, signalID: signalID))
+        }
         return try JSONBody.response(.accepted, SignalReceipt(instance: id, signal: name, signalId: signalID, accepted: accepted))
     }
 
     /// Ends the flow through its release path; answers with the instance afterwards.
     private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.object(request, limit: limit, example: #"{"reason": "station fault"}"#)
-        guard let reason = try JSONBody.string(body, "reason", required: true), !reason.isEmpty else {
+        let body = try JSONBody.object(try await JSONBody.bytes(request, limit: limit), example: #"{"reason": "station fault"}"#)
+        guard let reason = try JSONBody.string(body, "reason", required: true, maximumLength: InputLimits.reason), !reason.isEmpty else {
             throw APIProblem.badRequest("'reason' is required: say why, for the instance's history")
         }
         let instance = try await runtime.runner.cancel(id, reason: reason)

@@ -1,6 +1,6 @@
 import EPayment
 
-/// How `evflow serve` listens and whom it trusts.
+/// How `evflow serve` listens, whom it trusts, and how long one client may hold it.
 public struct ServerConfiguration: Sendable {
     /// The address to bind (default loopback; `0.0.0.0` to accept remote backends behind a proxy).
     public var host: String
@@ -16,10 +16,14 @@ public struct ServerConfiguration: Sendable {
     public var maximumBodySize: Int
     /// The worker's longest sleep: how often it looks for signals written by other processes (the CLI).
     public var pollInterval: Duration
+    /// How long one client may hold the server: header, body and idle timeouts, the connection limit and the
+    /// shutdown deadline.
+    public var connectionLimits: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
-        webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200)
+        webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
+        connectionLimits: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
@@ -28,5 +32,6 @@ public struct ServerConfiguration: Sendable {
         self.webhookClockSkew = webhookClockSkew
         self.maximumBodySize = maximumBodySize
         self.pollInterval = pollInterval
+        self.connectionLimits = connectionLimits
     }
 }

@@ -18,7 +18,7 @@ import Synchronization
 struct WebhookRoutes {
     let runtime: ServerRuntime
     let verifier: WebhookVerifier?
-    let limit: Int
+    let limit: JSONBody.Limit
     let seen: RecentKeys
 
     /// What happened to a delivery, in the response and the `evflow_webhooks_total` metric.

@@ -24,8 +24,13 @@ struct ServeCommand: AsyncParsableCommand {
             worker relies on polling); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
             steps); EVFLOW_HTTP_TIMEOUT (seconds per outbound request, default 30).
 
-            SIGTERM or Ctrl-C stops accepting connections, lets steps in flight finish or park durably, and \
-            exits with 0.
+            Limits per client (seconds unless noted): EVFLOW_HEADER_TIMEOUT (request head, default 10), \
+            EVFLOW_BODY_TIMEOUT (request body, default 30), EVFLOW_IDLE_TIMEOUT (keep-alive, default 60), \
+            EVFLOW_MAX_CONNECTIONS (open connections, default 256), EVFLOW_SHUTDOWN_TIMEOUT (default 10).
+
+            SIGTERM or Ctrl-C stops accepting connections and lets requests and steps in flight finish for up to \
+            EVFLOW_SHUTDOWN_TIMEOUT; then they are cancelled (a cancelled step parks durably and is confirmed \
+            with the provider on restart) and evflow exits with 0.
 
             Examples:
               EVFLOW_API_TOKENS=$(cat /run/secrets/evflow-token) evflow serve --port 8080
@@ -60,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(.usage, "\(error)")
         }
+        let limits = try Self.connectionLimits()
         let store = try RunnerEnvironment.openStore(options)
         let definitions = try RunnerEnvironment.loadDefinitions(options, required: true, logger: logger)
         let payments = try RunnerEnvironment.paymentConfiguration(required: true, logger: logger)
@@ -72,18 +78,48 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try ServerRuntime(store: store, definitions: definitions, services: services, wrap: { CrashPointStore.wrap($0) })
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
-                maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval))
+                maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits)
             let server = EvflowServer(runtime: runtime, configuration: configuration, logger: logger)
             let host = self.host
-            let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            var groupConfiguration = ServiceGroupConfiguration(
                 services: server.services(onReady: { port in
                     // Written unbuffered: scripts and tests wait for this line to learn the port.
                     let line = "evflow serve listening on http://\(host):\(port) (state \(options.stateURL.path), flows \(definitions.keys.sorted().joined(separator: ", ")))\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }),
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Past the deadline, whatever still runs (a half-sent request, a step waiting on the provider) is
+            // cancelled: a cancelled step parks, its intent already durable. A run that ignores cancellation
+            // for another 10 s is a bug; the process then aborts rather than hang (the state folder is crash-safe).
+            groupConfiguration.maximumGracefulShutdownDuration = limits.shutdownTimeout
+            groupConfiguration.maximumCancellationDuration = .seconds(10)
+            try await ServiceGroup(configuration: groupConfiguration).run()
             print("evflow serve stopped: every instance finished its step or parked durably")
         }
+    }
+
+    /// The per-client limits from `EVFLOW_HEADER_TIMEOUT`, `EVFLOW_BODY_TIMEOUT`, `EVFLOW_IDLE_TIMEOUT`,
+    /// `EVFLOW_SHUTDOWN_TIMEOUT` (seconds, decimals allowed) and `EVFLOW_MAX_CONNECTIONS`; unset ones keep their
+    /// defaults (``ConnectionLimits``).
+    static func connectionLimits(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConnectionLimits {
+        var limits = ConnectionLimits()
+        func seconds(_ name: String, _ keyPath: WritableKeyPath<ConnectionLimits, Duration>) throws {
+            guard let text = environment[name], !text.isEmpty else { return }
+            guard let value = Double(text), value > 0, value <= 3600 else {
+                throw CommandFailure(.usage, "\(name) must be a number of seconds above 0 and at most 3600, got '\(text.prefix(40))'")
+            }
+            limits[keyPath: keyPath] = .milliseconds(Int64((value * 1000).rounded(.up)))
+        }
+        try seconds("EVFLOW_HEADER_TIMEOUT", \.headerTimeout)
+        try seconds("EVFLOW_BODY_TIMEOUT", \.bodyTimeout)
+        try seconds("EVFLOW_IDLE_TIMEOUT", \.idleTimeout)
+        try seconds("EVFLOW_SHUTDOWN_TIMEOUT", \.shutdownTimeout)
+        if let text = environment["EVFLOW_MAX_CONNECTIONS"], !text.isEmpty {
+            guard let count = Int(text), (1...100_000).contains(count) else {
+                throw CommandFailure(.usage, "EVFLOW_MAX_CONNECTIONS must be a whole number from 1 to 100000, got '\(text.prefix(40))'")
+            }
+            limits.maximumConnections = count
+        }
+        return limits
     }
 }

@@ -10,7 +10,11 @@ extension FlowDefinition {
     /// (currency, sign, phone format) and fills in defaults.
     /// - Throws: ``InputValidationError`` naming every unknown input and every input with the wrong JSON shape.
     package func inputs(fromJSON data: Data) throws(InputValidationError) -> [String: Value] {
-        let object = try Self.jsonObject(data, flow: name, what: "inputs")
+        try inputs(from: try Self.jsonObject(data, flow: name, what: "inputs"))
+    }
+
+    /// ``inputs(fromJSON:)`` for a JSON object already parsed (the server parses each request body once).
+    package func inputs(from object: [String: PlainJSON]) throws(InputValidationError) -> [String: Value] {
         var values: [String: Value] = [:]
         var problems: [String] = []
         for (key, json) in object.sorted(by: { $0.key < $1.key }) {
@@ -30,12 +34,16 @@ extension FlowDefinition {
     /// Converts a signal's JSON payload by the signal's declared field types.
     /// - Throws: ``InputValidationError`` naming the signal and every bad, missing or unknown field.
     package func signalData(_ signal: String, fromJSON data: Data) throws(InputValidationError) -> [String: Value] {
+        try signalData(signal, from: try Self.jsonObject(data, flow: name, what: "signal \(signal.prefix(64)) data"))
+    }
+
+    /// ``signalData(_:fromJSON:)`` for a JSON object already parsed (the server parses each request body once).
+    package func signalData(_ signal: String, from object: [String: PlainJSON]) throws(InputValidationError) -> [String: Value] {
         guard let declaration = self.signal(signal) else {
             throw InputValidationError(flow: name, problems: [
-                "flow '\(name)' declares no signal '\(signal)'; it accepts: \(signals.map(\.name).joined(separator: ", "))",
+                "flow '\(name)' declares no signal '\(signal.prefix(64))'; it accepts: \(signals.map(\.name).joined(separator: ", "))",
             ])
         }
-        let object = try Self.jsonObject(data, flow: name, what: "signal \(signal) data")
         var values: [String: Value] = [:]
         var problems: [String] = []
         for field in declaration.fields {
@@ -62,9 +70,10 @@ extension FlowDefinition {
     private static func jsonObject(_ data: Data, flow: String, what: String) throws(InputValidationError) -> [String: PlainJSON] {
         let parsed: PlainJSON
         do {
-            parsed = try JSONDecoder().decode(PlainJSON.self, from: data)
+            // One linear pass with a depth limit: decoding PlainJSON through JSONDecoder cost size × depth.
+            parsed = try PlainJSONParser().parse(data)
         } catch {
-            throw InputValidationError(flow: flow, problems: ["\(what) are not valid JSON: \(PlainJSON.describe(error))"])
+            throw InputValidationError(flow: flow, problems: ["\(what) are not valid JSON: \(error)"])
         }
         guard case .object(let object) = parsed else {
             throw InputValidationError(flow: flow, problems: ["\(what) must be a JSON object, for example {\"energyWh\": 5200}, got \(parsed.kind)"])
