@@ -22,8 +22,6 @@ public final class FlowRunner: Sendable {
     let maximumConcurrency: Int
     let schedule = Mutex(Schedule())
     private let problems = Mutex<[String: String]>([:])
-    /// Runs whose payment call returned but whose outcome could not be saved, for a worker command to report.
-    private let unsavedOutcomes = Mutex<[FlowError]>([])
     /// Rung by `start`, `signal` and finished runs, so ``work(while:)`` looks at once instead of at its next poll.
     let doorbell = Doorbell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
@@ -65,7 +63,7 @@ public final class FlowRunner: Sendable {
     public func start(flow name: String, id: String, inputs supplied: [String: Value]) throws -> FlowInstance {
         guard let definition = catalog.definition(named: name) else {
             throw FlowError(.unknownFlow, flow: name, instanceID: id,
-                            detail: "no flow named \(InstanceID.printable(name)); known flows: \(catalog.names.joined(separator: ", "))")
+                            detail: "no flow named '\(name)'; known flows: \(catalog.names.joined(separator: ", "))")
         }
         if let problem = InstanceID.problem(with: id) {
             throw FlowError(.invalidInstanceID, flow: name, instanceID: id, detail: problem)
@@ -77,7 +75,7 @@ public final class FlowRunner: Sendable {
         } catch {
             throw FlowError(.invalidInput, flow: name, instanceID: id, detail: error.description)
         }
-        let digest = InputDigest.make(of: inputs)
+        let digest = Self.digest(of: inputs)
         let now = services.clock.now
         var variables: [String: Value] = [:]
         let environment = Environment(instanceID: id, inputs: inputs)
@@ -88,10 +86,10 @@ public final class FlowRunner: Sendable {
         }
         try catalog.pin(definition)
         let pin = FlowInstance.PinnedDefinition(name: definition.name, version: definition.version, contentHash: definition.contentHash)
-        let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest.stored, variables: variables,
+        let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest, variables: variables,
                                     start: definition.start, at: now)
         if let existing = try store.create(instance) {
-            guard existing.flow.name == name, InputDigest(stored: existing.inputDigest).matches(inputs, kept: existing.inputs) else {
+            guard existing.flow.name == name, existing.inputDigest == digest else {
                 throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
                     "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
             }
@@ -163,6 +161,13 @@ public final class FlowRunner: Sendable {
         }
     }
 
+    static func digest(of inputs: [String: Value]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(inputs)) ?? Data()
+        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
     // MARK: Scheduling
 
     /// Loads every unfinished instance into the schedule: what a runner does when it starts after a crash.
@@ -221,33 +226,13 @@ public final class FlowRunner: Sendable {
         return ids.count
     }
 
-    /// Runs one instance under its lock; what goes wrong is logged and the instance rescheduled (a worker's view).
+    /// Runs one instance under its lock.
     package func run(_ id: String) async {
-        do {
-            try await runReporting(id)
-        } catch let error as FlowError where error.code == .outcomeNotSaved {
-            unsavedOutcomes.withLock { $0.append(error) }
-        } catch {}
-    }
-
-    /// The runs since the last call whose payment call returned but whose outcome could not be saved (the step may
-    /// have taken effect; it is confirmed on the next run). `evflow run` prints them and exits non-zero.
-    package func takeUnsavedOutcomes() -> [FlowError] {
-        unsavedOutcomes.withLock { reports in
-            defer { reports = [] }
-            return reports
-        }
-    }
-
-    /// Runs one instance under its lock, as ``run(_:)``, and also throws what went wrong, for an operator's
-    /// command to report (a save that failed after a payment call, say) and exit non-zero.
-    package func runReporting(_ id: String) async throws {
         let lock: (any InstanceLock)?
         do {
             lock = try store.lock(id)
         } catch {
-            record(problem: "\(error)", for: id)
-            throw error
+            return record(problem: "\(error)", for: id)
         }
         guard let lock else {
             // Another runner (process) has it; look again later rather than spinning on it.
@@ -286,13 +271,11 @@ public final class FlowRunner: Sendable {
                 return reschedule(id, at: services.clock.now)
             }
             record(problem: error.description, for: id)
-            throw error
         } catch is CancellationError {
             return
         } catch {
             logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
             reschedule(id, at: services.clock.now.addingTimeInterval(5))
-            throw error
         }
     }
 
