@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a request produced no complete response, and whether it may have reached the server.
 ///
 /// The payment layer decides retries from ``delivery``: a request that was ``Delivery/notSent`` can be sent
@@ -66,9 +68,10 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     public var code: Code
     /// Whether the request may have reached the server.
     public var delivery: Delivery
-    /// The method and URL of the request, without its query, for context in logs.
+    /// The method of the request, for context in logs.
     public var method: String
-    /// The URL of the request without its query string (which may carry secrets).
+    /// The URL of the request without credentials (`user:pass@` becomes `***@`), query or fragment, which may
+    /// carry secrets.
     public var url: String
     /// libcurl's result code, when libcurl reported the failure.
     public var curlCode: Int?
@@ -79,9 +82,10 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         self.code = code
         self.delivery = delivery
         self.method = method
-        self.url = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        self.url = OutboundURL.redacted(url)
         self.curlCode = curlCode
-        self.detail = detail
+        // libcurl's words or a caller's may quote the URL; only its redacted form is kept.
+        self.detail = url.isEmpty ? detail : detail.replacingOccurrences(of: url, with: self.url)
     }
 
     /// True when the request certainly never reached the server, so repeating it is always safe.
