@@ -85,7 +85,7 @@ package actor AccessTokenProvider {
             // Fetching a token changes nothing on the server, so even a maybe-sent failure is simply retryable.
             throw EPaymentError(
                 .retryable, operation: .accessToken, transportError: error,
-                detail: "no response from \(configuration.baseURL)/accesstoken/get")
+                detail: "no response from \(OutboundURL.redacted(configuration.baseURL))/accesstoken/get")
         }
         guard (200..<300).contains(response.status) else {
             throw EPaymentError.from(response: response, operation: .accessToken)

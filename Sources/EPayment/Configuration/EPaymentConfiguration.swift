@@ -1,3 +1,4 @@
+import CurlHTTP
 import Foundation
 
 /// Where the ePayment API is and the merchant credentials to call it with.
@@ -16,6 +17,8 @@ public struct EPaymentConfiguration: Sendable, Hashable, CustomStringConvertible
 
     /// The API root without a trailing slash, for example ``testBaseURL`` or a local simulator's
     /// `http://127.0.0.1:8080`; operations live under `/epayment/v1`, the token under `/accesstoken/get`.
+    /// ``validate(source:)`` requires `https`, except for a loopback host (`localhost`, `127.0.0.0/8`, `::1`), and
+    /// refuses credentials inside the URL.
     public var baseURL: String
     /// The `client_id` of the sales unit's API keys.
     public var clientID: String
@@ -56,7 +59,7 @@ public struct EPaymentConfiguration: Sendable, Hashable, CustomStringConvertible
 
     /// Shows where and who, never the secrets.
     public var description: String {
-        "EPaymentConfiguration(baseURL: \(baseURL), clientID: \(clientID), clientSecret: <redacted>, "
+        "EPaymentConfiguration(baseURL: \(OutboundURL.redacted(baseURL)), clientID: \(clientID), clientSecret: <redacted>, "
             + "subscriptionKey: <redacted>, merchantSerialNumber: \(merchantSerialNumber), "
             + "system: \(systemName) \(systemVersion))"
     }
@@ -65,10 +68,11 @@ public struct EPaymentConfiguration: Sendable, Hashable, CustomStringConvertible
     /// - Parameter source: how to name the origin of the values in errors.
     /// - Throws: ``EPaymentConfigurationError``.
     public func validate(source: (String) -> String = { $0 }) throws(EPaymentConfigurationError) {
-        guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://"), baseURL.count > 8 else {
+        // The access token request carries the client secret: https, except to a simulator on this machine.
+        if let problem = OutboundURL.problem(with: baseURL) {
             throw EPaymentConfigurationError(
                 .invalidValue, source: source("baseURL"),
-                "'\(baseURL)' is not an http(s) URL; use \(Self.testBaseURL), \(Self.productionBaseURL) or a simulator URL")
+                "\(problem); use \(Self.testBaseURL), \(Self.productionBaseURL) or a local simulator URL such as http://127.0.0.1:8080")
         }
         if clientID.isEmpty { throw missing(source("clientID")) }
         if clientSecret.isEmpty { throw missing(source("clientSecret")) }
