@@ -47,8 +47,8 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var context: [String] = []
-        if let flow { context.append("flow \(flow)") }
-        if let instanceID { context.append("instance \(instanceID)") }
+        if let flow { context.append("flow \(InstanceID.printable(flow))") }
+        if let instanceID { context.append("instance \(InstanceID.printable(instanceID))") }
         if let step { context.append("step \(step)") }
         let prefix = context.isEmpty ? "" : context.joined(separator: ", ") + ": "
         return "\(prefix)\(code): \(detail)"

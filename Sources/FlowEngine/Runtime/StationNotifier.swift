@@ -9,14 +9,19 @@ import Foundation
 /// `Idempotency-Key`) is the same on every retry, so the backend can ignore duplicates. The signature header is
 /// `Evflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 package struct StationNotifier: Sendable {
-    /// Where one named endpoint lives and the secret its deliveries are signed with.
+    /// Where one named endpoint lives and the secret its deliveries are signed with. There is no unsigned
+    /// endpoint: a backend could not tell an unsigned callback ("charging may start") from a forged one.
     package struct Endpoint: Sendable {
         package var url: String
-        package var secret: Secret?
-        package init(url: String, secret: Secret?) {
+        package var secret: Secret
+        package init(url: String, secret: Secret) {
             self.url = url
             self.secret = secret
         }
+
+        /// What is wrong with `url` as a station endpoint, or `nil`: an absolute http(s) URL without credentials,
+        /// `https` unless the host is loopback (the signature proves who sent a callback, not that nobody read it).
+        package static func problem(with url: String) -> String? { OutboundURL.problem(with: url) }
     }
 
     package enum Delivery: Sendable {
@@ -42,12 +47,10 @@ package struct StationNotifier: Sendable {
     package func deliver(endpoint name: String, body: [UInt8], eventID: String, at now: Date) async -> Delivery {
         guard let endpoint = endpoints[name], let http else { return .notConfigured }
         var headers: HTTPHeaders = ["Content-Type": "application/json", "Idempotency-Key": eventID]
-        if let secret = endpoint.secret {
-            let timestamp = String(Int64(now.timeIntervalSince1970))
-            let mac = HMAC<SHA256>.authenticationCode(
-                for: Array("\(timestamp).".utf8) + body, using: SymmetricKey(data: Array(secret.revealed.utf8)))
-            headers.add(name: "Evflow-Signature", value: "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined())
-        }
+        let timestamp = String(Int64(now.timeIntervalSince1970))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("\(timestamp).".utf8) + body, using: SymmetricKey(data: Array(endpoint.secret.revealed.utf8)))
+        headers.add(name: "Evflow-Signature", value: "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined())
         do {
             let response = try await http.execute(HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body, timeout: timeout))
             return (200..<300).contains(response.status) ? .delivered(status: response.status)

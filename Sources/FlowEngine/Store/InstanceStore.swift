@@ -109,7 +109,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "instance \(instanceID ?? "?")"
+        var text = "instance \(instanceID.map { InstanceID.printable($0) } ?? "?")"
         if let path { text += " (\(path))" }
         text += ": \(code): \(detail)"
         if let quarantinedTo { text += "; the file was moved to \(quarantinedTo) and left untouched for inspection" }

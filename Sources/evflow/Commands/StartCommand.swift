@@ -41,7 +41,7 @@ struct StartCommand: AsyncParsableCommand {
         try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: true), logger: logger) { environment in
             guard let definition = environment.definitions[flow] else {
                 throw FlowError(.unknownFlow, flow: flow, instanceID: id, detail:
-                    "no flow named '\(flow)' in \(options.flowsURL.path); known flows: \(environment.definitions.keys.sorted().joined(separator: ", "))")
+                    "no flow named \(InstanceID.printable(flow)) in \(options.flowsURL.path); known flows: \(environment.definitions.keys.sorted().joined(separator: ", "))")
             }
             let inputs = try definition.inputs(fromJSON: try JSONArgument(text: input).data(option: "--input"))
             let before = Date()

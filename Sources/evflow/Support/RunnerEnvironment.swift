@@ -11,7 +11,8 @@ import Logging
 /// - Definitions: `--flows-dir` (default `./flows`).
 /// - Payments: `EPAYMENT_*` variables or `EPAYMENT_CONFIG_FILE` (mode 0600); see `EPaymentConfiguration`.
 /// - Station callbacks: `EVFLOW_STATION_URL` and `EVFLOW_STATION_SECRET` for the `station` endpoint. Without
-///   them `notify` steps are skipped and recorded as such in the instance's history.
+///   them `notify` steps are skipped and recorded as such in the instance's history. A URL without a secret, with
+///   credentials, or with plain http to a host other than loopback is a start-up error.
 /// - Outbound HTTP: `EVFLOW_HTTP_TIMEOUT`, seconds one request (payment or station call) may take; default 30.
 struct RunnerEnvironment: Sendable {
     /// What a command needs from the environment.
@@ -106,10 +107,16 @@ struct RunnerEnvironment: Sendable {
     /// The `station` endpoint from `EVFLOW_STATION_URL` / `EVFLOW_STATION_SECRET`, or a notifier with none.
     static func stationNotifier(http: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationNotifier {
         guard let url = environment[stationURLVariable], !url.isEmpty else { return .disabled }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw CommandFailure(.usage, "\(stationURLVariable) must be an http(s) URL, got '\(url)'")
+        if let problem = StationNotifier.Endpoint.problem(with: url) {
+            throw CommandFailure(.usage, "\(stationURLVariable): \(problem)")
         }
-        let secret = environment[stationSecretVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
+        guard let secret = environment[stationSecretVariable].flatMap({ $0.isEmpty ? nil : Secret($0) }) else {
+            throw CommandFailure(.usage, """
+                \(stationURLVariable) is set but \(stationSecretVariable) is not: station callbacks are always signed \
+                (Evflow-Signature), so the backend can tell them from forged ones; set \(stationSecretVariable) to the \
+                secret the backend checks (make one with `openssl rand -hex 32`), or unset \(stationURLVariable) to skip notify steps
+                """)
+        }
         return StationNotifier(endpoints: ["station": .init(url: url, secret: secret)], http: http)
     }
 }
