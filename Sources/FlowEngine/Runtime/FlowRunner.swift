@@ -63,7 +63,7 @@ public final class FlowRunner: Sendable {
     public func start(flow name: String, id: String, inputs supplied: [String: Value]) throws -> FlowInstance {
         guard let definition = catalog.definition(named: name) else {
             throw FlowError(.unknownFlow, flow: name, instanceID: id,
-                            detail: "no flow named '\(name)'; known flows: \(catalog.names.joined(separator: ", "))")
+                            detail: "no flow named \(InstanceID.printable(name)); known flows: \(catalog.names.joined(separator: ", "))")
         }
         if let problem = InstanceID.problem(with: id) {
             throw FlowError(.invalidInstanceID, flow: name, instanceID: id, detail: problem)
@@ -75,7 +75,7 @@ public final class FlowRunner: Sendable {
         } catch {
             throw FlowError(.invalidInput, flow: name, instanceID: id, detail: error.description)
         }
-        let digest = Self.digest(of: inputs)
+        let digest = InputDigest.make(of: inputs)
         let now = services.clock.now
         var variables: [String: Value] = [:]
         let environment = Environment(instanceID: id, inputs: inputs)
@@ -86,10 +86,10 @@ public final class FlowRunner: Sendable {
         }
         try catalog.pin(definition)
         let pin = FlowInstance.PinnedDefinition(name: definition.name, version: definition.version, contentHash: definition.contentHash)
-        let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest, variables: variables,
+        let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest.stored, variables: variables,
                                     start: definition.start, at: now)
         if let existing = try store.create(instance) {
-            guard existing.flow.name == name, existing.inputDigest == digest else {
+            guard existing.flow.name == name, InputDigest(stored: existing.inputDigest).matches(inputs, kept: existing.inputs) else {
                 throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
                     "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
             }
@@ -159,13 +159,6 @@ public final class FlowRunner: Sendable {
             }
             throw error
         }
-    }
-
-    static func digest(of inputs: [String: Value]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(inputs)) ?? Data()
-        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     // MARK: Scheduling
