@@ -6,10 +6,14 @@ import Foundation
 /// `EVFLOW_API_TOKENS_FILE` (one token per line or comma-separated, mode 0600).
 ///
 /// Tokens are kept only as SHA-256 digests and compared in constant time, so neither a log line nor the timing
-/// of a refusal reveals one.
+/// of a refusal reveals one. Each must have at least ``minimumLength`` characters.
 public struct APITokens: Sendable {
     public static let variable = "EVFLOW_API_TOKENS"
     public static let fileVariable = "EVFLOW_API_TOKENS_FILE"
+
+    /// The shortest token ``fromEnvironment(_:)`` accepts: 32 characters (`openssl rand -hex 32` makes 64), so a
+    /// token cannot be guessed online however many requests an attacker sends.
+    public static let minimumLength = 32
 
     private let digests: [[UInt8]]
 
@@ -51,15 +55,43 @@ public struct APITokens: Sendable {
             guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
                 throw APITokensError(detail: "\(fileVariable)=\(path): cannot read the file")
             }
-            let tokens = APITokens(text.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init))
+            let listed = text.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init)
+            try checkLengths(listed, source: "\(fileVariable)=\(path)")
+            let tokens = APITokens(listed)
             guard tokens.count > 0 else { throw APITokensError(detail: "\(fileVariable)=\(path) holds no token") }
             return tokens
         }
-        let tokens = APITokens((environment[variable] ?? "").split(separator: ",").map(String.init))
+        let listed = (environment[variable] ?? "").split(separator: ",").map(String.init)
+        try checkLengths(listed, source: variable)
+        let tokens = APITokens(listed)
         guard tokens.count > 0 else {
             throw APITokensError(detail: "no API token: set \(variable) (comma-separated) or \(fileVariable) (a 0600 file); clients send 'Authorization: Bearer <token>'")
         }
         return tokens
+    }
+}
+
+extension APITokens {
+    /// Refuses a token shorter than ``minimumLength``, naming its position in `source`, never the token.
+    static func checkLengths(_ listed: [String], source: String) throws {
+        let tokens = listed.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        for (index, token) in tokens.enumerated() where token.count < minimumLength {
+            throw APITokensError(detail: """
+                \(source): token \(index + 1) of \(tokens.count) has \(token.count) characters; API tokens need at least \
+                \(minimumLength) so they cannot be guessed. Make one with `openssl rand -hex 32`
+                """)
+        }
+    }
+
+    /// `EVFLOW_METRICS_TOKEN`: the bearer token `/metrics` requires, or `nil` when unset (then `/metrics` is open).
+    public static let metricsVariable = "EVFLOW_METRICS_TOKEN"
+
+    /// Reads ``metricsVariable``.
+    /// - Throws: ``APITokensError`` when it is shorter than ``minimumLength``.
+    public static func metricsToken(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Secret? {
+        guard let token = environment[metricsVariable]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else { return nil }
+        try checkLengths([token], source: metricsVariable)
+        return Secret(token)
     }
 }
 

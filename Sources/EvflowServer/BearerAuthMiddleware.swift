@@ -5,8 +5,15 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: APITokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try Self.authorize(request, tokens: tokens, setting: APITokens.variable)
+        return try await next(request, context)
+    }
+
+    /// Throws a 401 problem unless `request` carries `Authorization: Bearer <one of tokens>`; `setting` names where
+    /// the tokens come from (also for `/metrics`, whose token is `EVFLOW_METRICS_TOKEN`).
+    static func authorize(_ request: Request, tokens: APITokens, setting: String) throws {
         guard let header = request.headers[.authorization] else {
-            throw APIProblem(status: 401, title: "Unauthorized", detail: "send 'Authorization: Bearer <token>' with a token from EVFLOW_API_TOKENS", code: "unauthorized")
+            throw APIProblem(status: 401, title: "Unauthorized", detail: "send 'Authorization: Bearer <token>' with a token from \(setting)", code: "unauthorized")
         }
         let prefix = "bearer "
         guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else {
@@ -15,6 +22,5 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard tokens.accepts(String(header.dropFirst(prefix.count))) else {
             throw APIProblem(status: 401, title: "Unauthorized", detail: "the bearer token is not accepted", code: "unauthorized")
         }
-        return try await next(request, context)
     }
 }

@@ -35,13 +35,16 @@ package struct EvflowServer: Sendable {
         router.get("healthz") { _, _ in
             try JSONBody.response(.ok, Health(status: "ok", scheduled: runtime.runner.scheduledCount, references: runtime.references.count))
         }
-        router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        let metricsTokens = configuration.metricsToken.map { APITokens([$0.revealed]) }
+        router.get("metrics") { request, _ in
+            if let metricsTokens { try BearerAuthMiddleware<BasicRequestContext>.authorize(request, tokens: metricsTokens, setting: APITokens.metricsVariable) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: registry.render())))
         }
         let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
         let bodyLimit = JSONBody.Limit(maximumSize: configuration.maximumBodySize, timeout: configuration.connectionLimits.bodyTimeout)
-        WebhookRoutes(runtime: runtime, verifier: verifier, limit: bodyLimit, seen: RecentKeys())
+        WebhookRoutes(runtime: runtime, verifier: verifier, limit: bodyLimit, seen: RecentKeys(),
+                      merchantSerialNumber: configuration.merchantSerialNumber)
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)

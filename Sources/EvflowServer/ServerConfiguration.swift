@@ -19,11 +19,18 @@ public struct ServerConfiguration: Sendable {
     /// How long one client may hold the server: header, body and idle timeouts, the connection limit and the
     /// shutdown deadline.
     public var connectionLimits: ConnectionLimits
+    /// Our merchant serial number (`EPAYMENT_MSN`): a webhook about another merchant's payment is acknowledged
+    /// and dropped. `nil` accepts every merchant (an embedding that serves several).
+    public var merchantSerialNumber: String?
+    /// `EVFLOW_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`; when `nil` (the
+    /// default) it is open, like `/healthz`, for a scraper on a trusted network.
+    public var metricsToken: Secret?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
         webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
-        connectionLimits: ConnectionLimits = ConnectionLimits()
+        connectionLimits: ConnectionLimits = ConnectionLimits(),
+        merchantSerialNumber: String? = nil, metricsToken: Secret? = nil
     ) {
         self.host = host
         self.port = port
@@ -33,5 +40,7 @@ public struct ServerConfiguration: Sendable {
         self.maximumBodySize = maximumBodySize
         self.pollInterval = pollInterval
         self.connectionLimits = connectionLimits
+        self.merchantSerialNumber = merchantSerialNumber
+        self.metricsToken = metricsToken
     }
 }

@@ -20,10 +20,13 @@ struct WebhookRoutes {
     let verifier: WebhookVerifier?
     let limit: JSONBody.Limit
     let seen: RecentKeys
+    /// Our merchant serial number; events about another merchant's payments are acknowledged and dropped.
+    var merchantSerialNumber: String? = nil
 
     /// What happened to a delivery, in the response and the `evflow_webhooks_total` metric.
     struct Receipt: Encodable, Sendable {
-        /// `delivered`, `duplicate`, `ignored` (not about a waiting instance) or `unknownReference`.
+        /// `delivered`, `duplicate`, `ignored` (not about a waiting instance), `unknownReference` or
+        /// `foreignMerchant` (another merchant serial number).
         var outcome: String
         var instance: String?
     }
@@ -47,6 +50,14 @@ struct WebhookRoutes {
             count("rejected")
             context.logger.warning("webhook rejected", metadata: ["code": "\(error.code)", "detail": "\(error.detail)"])
             throw APIProblem(status: 401, title: "Unauthorized", detail: error.description, code: "webhook.\(error.code)")
+        }
+        // A partner key or a shared webhook secret may sign events for other merchants: those are not ours to act on,
+        // even if a reference happens to match one of our instances. 2xx, so the sender does not retry it.
+        if let ours = merchantSerialNumber, event.msn != ours {
+            count("foreignMerchant")
+            context.logger.notice("webhook for another merchant serial number ignored", metadata: [
+                "msn": "\(InstanceID.printable(event.msn))", "event": "\(event.name.rawValue)"])
+            return try JSONBody.response(.ok, Receipt(outcome: "foreignMerchant"))
         }
         let receipt = try await route(event)
         count(receipt.outcome)

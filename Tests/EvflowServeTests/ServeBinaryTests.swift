@@ -12,7 +12,7 @@ struct ServeBinaryTests {
         let binary = try Self.evflowBinary()
         try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
             let environment = [
-                "EVFLOW_API_TOKENS": "other-token,\(ServeFixture.token)",
+                "EVFLOW_API_TOKENS": "other-token-0123456789abcdef0123456789,\(ServeFixture.token)",
                 "EPAYMENT_BASE_URL": fixture.simulator.baseURL, "EPAYMENT_CLIENT_ID": "bin", "EPAYMENT_CLIENT_SECRET": "bin-secret",
                 "EPAYMENT_SUBSCRIPTION_KEY": "bin-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
                 "EVFLOW_STATION_URL": fixture.stationURL, "EVFLOW_STATION_SECRET": "station-secret",

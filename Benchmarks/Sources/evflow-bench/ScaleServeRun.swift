@@ -16,7 +16,7 @@ struct ScaleServeRun {
     /// Starts `serve` on `fixture`, waits for readiness, checks `/healthz`, samples memory, stops it with SIGTERM.
     static func measure(_ fixture: ScaleFixture, tools: ScaleTools, simulatorURL: String) async throws -> ScaleServeRun {
         var environment = ScaleTools.paymentEnvironment(baseURL: simulatorURL)
-        environment["EVFLOW_API_TOKENS"] = "bench-token-\(UInt64.random(in: 0...UInt64.max))"
+        environment["EVFLOW_API_TOKENS"] = "bench-token-\(UUID().uuidString)"
         let serve = try ScaleProcess(tools.evflow, [
             "serve", "--host", "127.0.0.1", "--port", "0", "--state-dir", fixture.directory.path, "--flows-dir", tools.flows,
             "--log-level", "info",

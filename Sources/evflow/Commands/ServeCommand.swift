@@ -19,10 +19,12 @@ struct ServeCommand: AsyncParsableCommand {
             (all with 'Authorization: Bearer <token>'); POST /webhooks/epayment (HMAC signature only); \
             GET /healthz; GET /metrics (Prometheus text).
 
-            Environment: EVFLOW_API_TOKENS (comma-separated) or EVFLOW_API_TOKENS_FILE (a 0600 file); \
+            Environment: EVFLOW_API_TOKENS (comma-separated, each at least 32 characters: openssl rand -hex 32) or \
+            EVFLOW_API_TOKENS_FILE (a 0600 file); \
             EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET (without it webhooks are refused and the \
             worker relies on polling); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
-            steps); EVFLOW_HTTP_TIMEOUT (seconds per outbound request, default 30).
+            steps; the secret is required and the URL must be https unless on loopback); EVFLOW_METRICS_TOKEN (when \
+            set, GET /metrics needs 'Authorization: Bearer <it>'; unset, /metrics is open); EVFLOW_HTTP_TIMEOUT (seconds per outbound request, default 30).
 
             Limits per client (seconds unless noted): EVFLOW_HEADER_TIMEOUT (request head, default 10), \
             EVFLOW_BODY_TIMEOUT (request body, default 30), EVFLOW_IDLE_TIMEOUT (keep-alive, default 60), \
@@ -60,8 +62,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = options.bootstrapLogging()
         let tokens: APITokens
+        let metricsToken: Secret?
         do {
             tokens = try APITokens.fromEnvironment()
+            metricsToken = try APITokens.metricsToken()
         } catch {
             throw CommandFailure(.usage, "\(error)")
         }
@@ -78,7 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try ServerRuntime(store: store, definitions: definitions, services: services, wrap: { CrashPointStore.wrap($0) })
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
-                maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits)
+                maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
+                merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken)
             let server = EvflowServer(runtime: runtime, configuration: configuration, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(

@@ -16,7 +16,7 @@ import Glibc
 /// One simulator (system clock, the customer approving after `autoApproveAfter`), one station backend, a state
 /// folder and a port; ``withServer(_:)`` runs `evflow serve` on them, as often as a test needs (restarts).
 final class ServeFixture: Sendable {
-    static let token = "serve-test-token"
+    static let token = "serve-test-token-0123456789abcdef0123"
     static let webhookSecret = "serve-test-webhook-secret"
 
     let simulator: Simulator
@@ -43,7 +43,7 @@ final class ServeFixture: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
-    func withServer<Result: Sendable>(maximumConcurrency: Int = 64, _ body: @Sendable () async throws -> Result) async throws -> Result {
+    func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, _ body: @Sendable () async throws -> Result) async throws -> Result {
         let configuration = EPaymentConfiguration(
             baseURL: simulator.baseURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
             subscriptionKey: Secret("serve-test-key"), merchantSerialNumber: "123456")
@@ -55,7 +55,8 @@ final class ServeFixture: Sendable {
                                         maximumConcurrency: maximumConcurrency)
         let server = EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([Self.token]),
-            webhookSecret: webhooksEnabled ? Secret(Self.webhookSecret) : nil, pollInterval: .milliseconds(50)), logger: .quiet)
+            webhookSecret: webhooksEnabled ? Secret(Self.webhookSecret) : nil, pollInterval: .milliseconds(50),
+            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), logger: .quiet)
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: server.services(onReady: { _ in readyContinuation.yield() }), logger: .quiet))
