@@ -6,8 +6,9 @@ import ServiceLifecycle
 /// The worker of `evflow serve`: recovers unfinished instances, then runs each as soon as it is due (a start or
 /// signal through the API, a webhook, a timer) until graceful shutdown.
 ///
-/// Shutdown never interrupts a run: payment calls in flight finish and every instance is saved (finished or
-/// parked durably on its timer or signal) before ``run()`` returns.
+/// Shutdown lets runs finish: payment calls in flight complete and every instance is saved (finished or parked
+/// durably on its timer or signal) before ``run()`` returns. Past `EVFLOW_SHUTDOWN_TIMEOUT` the service group
+/// cancels what still runs; a cancelled step parks with its intent already durable and is confirmed on restart.
 struct WorkerService: Service {
     let runner: FlowRunner
     let pollInterval: Duration
