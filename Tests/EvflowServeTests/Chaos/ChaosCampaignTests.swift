@@ -65,12 +65,13 @@ struct ChaosCampaignTests {
         #expect(summary.stopStatus == 0 && summary.stoppedNormally, "the final SIGTERM should exit 0: \(summary.stopOutput.suffix(2000))")
         #expect(summary.stopOutput.contains("evflow serve stopped"), "\(summary.stopOutput.suffix(2000))")
         #expect(summary.outcomes.count == plans.count)
-        if verdict.problems.isEmpty {
+        // EVFLOW_CHAOS_KEEP=1 keeps the folder and prints the operator's commands after a passing run too.
+        if verdict.problems.isEmpty && ProcessInfo.processInfo.environment["EVFLOW_CHAOS_KEEP"] == nil {
             try? FileManager.default.removeItem(at: work)
         } else {
             for record in summary.operatorRecords.sorted(by: { $0.beganAt < $1.beganAt }) { print("chaos: operator \(record)") }
             for problem in verdict.problems.prefix(40) { print("chaos: PROBLEM \(problem)") }
-            print("chaos: state folder and every server incarnation's output kept in \(work.path)")
+            print("chaos: state folder, every server incarnation's output and the operator's (operator.log) kept in \(work.path)")
         }
         #expect(verdict.problems.isEmpty, "\(verdict.problems.count) problems (first: \(verdict.problems.first ?? "")); \(line)")
     }
@@ -150,7 +151,6 @@ struct ChaosCampaignTests {
             func startNext() {
                 let plan = plans[next]
                 next += 1
-                person.sessionStarted()
                 group.addTask {
                     let deadline = ContinuousClock.now.advanced(by: configuration.sessionDeadline)
                     return await ChaosSessionDriver(plan: plan, http: http, baseURL: baseURL, token: ServeFixture.token,
@@ -162,6 +162,7 @@ struct ChaosCampaignTests {
             let step = max(1, plans.count / 10)
             while let outcome = await group.next() {
                 outcomes.append(outcome)
+                person.sessionFinished()
                 if let problem = outcome.problem { print("chaos: \(outcome.plan.id) gave up: \(problem)") }
                 if outcomes.count % step == 0 {
                     print("chaos: \(outcomes.count)/\(plans.count) sessions finished after \(Int((ContinuousClock.now - began).secondsValue))s, \(await server.kills) kills")

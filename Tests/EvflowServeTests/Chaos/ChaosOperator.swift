@@ -45,8 +45,9 @@ final class ChaosOperator: Sendable {
     let timeLimit: Duration
     let terminals: Int
     private let began = ContinuousClock.now
-    private let started = Atomic<Int>(0)
-    private let nextAction = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    /// Commands running now; at most `terminals`.
+    private let busy = Mutex<Int>(0)
     private let done = Mutex<[Record]>([])
     /// Moving commands running right now, by instance id.
     private let inFlight = Mutex<[String: Int]>([:])
@@ -64,30 +65,46 @@ final class ChaosOperator: Sendable {
         self.terminals = max(1, terminals)
     }
 
-    /// The campaign started one more session (in plan order).
-    func sessionStarted() { started.add(1, ordering: .relaxed) }
+    /// One more session's driver is done.
+    func sessionFinished() { finished.add(1, ordering: .relaxed) }
 
     /// Every command so far, in the order they finished.
     var records: [Record] { done.withLock { $0 } }
 
-    /// Runs every action of `plan`, each once enough sessions have started, `terminals` at a time.
+    /// Runs every action of `plan`, each once enough sessions have finished and its pause has passed, at most
+    /// `terminals` at a time (a command due while all are busy waits for one).
     func run(_ plan: [ChaosOperatorAction]) async {
         await withDiscardingTaskGroup { group in
-            for _ in 0..<terminals {
-                group.addTask {
-                    while true {
-                        let index = self.nextAction.add(1, ordering: .relaxed).oldValue
-                        guard index < plan.count else { return }
-                        await self.perform(plan[index])
-                    }
-                }
+            for action in plan {
+                group.addTask { await self.perform(action) }
             }
         }
     }
 
     private func perform(_ action: ChaosOperatorAction) async {
-        while started.load(ordering: .relaxed) < action.afterStarts { try? await Task.sleep(for: .milliseconds(50)) }
+        while finished.load(ordering: .relaxed) < action.afterFinished { try? await Task.sleep(for: .milliseconds(50)) }
         try? await Task.sleep(for: action.pause)
+        while !busy.withLock({ busy in
+            guard busy < terminals else { return false }
+            busy += 1
+            return true
+        }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        defer { busy.withLock { $0 -= 1 } }
+        let listing = await execute(action)
+        guard action.command == .list else { return }
+        // The stuck instances listed, then a command on one of them.
+        let lines = listing.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let json = lines.drop { !$0.hasPrefix("[") }.joined(separator: "\n")
+        let rows = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
+        let stuck = rows.compactMap { $0["id"] as? String }.compactMap { ids.firstIndex(of: $0) }
+        guard !stuck.isEmpty, let next = action.followingUp(on: stuck[action.pick % stuck.count]) else { return }
+        await execute(next)
+    }
+
+    @discardableResult
+    private func execute(_ action: ChaosOperatorAction) async -> Record {
         let id = action.session.map { ids[$0] }
         let arguments = action.arguments(id: id)
         let moving = action.command.moves ? id : nil
@@ -107,6 +124,7 @@ final class ChaosOperator: Sendable {
         let record = Record(action: action, id: id, arguments: arguments, began: (beganAt - began).secondsValue, beganAt: beganAt,
                             seconds: (ContinuousClock.now - beganAt).secondsValue, exit: exit, output: String(output.prefix(4000)))
         done.withLock { $0.append(record) }
+        return record
     }
 
     /// Commands that may have moved the session `id`, oldest first.

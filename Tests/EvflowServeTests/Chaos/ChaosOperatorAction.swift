@@ -1,6 +1,9 @@
 /// One command the campaign's operator types, drawn from the seed before the run: which command, on which
-/// session, with which step, and when (after how many sessions have started, plus a pause). Only the moment
+/// session, with which step, and when (after how many sessions have finished, plus a pause). Only the moment
 /// against the sessions' progress depends on scheduling; the list itself replays for the same seed.
+///
+/// `list --status stuck` is followed, as a person would, by a command on one of the stuck instances it shows
+/// (``followUp``), which is how the operator reaches sessions whose release keeps failing.
 struct ChaosOperatorAction: Sendable, CustomStringConvertible {
     enum Command: String, Sendable, CaseIterable {
         case list, show, resume, retry
@@ -40,15 +43,20 @@ struct ChaosOperatorAction: Sendable, CustomStringConvertible {
     /// The session's plan index; `nil` for `list` and `reconcile --all`.
     let session: Int?
     let step: String?
-    /// The action waits until this many sessions have been started...
-    let afterStarts: Int
+    /// After a `list`: the command for one of the stuck instances listed, with ``step`` for a restart.
+    let followUp: Command?
+    /// Picks which of the listed stuck instances ``followUp`` acts on.
+    let pick: Int
+    /// The action waits until this many sessions have finished...
+    let afterFinished: Int
     /// ...and then this long.
     let pause: Duration
 
     /// The command line after `evflow`, without the state and flows folders.
     func arguments(id: String?) -> [String] {
         switch command {
-        case .list: ["list", "--status", "stuck", "--json"]
+        // A short grace: at 3 a.m. a person looks at what is late now, not an hour from now.
+        case .list: ["list", "--status", "stuck", "--json", "--grace", "5s"]
         case .show: ["show", id ?? "-"]
         case .resume: ["resume", id ?? "-"]
         case .retry: ["retry", id ?? "-"]
@@ -61,25 +69,38 @@ struct ChaosOperatorAction: Sendable, CustomStringConvertible {
     }
 
     var description: String {
-        "#\(number) \(command.rawValue)\(session.map { " session \($0)" } ?? "")\(step.map { " step \($0)" } ?? "") after \(afterStarts) starts + \(pause)"
+        "#\(number) \(command.rawValue)\(session.map { " session \($0)" } ?? "")\(step.map { " step \($0)" } ?? "")"
+            + "\(followUp.map { " then \($0.rawValue)" } ?? "") after \(afterFinished) finished + \(pause)"
     }
 
-    /// `count` actions over a campaign of `sessions`, in the order they become due. Each aims at a session
-    /// started shortly before its moment (most still in flight at `concurrency`, some just finished).
+    /// Commands a person types on an instance `list --status stuck` showed.
+    static let followUps: [(Command, Int)] = [(.resume, 3), (.retry, 2), (.retryFromStep, 3), (.cancel, 2)]
+
+    /// `count` actions over a campaign of `sessions`, in the order they become due. Sessions start in plan
+    /// order `concurrency` at a time, so when k have finished those in flight are about k..<k + concurrency:
+    /// each action aims there, or at one of the half-window that has just finished.
     static func plan(count: Int, sessions: Int, concurrency: Int, seed: UInt64) -> [ChaosOperatorAction] {
         var random = ChaosRandom(seed: seed, stream: 3)
         let actions = (0..<count).map { number in
-            let afterStarts = Int.random(in: 1...sessions, using: &random)
+            let afterFinished = Int.random(in: 0..<sessions, using: &random)
             let command = random.pick(Command.weights)
-            let behind = Int.random(in: 1...(concurrency + concurrency / 2 + 1), using: &random)
-            let session = max(0, afterStarts - behind)
+            let session = Int.random(in: max(0, afterFinished - concurrency / 2)..<min(sessions, afterFinished + concurrency), using: &random)
             let step = random.pick(steps)
-            let pause = random.seconds(in: 0...2)
+            let followUp = random.pick(followUps)
+            let pick = Int.random(in: 0..<1_000_000, using: &random)
+            let pause = random.seconds(in: 0...0.5)
             let aimed = command == .list || command == .reconcileAll ? nil : session
-            let stepped = command == .retryFromStep || command == .retryRerun ? step : nil
-            return ChaosOperatorAction(number: number, command: command, session: aimed, step: stepped,
-                                       afterStarts: afterStarts, pause: pause)
+            let restarts = command == .retryFromStep || command == .retryRerun || command == .list && followUp == .retryFromStep
+            return ChaosOperatorAction(number: number, command: command, session: aimed, step: restarts ? step : nil,
+                                       followUp: command == .list ? followUp : nil, pick: pick, afterFinished: afterFinished, pause: pause)
         }
-        return actions.sorted { ($0.afterStarts, $0.number) < ($1.afterStarts, $1.number) }
+        return actions.sorted { ($0.afterFinished, $0.number) < ($1.afterFinished, $1.number) }
+    }
+
+    /// The follow-up of a `list` on the instance `session`, as an action of its own (same number).
+    func followingUp(on session: Int) -> ChaosOperatorAction? {
+        guard let followUp else { return nil }
+        return ChaosOperatorAction(number: number, command: followUp, session: session, step: step, followUp: nil, pick: pick,
+                                   afterFinished: afterFinished, pause: .zero)
     }
 }
