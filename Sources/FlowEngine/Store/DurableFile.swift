@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// Whole-file writes that survive a crash of the process or the machine, and reads that remember which file
-/// they read.
+/// they read (see `DurableFile+Reading.swift`).
 ///
 /// A write never touches the target in place: the bytes go to a temporary file in the same directory (created
 /// with `O_EXCL`, mode 0600), which is fsynced and then takes the target's name (`rename` to replace, `link` to
@@ -71,35 +71,20 @@ struct DurableFile: Sendable {
         return true
     }
 
-    /// Reads the whole file at `path`.
-    func read(_ path: String) throws(FileSystemError) -> (bytes: [UInt8], identity: Identity) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemError("open", path, code: errno) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw FileSystemError("stat", path, code: errno) }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(Int(status.st_size) + 1)
-        var chunk = [UInt8](repeating: 0, count: max(4096, Int(status.st_size) + 1))
-        while true {
-            let count = chunk.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("read", path, code: errno)
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return (bytes, Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
-    }
-
     /// Moves the file read as `identity` from `path` into `directory` under `name`, never replacing anything
     /// there (a numeric suffix is added instead), and makes the move durable. Returns the new path, or `nil`
     /// when `path` is no longer that file (replaced or moved by someone else meanwhile): the caller reads again.
-    func moveAside(_ path: String, identity: Identity, into directory: String, name: String, extension fileExtension: String) throws(FileSystemError) -> String? {
+    ///
+    /// The entry itself moves, whatever it is: a symlink is moved as a symlink (`link(2)` does not follow it on
+    /// Linux), a directory by `rename(2)` (it cannot be hard-linked), and what either points to is never touched.
+    func moveAside(_ path: String, identity: Identity, into directory: String, name: String, extension fileExtension: String, isDirectory: Bool = false) throws(FileSystemError) -> String? {
         var attempt = 1
         while true {
             let candidate = "\(directory)/\(name)\(attempt == 1 ? "" : "-\(attempt)").\(fileExtension)"
+            if isDirectory {
+                if self.identity(of: candidate) != nil { attempt += 1; continue }
+                return try renameAside(path, identity: identity, to: candidate)
+            }
             if link(path, candidate) != 0 {
                 let code = errno
                 if code == EEXIST { attempt += 1; continue }
@@ -118,6 +103,26 @@ struct DurableFile: Sendable {
         }
     }
 
+    /// Moves a directory entry by `rename(2)`. `corrupt/` is the runner's own 0700 directory and `candidate` was
+    /// free just before, so the only thing a rename could replace there is an empty directory another runner
+    /// set aside under the same name in the same millisecond.
+    private func renameAside(_ path: String, identity: Identity, to candidate: String) throws(FileSystemError) -> String? {
+        guard self.identity(of: path) == identity else { return nil }
+        if rename(path, candidate) != 0 {
+            let code = errno
+            if code == ENOENT { return nil }
+            throw FileSystemError("rename into \(Self.directory(of: candidate))", path, code: code)
+        }
+        guard self.identity(of: candidate) == identity else {
+            // Someone swapped the entry between the check and the rename: put theirs back.
+            rename(candidate, path)
+            return nil
+        }
+        try syncDirectory(containing: candidate)
+        try syncDirectory(containing: path)
+        return candidate
+    }
+
     /// fsyncs a directory, making the names created, renamed or removed in it durable.
     func syncDirectory(_ directory: String) throws(FileSystemError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -130,9 +135,10 @@ struct DurableFile: Sendable {
         try syncDirectory(Self.directory(of: path))
     }
 
+    /// The entry at `path` itself (`lstat`: a symlink's own identity, not its target's).
     func identity(of path: String) -> Identity? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
+        guard lstat(path, &status) == 0 else { return nil }
         return Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
     }
 
@@ -193,9 +199,4 @@ struct DurableFile: Sendable {
     private func injectFault(before target: String) throws(FileSystemError) {
         if let code = faults?.beforeCommit(target) { throw FileSystemError("injected failure before commit", target, code: code) }
     }
-}
-
-/// `read(2)`, under a name that `DurableFile.read(_:)` does not shadow.
-private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(descriptor, buffer, count)
 }

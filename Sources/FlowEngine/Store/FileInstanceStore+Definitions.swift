@@ -10,6 +10,7 @@ extension FileInstanceStore {
             throw StoreError(.invalidID, instanceID: nil, path: layout.definitionFile(contentHash), detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash) they were to be stored under")
         }
         let path = layout.definitionFile(contentHash)
+        try Self.check(bytes.count, limit: limits.definition, instanceID: nil, path: path)
         for _ in 0..<3 {
             do throws(FileSystemError) {
                 if try files.create(path, with: bytes) { return }
@@ -32,7 +33,7 @@ extension FileInstanceStore {
         try Self.validate(contentHash: contentHash)
         let path = layout.definitionFile(contentHash)
         for _ in 0..<3 {
-            guard let file = try readIfPresent(path, instanceID: nil) else { return nil }
+            guard let file = try readIfPresent(path, instanceID: nil, limit: limits.definition, asideName: { "definition-\(contentHash)-\(Self.timestamp())" }) else { return nil }
             let actual = StateLayout.sha256(file.bytes)
             if actual == contentHash { return file.bytes }
             if let moved = try quarantine(path, identity: file.identity, name: "definition-\(contentHash)-\(Self.timestamp())", instanceID: nil) {

@@ -23,7 +23,7 @@ extension FileInstanceStore {
             throw StoreError(.notFound, instanceID: id, path: layout.instanceFile(id), detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
         }
         let path = layout.signalFile(signal.id, of: id)
-        let bytes = try encode(signal, instanceID: id, path: path)
+        let bytes = try encode(signal, instanceID: id, path: path, limit: limits.signal)
         var attempt = 0
         while true {
             attempt += 1
@@ -55,7 +55,7 @@ extension FileInstanceStore {
         for stem in StateLayout.jsonStems(names) {
             let path = "\(directory)/\(stem).json"
             // Gone since the listing: the runner removed it.
-            guard let file = try readIfPresent(path, instanceID: id) else { continue }
+            guard let file = try readIfPresent(path, instanceID: id, limit: limits.signal, asideName: { "\(id)-inbox-\(Self.timestamp())" }) else { continue }
             do {
                 signals.append(try StateFileCoding.decoder().decode(ReceivedSignal.self, from: Data(file.bytes)))
             } catch {

@@ -18,8 +18,20 @@ extension FileInstanceStore {
         try Self.validate(id)
         let path = layout.lockFile(id)
         // O_CLOEXEC: a child process (a notify hook, a test's helper) must not inherit, and so keep, the lock.
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw StoreError(FileSystemError("open lock file", path, code: errno), instanceID: id) }
+        // O_NOFOLLOW and O_NONBLOCK: a symlink planted at the name is refused rather than followed (the chmod and
+        // truncate below would otherwise hit its target), and a FIFO cannot block the open.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ELOOP { throw Self.refusedLockFile(id, path, "it is a symbolic link") }
+            throw StoreError(FileSystemError("open lock file", path, code: code), instanceID: id)
+        }
+        do throws(StoreError) {
+            try Self.checkLockFile(descriptor, id: id, path: path)
+        } catch {
+            close(descriptor)
+            throw error
+        }
         if fchmod(descriptor, 0o600) != 0 {
             let code = errno
             close(descriptor)
@@ -46,9 +58,12 @@ extension FileInstanceStore {
     /// and tries again later, as it would for any held lock.
     package func lockHolder(_ id: String) -> Int32? {
         guard InstanceID.problem(with: id) == nil else { return nil }
-        let descriptor = open(layout.lockFile(id), O_RDONLY | O_CLOEXEC)
+        let descriptor = open(layout.lockFile(id), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        // Only a regular file can be a runner's lock; anything else is reported when a runner tries to lock it.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
             _ = flock(descriptor, LOCK_UN)
             return nil
@@ -59,5 +74,22 @@ extension FileInstanceStore {
         guard count > 0 else { return 0 }
         let digits = buffer[0..<count].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         return Int32(String(decoding: digits, as: UTF8.self)) ?? 0
+    }
+
+    /// A lock file must be a regular file owned by the runner: only then are the chmod and the pid written into
+    /// it (a truncate) harmless. Anything else is left exactly as it is and reported with the fix.
+    static func checkLockFile(_ descriptor: Int32, id: String, path: String) throws(StoreError) {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw StoreError(FileSystemError("stat lock file", path, code: errno), instanceID: id) }
+        let type = status.st_mode & S_IFMT
+        guard type == S_IFREG else { throw refusedLockFile(id, path, "it is \(DurableFile.describe(type))") }
+        let runner = geteuid()
+        guard status.st_uid == runner else {
+            throw StoreError(.io, instanceID: id, path: path, detail: "the lock file is owned by uid \(status.st_uid), not by the runner (uid \(runner)); it was left as it is. If no runner is running this instance, run `chown \(runner) \(path)` or remove it (`rm \(path)`)")
+        }
+    }
+
+    static func refusedLockFile(_ id: String, _ path: String, _ problem: String) -> StoreError {
+        StoreError(.io, instanceID: id, path: path, detail: "the lock file is not a regular file (\(problem)), so evflow does not lock or write it and left it as it is; if no runner is running this instance, remove it (`rm \(path)`): evflow creates a fresh one")
     }
 }

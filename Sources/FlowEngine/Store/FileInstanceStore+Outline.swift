@@ -9,7 +9,7 @@ extension FileInstanceStore {
     /// - Throws: ``StoreError`` as ``load(_:)`` does.
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline {
         try Self.validate(id)
-        if let file = try readIfPresent(layout.instanceFile(id), instanceID: id),
+        if let file = try readIfPresent(layout.instanceFile(id), instanceID: id, limit: limits.instance, asideName: { "\(id)-\(Self.timestamp())" }),
            let outline = try? StateFileCoding.decoder().decode(InstanceOutline.self, from: Data(file.bytes)), outline.id == id {
             return outline
         }

@@ -28,6 +28,8 @@ package struct FileInstanceStore: InstanceStore {
     package let stateDirectory: URL
     let layout: StateLayout
     let files: DurableFile
+    /// The largest file of each kind this store writes or reads (see ``StateFileLimits``).
+    let limits: StateFileLimits
 
     /// Opens the store, creating the state directory (0700) and its subdirectories when missing and setting
     /// the subdirectories to 0700 when they exist with looser permissions.
@@ -49,8 +51,10 @@ package struct FileInstanceStore: InstanceStore {
     /// - Parameters:
     ///   - faults: failures to inject into writes, for tests.
     ///   - synchronizes: `false` skips fsyncs (see ``scratch(stateDirectory:)``).
-    init(stateDirectory: URL, faults: DurableFile.Faults?, synchronizes: Bool = true) throws(StoreError) {
+    ///   - limits: the largest files written and read; tests pass smaller ones.
+    init(stateDirectory: URL, faults: DurableFile.Faults?, synchronizes: Bool = true, limits: StateFileLimits = .standard) throws(StoreError) {
         self.stateDirectory = stateDirectory
+        self.limits = limits
         var root = stateDirectory.standardizedFileURL.path
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.layout = StateLayout(root: root)
@@ -65,7 +69,7 @@ package struct FileInstanceStore: InstanceStore {
 
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
-        let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id))
+        let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
         do throws(FileSystemError) {
             if try files.create(layout.instanceFile(instance.id), with: bytes) { return nil }
         } catch {
@@ -80,14 +84,17 @@ package struct FileInstanceStore: InstanceStore {
         // A retry happens only when a concurrent writer replaced the file while a corrupt version was being
         // moved aside; the new version is then read instead.
         for _ in 0..<3 {
-            guard let file = try readIfPresent(path, instanceID: id) else {
+            guard let file = try readIfPresent(path, instanceID: id, limit: limits.instance, asideName: { "\(id)-\(Self.timestamp())" }) else {
                 throw StoreError(.notFound, instanceID: id, path: path, detail: "no such instance; `evflow list` shows the instances there are")
             }
             let problem: String
             do {
                 let instance = try StateFileCoding.decoder().decode(FlowInstance.self, from: Data(file.bytes))
                 if instance.id == id { return instance }
+                try Self.refuseCaseOnlyDifference(instance.id, id, path: path)
                 problem = "the file holds instance \"\(instance.id)\", not \"\(id)\""
+            } catch let error as StoreError {
+                throw error
             } catch {
                 problem = "not a valid instance file: \(StateFileCoding.describe(error))"
             }
@@ -101,7 +108,7 @@ package struct FileInstanceStore: InstanceStore {
     package func save(_ instance: FlowInstance) throws(StoreError) {
         try Self.validate(instance.id)
         let path = layout.instanceFile(instance.id)
-        let bytes = try encode(instance, instanceID: instance.id, path: path)
+        let bytes = try encode(instance, instanceID: instance.id, path: path, limit: limits.instance)
         do throws(FileSystemError) {
             try files.replace(path, with: bytes)
         } catch {
@@ -125,55 +132,74 @@ package struct FileInstanceStore: InstanceStore {
         }
     }
 
-    /// Reads a state file whole; `nil` when it does not exist.
-    func readIfPresent(_ path: String, instanceID: String?) throws(StoreError) -> (bytes: [UInt8], identity: DurableFile.Identity)? {
-        do throws(FileSystemError) {
-            return try files.read(path)
-        } catch {
-            if error.isNotFound { return nil }
-            throw StoreError(error, instanceID: instanceID)
-        }
+    /// On a case-insensitive file system (macOS, Windows) `Session-1.json` and `session-1.json` are one file,
+    /// so asking for one finds the other: that is a different id sharing its file, not damage, and nothing may
+    /// be moved or written for it.
+    static func refuseCaseOnlyDifference(_ stored: String, _ requested: String, path: String) throws(StoreError) {
+        guard stored != requested, stored.lowercased() == requested.lowercased() else { return }
+        throw StoreError(.invalidID, instanceID: requested, path: path, detail: "the id differs only by case from the existing instance \"\(stored)\", and this file system does not tell such ids apart (both name one file); nothing was changed: use an id that differs in more than case")
     }
 
-    func encode(_ value: some Encodable, instanceID: String?, path: String) throws(StoreError) -> [UInt8] {
+    /// Reads a state file whole; `nil` when nothing is there.
+    ///
+    /// Only a regular file of at most `limit` bytes is read (see ``DurableFile/readRegularFile(_:limit:)``).
+    /// Anything else at the name (a symlink, a FIFO, a directory, a device, a file above the limit) is moved to
+    /// `corrupt/<asideName>.json` as it is, without following or truncating it, and reported as
+    /// ``StoreError/Code/corrupt``, so the next read finds the name free and other instances are unaffected.
+    func readIfPresent(_ path: String, instanceID: String?, limit: Int, asideName: () -> String) throws(StoreError) -> (bytes: [UInt8], identity: DurableFile.Identity)? {
+        // Another pass only when the entry was replaced while it was being set aside.
+        for _ in 0..<3 {
+            let contents: DurableFile.Contents
+            do throws(FileSystemError) {
+                contents = try files.readRegularFile(path, limit: limit)
+            } catch {
+                if error.isNotFound { return nil }
+                throw StoreError(error, instanceID: instanceID)
+            }
+            switch contents {
+            case .file(let bytes, let identity):
+                return (bytes, identity)
+            case .refused(let problem, let identity, let isDirectory):
+                let detail = "\(problem); evflow reads only regular files of at most \(limit) bytes here and never follows links"
+                if let moved = try quarantine(path, identity: identity, name: asideName(), instanceID: instanceID, problem: detail, isDirectory: isDirectory) {
+                    throw StoreError(.corrupt, instanceID: instanceID, path: path, quarantinedTo: moved, detail: detail)
+                }
+            }
+        }
+        throw StoreError(.io, instanceID: instanceID, path: path, detail: "the entry kept being replaced while it was read; try again")
+    }
+
+    /// The JSON of `value`, refused above `limit` so nothing is written that a read would set aside.
+    func encode(_ value: some Encodable, instanceID: String?, path: String, limit: Int) throws(StoreError) -> [UInt8] {
+        let bytes: [UInt8]
         do {
-            return Array(try StateFileCoding.encoder().encode(value))
+            bytes = Array(try StateFileCoding.encoder().encode(value))
         } catch {
             throw StoreError(.io, instanceID: instanceID, path: path, detail: "could not encode the state as JSON, nothing was written: \(error)")
         }
+        try Self.check(bytes.count, limit: limit, instanceID: instanceID, path: path)
+        return bytes
     }
 
-    /// Moves a file that did not decode into `corrupt/`, never overwriting anything there.
+    static func check(_ size: Int, limit: Int, instanceID: String?, path: String) throws(StoreError) {
+        guard size > limit else { return }
+        throw StoreError(.io, instanceID: instanceID, path: path, detail: "the file would be \(size) bytes, above the limit of \(limit) bytes for this kind of state file (StateFileLimits); nothing was written")
+    }
+
+    /// Moves a file that did not decode, or an entry that is not a readable file, into `corrupt/`, never
+    /// overwriting anything there.
+    /// - Parameter problem: what is wrong with it, for the report when it cannot be moved.
     /// - Returns: where it went, or `nil` when the file was replaced meanwhile and should be read again.
-    func quarantine(_ path: String, identity: DurableFile.Identity, name: String, instanceID: String?) throws(StoreError) -> String? {
+    func quarantine(_ path: String, identity: DurableFile.Identity, name: String, instanceID: String?, problem: String = "the file does not decode", isDirectory: Bool = false) throws(StoreError) -> String? {
         do throws(FileSystemError) {
-            return try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json")
+            return try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json", isDirectory: isDirectory)
         } catch {
             var failure = StoreError(error, instanceID: instanceID)
             failure.code = .corrupt
             failure.path = path
-            failure.detail = "the file does not decode and could not be moved aside (\(failure.detail)); it was left in place"
+            failure.detail = "\(problem), and it could not be moved aside (\(failure.detail)); it was left in place"
             throw failure
         }
-    }
-
-    /// Creates `directory` (0700) if it is missing and makes its new name durable.
-    /// - Returns: whether it was created.
-    @discardableResult
-    func makeDirectory(_ directory: String, instanceID: String?) throws(StoreError) -> Bool {
-        if mkdir(directory, 0o700) != 0 {
-            let code = errno
-            if code == EEXIST { return false }
-            throw StoreError(FileSystemError("create directory", directory, code: code), instanceID: instanceID)
-        }
-        do throws(FileSystemError) {
-            // mkdir's mode is narrowed by the umask; 0700 is what we want, no more, no less.
-            if chmod(directory, 0o700) != 0 { throw FileSystemError("chmod 0700", directory, code: errno) }
-            try files.syncDirectory(containing: directory)
-        } catch {
-            throw StoreError(error, instanceID: instanceID)
-        }
-        return true
     }
 
     /// A UTC timestamp usable in a file name: `20261127T134441.123Z`.
@@ -197,36 +223,6 @@ package struct FileInstanceStore: InstanceStore {
                 let path = "\(directory)/\(name)"
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
                 if let modified, modified < cutoff { unlink(path) }
-            }
-        }
-    }
-
-    private func prepareDirectories() throws(StoreError) {
-        let root = layout.root
-        var status = stat()
-        if stat(root, &status) != 0 {
-            do {
-                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw StoreError(.io, instanceID: nil, path: root, detail: "cannot create the state directory: \(error.localizedDescription)")
-            }
-            if chmod(root, 0o700) != 0 {
-                throw StoreError(FileSystemError("chmod 0700", root, code: errno), instanceID: nil)
-            }
-        } else if status.st_mode & S_IFMT != S_IFDIR {
-            throw StoreError(.io, instanceID: nil, path: root, detail: "the state directory path exists and is not a directory")
-        }
-        for directory in layout.directories {
-            if try makeDirectory(directory, instanceID: nil) { continue }
-            // Existing subdirectories are ours: tighten them if someone loosened them.
-            guard stat(directory, &status) == 0 else {
-                throw StoreError(FileSystemError("stat", directory, code: errno), instanceID: nil)
-            }
-            guard status.st_mode & S_IFMT == S_IFDIR else {
-                throw StoreError(.io, instanceID: nil, path: directory, detail: "expected a directory here; move the file away")
-            }
-            if status.st_mode & 0o777 != 0o700, chmod(directory, 0o700) != 0 {
-                throw StoreError(FileSystemError("chmod 0700", directory, code: errno), instanceID: nil)
             }
         }
     }

@@ -88,6 +88,15 @@ struct StateFileFuzzTests {
         }
     }
 
+    /// The first word of ``snapshot(_:)`` for a placement that is not a plain file, or `nil`.
+    static func snapshot(of placement: StateFileMutation.Placement) -> String? {
+        switch placement {
+        case .file: nil
+        case .directory: "directory"
+        case .symlink, .danglingSymlink: "symlink"
+        }
+    }
+
     /// Every entry under `root`: directories, symlinks (by target) and files (by content).
     static func snapshot(_ root: String) -> [String: String] {
         var result: [String: String] = [:]
@@ -211,15 +220,21 @@ struct StateFileFuzzTests {
                         #expect(!Self.exists(path), "\(context)")
                         let moved = Set(after.keys).subtracting(before.keys).filter { $0.hasPrefix("corrupt/") }
                         #expect(moved.count == 1, "\(moved) — \(context)")
-                        if let name = moved.first, let original = Self.bytes(of: mutation.placement) {
-                            #expect(StoreFixtures.bytes(layout.root + "/" + name) == original, "not byte-identical: \(context)")
+                        if let name = moved.first {
+                            if let original = Self.bytes(of: mutation.placement) {
+                                #expect(StoreFixtures.bytes(layout.root + "/" + name) == original, "not byte-identical: \(context)")
+                            }
+                            // The entry itself moved: a symlink stays a symlink (its target untouched), a directory a directory.
+                            #expect(after[name]?.split(separator: " ").first == Self.snapshot(of: mutation.placement).map { Substring($0) } ?? after[name]?.split(separator: " ").first, "\(context)")
                             expected[name] = after[name]
                         }
                         if let quarantined = error.quarantinedTo {
                             #expect(quarantined.hasPrefix(layout.corrupt + "/"), "\(context)")
                         }
                     case .io, .notFound:
-                        // Unreadable (a directory) or gone (a dangling symlink): left in place, nothing moved.
+                        // A directory or symlink is never left in place (it is set aside as corrupt).
+                        #expect(!["directory", "symlink"].contains(mutation.kind), "\(error) — \(context)")
+                        // Unreadable otherwise (permissions, an I/O error): left in place, nothing moved.
                         #expect(Self.exists(path), "\(context)")
                         expected[relative] = after[relative]
                     default:
@@ -367,8 +382,10 @@ struct StateFileFuzzTests {
                     #expect(StoreFixtures.bytes(copy.path + "/instances/\(id).json") == Self.bytes(of: mutation.placement), "\(id): \(mutation)")
                 }
             }
-            #expect(rows.filter { $0["status"] as? String == "corrupt" }.count == listedAsCorrupt, "\(list.stdout)")
-            #expect(list.stderr.contains("warning: fuzz-directory:"), "\(list.stderr)")
+            // Plus the directory and the dangling symlink, which are set aside too.
+            #expect(rows.filter { $0["status"] as? String == "corrupt" }.count == listedAsCorrupt + 2, "\(list.stdout)")
+            #expect(list.stderr.contains("warning: fuzz-directory:") && list.stderr.contains("a directory"), "\(list.stderr)")
+            #expect(list.stderr.contains("warning: fuzz-dangling:") && list.stderr.contains("a symbolic link"), "\(list.stderr)")
 
             // A worker starting on the folder: recovery, then running what is due.
             // Recovery reads outlines (status, timer): a file damaged only elsewhere counts as unfinished or finished
@@ -392,7 +409,8 @@ struct StateFileFuzzTests {
                 #expect(!Self.exists(layout.instanceFile(id)))
             }
             #expect(problems["fuzz-directory"]?.contains(layout.instanceFile("fuzz-directory")) == true, "\(problems)")
-            #expect(Self.exists(layout.instanceFile("fuzz-directory")), "an unreadable entry stays where it is")
+            #expect(!Self.exists(layout.instanceFile("fuzz-directory")), "a directory in place of a file is set aside, not reported on every pass")
+            #expect(StoreFixtures.entries(layout.corrupt).contains { $0.hasPrefix("fuzz-directory-") })
             let inboxMoved = StoreFixtures.entries(layout.corrupt).filter { $0.hasPrefix("healthy-1-inbox-") }
             #expect(inboxMoved.count == 1 && StoreFixtures.bytes(layout.corrupt + "/" + inboxMoved[0]) == badSignal)
 

@@ -14,6 +14,7 @@ enum StoreFixtures {
     /// Runs `body` with a store on a new temporary state directory (`<temp>/state`), then deletes it.
     static func withStore<T>(
         faults: DurableFile.Faults? = nil,
+        limits: StateFileLimits = .standard,
         _ body: (FileInstanceStore, StateLayout) async throws -> T
     ) async throws -> T {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-store-tests-\(UUID().uuidString)")
@@ -22,7 +23,7 @@ enum StoreFixtures {
             _ = try? FileManager.default.subpathsOfDirectory(atPath: base.path).forEach { chmod(base.path + "/" + $0, 0o700) }
             try? FileManager.default.removeItem(at: base)
         }
-        let store = try FileInstanceStore(stateDirectory: base.appendingPathComponent("state"), faults: faults)
+        let store = try FileInstanceStore(stateDirectory: base.appendingPathComponent("state"), faults: faults, limits: limits)
         return try await body(store, store.layout)
     }
 
