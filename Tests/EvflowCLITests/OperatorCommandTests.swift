@@ -182,12 +182,18 @@ extension EvflowCLITests {
                 #expect((reports.first?["differences"] as? [Any])?.isEmpty == true)
                 #expect((reports.first?["unrecordedOperations"] as? [Any])?.count == 1)
 
-                // The session still ends correctly: capture bounded by what is left, the rest released.
+                // The session still ends: the 10.00 NOK already captured covers the 3.99 NOK owed, so nothing more
+                // is captured (a capture never takes the customer above what the flow owes), the rest is released,
+                // and reconcile flags the 6.01 NOK to refund.
                 #expect(try await evflow("signal", "rec-1", "sessionEnded", "--data", #"{"energyWh": 1000}"#).status == 0)
                 _ = try await evflow("run", "--once")
                 let payment = try bed.ledger("rec-1")
-                #expect(payment.aggregate.captured == 1_000 + 399)
+                #expect(payment.aggregate.captured == 1_000)
+                #expect(payment.events(named: "CAPTURED").count == 1)
                 #expect(payment.aggregate.captured + payment.aggregate.cancelled == 50_000)
+                let after = try await evflow("reconcile", "rec-1", "--dry-run")
+                #expect(after.status == 1)
+                #expect(after.stdout.contains("refund 6.01 NOK"), "\(after)")
                 #expect(try await evflow("reconcile", "nobody").status == 3)
             }
         }

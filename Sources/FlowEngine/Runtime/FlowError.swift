@@ -4,6 +4,7 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         fileprivate enum Base: String {
             case unknownFlow, invalidInstanceID, invalidInput, conflictingStart, unknownInstance, unknownSignal
             case invalidSignal, definitionChanged, definitionMissing, finished, locked
+            case alreadyApplied, outcomeNotSaved, unconfirmed
         }
         fileprivate let base: Base
         /// No definition with that name is loaded.
@@ -28,6 +29,15 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         public static let finished = Code(base: .finished)
         /// Another runner holds the instance.
         public static let locked = Code(base: .locked)
+        /// An operator asked to run a money step again whose money already moved; refused unless overridden
+        /// with a reason (`--rerun-completed`).
+        public static let alreadyApplied = Code(base: .alreadyApplied)
+        /// A payment call returned but its outcome could not be saved (a full disk, say): the step may have taken
+        /// effect and is confirmed with the provider on the next run.
+        public static let outcomeNotSaved = Code(base: .outcomeNotSaved)
+        /// Whether a payment call took effect is not known yet (the provider could not be asked); the instance
+        /// keeps asking.
+        public static let unconfirmed = Code(base: .unconfirmed)
         public var description: String { base.rawValue }
     }
 

@@ -15,10 +15,11 @@ extension FlowRunner {
         return try nextSideEffect(of: instance)
     }
 
-    /// What `evflow retry` would do.
-    package func retryPlan(_ id: String, fromStep step: String?) throws -> String {
+    /// What `evflow retry` would do; a retry that would be refused (a money step whose money already moved,
+    /// without `override`) throws the same ``FlowError`` the retry would.
+    package func retryPlan(_ id: String, fromStep step: String?, override: String? = nil) throws -> String {
         var instance = try self.instance(id)
-        try prepareRetry(&instance, fromStep: step)
+        try prepareRetry(&instance, fromStep: step, override: override)
         return try nextSideEffect(of: instance)
     }
 
@@ -49,12 +50,21 @@ extension FlowRunner {
         case .awaitPayment:
             return "step \(stepID): read payment \(reference) (GET) to see whether the customer approved it"
         case .capture(let capture):
-            return "step \(stepID): \(confirmFirst)capture \(amount(capture.amount)) of payment \(reference) (Idempotency-Key \(key))"
+            if recorded { return "step \(stepID): \(confirmFirst)capture \(amount(capture.amount)) of payment \(reference) (Idempotency-Key \(key))" }
+            return captureDescription(capture, instance, interpreter, stepID: stepID, key: key)
         case .cancel:
             let held = instance.payment.map { Money(minorUnits: $0.held, currency: $0.currency).description } ?? "?"
             return "step \(stepID): \(confirmFirst)cancel the remainder (\(held) held) of payment \(reference) (Idempotency-Key \(key))"
         case .refund(let refund):
-            return "step \(stepID): \(confirmFirst)refund \(amount(refund.amount)) of payment \(reference) (Idempotency-Key \(key))"
+            if recorded { return "step \(stepID): \(confirmFirst)refund \(amount(refund.amount)) of payment \(reference) (Idempotency-Key \(key))" }
+            guard case .money(let owed)? = try? refund.amount.evaluate(in: interpreter.environment(instance)) else {
+                return "step \(stepID): refund (amount cannot be evaluated yet) of payment \(reference)"
+            }
+            let already = instance.knownRefunded
+            if owed.minorUnits - already <= 0 {
+                return "step \(stepID): nothing: this instance already refunded \(Money(minorUnits: already, currency: owed.currency)) of the \(owed) to refund; the step would be skipped"
+            }
+            return "step \(stepID): refund \(Money(minorUnits: owed.minorUnits - already, currency: owed.currency)) of payment \(reference) (\(owed) to refund, \(Money(minorUnits: already, currency: owed.currency)) already refunded; Idempotency-Key \(key))"
         case .notify(let notify):
             return "step \(stepID): POST event \(notify.event) to the '\(notify.endpoint)' endpoint (event id \(key))"
         case .awaitSignal(let wait):
@@ -64,6 +74,26 @@ extension FlowRunner {
         case .compute, .choice, .succeed, .fail:
             return "step \(stepID): evaluates without side effects, then continues with the steps after it"
         }
+    }
+
+    /// A fresh capture visit captures what the flow's amount says is owed, less what the instance already captured.
+    private func captureDescription(_ capture: CaptureStep, _ instance: FlowInstance, _ interpreter: Interpreter, stepID: String, key: String) -> String {
+        let reference = instance.payment?.reference ?? "(not created yet)"
+        guard case .money(let owed)? = try? capture.amount.evaluate(in: interpreter.environment(instance)) else {
+            return "step \(stepID): capture (amount cannot be evaluated yet) of payment \(reference)"
+        }
+        let already = Money(minorUnits: instance.knownCaptured, currency: owed.currency)
+        let repeated = (instance.currentRecord?.visit ?? 1) > 1 ? " (the provider's figures are read again first)" : ""
+        let remaining = owed.minorUnits - already.minorUnits
+        if remaining <= 0 {
+            let moved = instance.moneyLedger.movements.filter { $0.kind == .capture }
+            let by = moved.isEmpty ? "" : " (\(MoneyLedger.describe(moved)))"
+            return "step \(stepID): nothing: this instance already captured \(already) of the \(owed) the flow's amount says is owed\(by); the step would be skipped\(repeated)"
+        }
+        if already.minorUnits == 0 {
+            return "step \(stepID): capture \(owed) of payment \(reference) (Idempotency-Key \(key))\(repeated)"
+        }
+        return "step \(stepID): capture \(Money(minorUnits: remaining, currency: owed.currency)) of payment \(reference): \(owed) owed, \(already) already captured (Idempotency-Key \(key))\(repeated)"
     }
 
     /// What `evflow cancel` would do to the instance.

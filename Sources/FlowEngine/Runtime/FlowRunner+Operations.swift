@@ -12,7 +12,7 @@ extension FlowRunner {
     @discardableResult
     package func resume(_ id: String) async throws -> FlowInstance {
         try await modify(id) { try prepareResume(&$0) }
-        await run(id)
+        try await runReporting(id)
         return try self.instance(id)
     }
 
@@ -21,12 +21,16 @@ extension FlowRunner {
     /// Retrying the failed step reopens that visit: its recorded idempotency key and request are kept, so a
     /// payment call that may have taken effect is confirmed with the provider before it is sent again, with
     /// the same key. `fromStep` (any step of the pinned definition) starts a fresh visit with a new key; an
-    /// instance that has not ended may be moved that way too.
-    /// - Throws: ``FlowError`` `.invalidInput` for an unknown step or a retry without a step to go back to.
+    /// instance that has not ended may be moved that way too. A fresh visit of a money step moves only what is
+    /// still owed after what the instance already moved (see ``MoneyLedger``), and a money step whose money
+    /// already moved is not run again unless `override` gives the operator's reason.
+    /// - Throws: ``FlowError`` `.invalidInput` for an unknown step or a retry without a step to go back to,
+    ///   `.alreadyApplied` for a completed money step without `override`.
     @discardableResult
-    package func retry(_ id: String, fromStep step: String? = nil) async throws -> FlowInstance {
-        try await modify(id) { try prepareRetry(&$0, fromStep: step) }
-        await run(id)
+    package func retry(_ id: String, fromStep step: String? = nil, override: String? = nil) async throws -> FlowInstance {
+        if let override { try InputLimits.check(override, field: "reason", limit: InputLimits.reason, instanceID: id) }
+        try await modify(id) { try prepareRetry(&$0, fromStep: step, override: override) }
+        try await runReporting(id)
         return try self.instance(id)
     }
 
@@ -39,18 +43,25 @@ extension FlowRunner {
     /// - Returns: the instance afterwards; if the release failed it is `waiting` and retries it.
     @discardableResult
     package func cancel(_ id: String, reason: String) async throws -> FlowInstance {
+        try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
         if try instance(id).status.isFinished {
-            return try await modify(id) { try await releaseHeld(&$0, reason: reason) }
+            var released = false
+            let instance = try await modify(id) { released = try await releaseHeld(&$0, reason: reason) }
+            guard released else {
+                throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail:
+                    "instance \(id) already \(instance.status) and holds no money (\(instance.payment.map { "payment \($0.reference) \($0.state)" } ?? "no payment was created")); nothing to cancel")
+            }
+            return instance
         }
         try await modify(id) { instance in
             guard !instance.status.isFinished else { return }
-            try await adoptInterruptedReservation(&instance)
+            try await adoptUnconfirmedReservation(&instance)
             instance.cancellationRequest = reason
             instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
             instance.wakeAt = nil
             instance.status = .running
         }
-        await run(id)
+        try await runReporting(id)
         return try self.instance(id)
     }
 
@@ -66,21 +77,33 @@ extension FlowRunner {
         instance.log("operator", step: instance.currentStep, "resumed by an operator", at: services.clock.now)
     }
 
-    func prepareRetry(_ instance: inout FlowInstance, fromStep step: String?) throws {
+    func prepareRetry(_ instance: inout FlowInstance, fromStep step: String?, override: String? = nil) throws {
         let id = instance.id
         let definition = try catalog.definition(for: instance.flow)
         let now = services.clock.now
         if let step {
-            guard definition.step(step) != nil else {
+            guard let target = definition.step(step) else {
                 throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, step: step, detail:
                     "flow \(instance.flow.name) v\(instance.flow.version) has no step '\(step)'; its steps: \(definition.steps.map(\.id).joined(separator: ", "))")
             }
             if instance.status == .succeeded {
                 throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) succeeded; there is nothing to retry")
             }
+            let moved = Self.moneyMoved(by: target, in: instance)
+            if !moved.isEmpty && override == nil {
+                throw FlowError(.alreadyApplied, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "step \(step) already \(MoneyLedger.describe(moved)). A fresh visit would move only what is still owed after that, and running it again is refused so the customer is not charged twice; to run it anyway, add --rerun-completed --reason '<why>'")
+            }
             instance.updateCurrentRecord { if $0.completedAt == nil { $0.completedAt = now } }
             instance.currentStep = step
-            instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator", at: now)
+            var record = StepRecord(step: step, visit: instance.steps.filter { $0.step == step }.count + 1, enteredAt: now)
+            record.operatorOverride = moved.isEmpty ? nil : override
+            instance.steps.append(record)
+            if let override, !moved.isEmpty {
+                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator, overriding: \(override); it moves only what is still owed", at: now)
+            } else {
+                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator", at: now)
+            }
         } else {
             guard instance.status == .failed, let failed = instance.failure?.step else {
                 throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, detail: instance.status == .failed
@@ -107,18 +130,44 @@ extension FlowRunner {
         instance.wakeAt = nil
     }
 
-    /// A worker that died while creating the payment left only the reserve step's intent. The operator's
-    /// cancel releases `instance.payment`, so look the payment up first: if the create took effect, the
-    /// customer's money must be released too.
-    private func adoptInterruptedReservation(_ instance: inout FlowInstance) async throws {
-        guard instance.payment == nil,
-              let record = instance.steps.last(where: { $0.completedAt == nil && $0.intent?["reference"] != nil }),
-              case .string(let reference)? = record.intent?["reference"] else { return }
+    /// The confirmed money movements a capture, cancel or refund step made, over all its visits; for files
+    /// written before the ledger, a completed visit with a key counts as one of unknown amount.
+    static func moneyMoved(by step: Step, in instance: FlowInstance) -> [MoneyLedger.Movement] {
+        let kind: MoneyLedger.Kind
+        switch step.kind {
+        case .capture: kind = .capture
+        case .cancel: kind = .release
+        case .refund: kind = .refund
+        default: return []
+        }
+        let recorded = instance.moneyLedger.movements(of: step.id)
+        if !recorded.isEmpty || instance.ledger != nil { return recorded }
+        return instance.steps.compactMap { record in
+            guard record.step == step.id, record.completedAt != nil, let key = record.idempotencyKey, record.noEffectConfirmedAt == nil else { return nil }
+            var amount: Int64 = 0
+            if case .money(let money)? = record.intent?["amount"] { amount = money.minorUnits }
+            return MoneyLedger.Movement(kind: kind, step: step.id, visit: record.visit, idempotencyKey: key, amount: amount,
+                                        currency: instance.payment?.currency ?? "NOK", confirmedAt: record.completedAt ?? record.enteredAt, override: nil)
+        }
+    }
+
+    /// A reserve step that recorded its intent but not its payment (a worker died mid-call, or the call and its
+    /// look-up both failed) may have created a payment that holds the customer's money. The operator's cancel
+    /// releases `instance.payment`, so look the payment up first and adopt it; a payment the provider does not
+    /// know is recorded as confirmed absent.
+    /// - Returns: whether a payment was adopted.
+    @discardableResult
+    func adoptUnconfirmedReservation(_ instance: inout FlowInstance) async throws -> Bool {
+        guard let reference = instance.unconfirmedReservation,
+              let index = instance.steps.lastIndex(where: { $0.intentReference == reference && $0.noEffectConfirmedAt == nil }) else { return false }
         let payment: GetPaymentResponse
         do {
             payment = try await services.payments.getPayment(reference: reference)
         } catch let error as EPaymentError where error.code == .notFound {
-            return
+            instance.steps[index].noEffectConfirmedAt = services.clock.now
+            instance.steps[index].unconfirmedSince = nil
+            instance.log("operator", step: instance.steps[index].step, "payment \(reference) was never created at the provider: nothing is held", at: services.clock.now)
+            return false
         }
         var summary = PaymentSummary(reference: reference, state: payment.state.rawValue,
                                      currency: payment.amount.currency.rawValue, reserved: payment.amount.value)
@@ -127,16 +176,21 @@ extension FlowRunner {
         summary.cancelled = payment.aggregate.cancelledAmount.value
         summary.refunded = payment.aggregate.refundedAmount.value
         instance.payment = summary
-        instance.log("operator", step: record.step, "payment \(reference) was created before the worker stopped (\(payment.state.rawValue)); releasing it too", at: services.clock.now)
+        instance.log("operator", step: instance.steps[index].step, "payment \(reference) exists at the provider (\(payment.state.rawValue)) although the instance never recorded it; adopting it so its money can be released", at: services.clock.now)
+        return true
     }
 
-    private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws {
+    /// Releases what a finished instance still holds, with a key derived from the instance (so repeating the
+    /// command is harmless), after adopting a payment known only from a reserve intent.
+    /// - Returns: whether anything was released.
+    private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws -> Bool {
+        try await adoptUnconfirmedReservation(&instance)
         guard let payment = instance.payment, payment.state == "CREATED" || (payment.state == "AUTHORIZED" && payment.held > 0) else {
-            throw FlowError(.finished, flow: instance.flow.name, instanceID: instance.id, detail:
-                "instance \(instance.id) already \(instance.status) and holds no money (\(instance.payment.map { "payment \($0.reference) \($0.state)" } ?? "no payment")); nothing to cancel")
+            return false
         }
         let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
-        instance.log("operator", "release requested after the instance ended: \(reason)", at: services.clock.now)
+        let now = services.clock.now
+        instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
         let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
         var updated = payment
         updated.state = response.state.rawValue
@@ -145,7 +199,11 @@ extension FlowRunner {
         updated.cancelled = response.aggregate.cancelledAmount.value
         updated.refunded = response.aggregate.refundedAmount.value
         instance.payment = updated
-        instance.log("succeeded", "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: services.clock.now)
+        instance.moneyLedger.record(MoneyLedger.Movement(
+            kind: .release, step: "$operator-cancel", visit: 1, idempotencyKey: key,
+            amount: max(0, updated.cancelled - payment.cancelled), currency: payment.currency, confirmedAt: now, override: reason))
+        instance.log("succeeded", "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
+        return true
     }
 
     /// Loads the instance under its lock, applies `change` and saves it. Waits up to `patience` for a worker

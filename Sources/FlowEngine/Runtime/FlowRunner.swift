@@ -22,6 +22,8 @@ public final class FlowRunner: Sendable {
     let maximumConcurrency: Int
     let schedule = Mutex(Schedule())
     private let problems = Mutex<[String: String]>([:])
+    /// Runs whose payment call returned but whose outcome could not be saved, for a worker command to report.
+    private let unsavedOutcomes = Mutex<[FlowError]>([])
     /// Rung by `start`, `signal` and finished runs, so ``work(while:)`` looks at once instead of at its next poll.
     let doorbell = Doorbell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
@@ -219,13 +221,33 @@ public final class FlowRunner: Sendable {
         return ids.count
     }
 
-    /// Runs one instance under its lock.
+    /// Runs one instance under its lock; what goes wrong is logged and the instance rescheduled (a worker's view).
     package func run(_ id: String) async {
+        do {
+            try await runReporting(id)
+        } catch let error as FlowError where error.code == .outcomeNotSaved {
+            unsavedOutcomes.withLock { $0.append(error) }
+        } catch {}
+    }
+
+    /// The runs since the last call whose payment call returned but whose outcome could not be saved (the step may
+    /// have taken effect; it is confirmed on the next run). `evflow run` prints them and exits non-zero.
+    package func takeUnsavedOutcomes() -> [FlowError] {
+        unsavedOutcomes.withLock { reports in
+            defer { reports = [] }
+            return reports
+        }
+    }
+
+    /// Runs one instance under its lock, as ``run(_:)``, and also throws what went wrong, for an operator's
+    /// command to report (a save that failed after a payment call, say) and exit non-zero.
+    package func runReporting(_ id: String) async throws {
         let lock: (any InstanceLock)?
         do {
             lock = try store.lock(id)
         } catch {
-            return record(problem: "\(error)", for: id)
+            record(problem: "\(error)", for: id)
+            throw error
         }
         guard let lock else {
             // Another runner (process) has it; look again later rather than spinning on it.
@@ -264,11 +286,13 @@ public final class FlowRunner: Sendable {
                 return reschedule(id, at: services.clock.now)
             }
             record(problem: error.description, for: id)
+            throw error
         } catch is CancellationError {
             return
         } catch {
             logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
             reschedule(id, at: services.clock.now.addingTimeInterval(5))
+            throw error
         }
     }
 

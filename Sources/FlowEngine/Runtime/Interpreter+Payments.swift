@@ -48,6 +48,9 @@ extension Interpreter {
             instance.stepOutputs[step.id] = ["reference": .string(reference), "amount": .money(amount)]
             // The customer's phone number is needed only to create the payment: drop it now.
             instance.inputs = instance.inputs.filter { if case .phoneNumber = $0.value { false } else { true } }
+            // A digest from before v2 is an unsalted hash over the inputs, phone number included: replace it now
+            // (v2 leaves phone numbers out, so a repeated start still matches).
+            if !instance.inputDigest.hasPrefix("v2:") { instance.inputDigest = InputDigest.make(of: instance.inputs).stored }
             instance.log("succeeded", step: step.id, "payment \(reference) created for \(amount)", at: now)
             return .goto(reserve.next)
         }
@@ -93,111 +96,6 @@ extension Interpreter {
         let unchanged = instance.payment == before && instance.currentRecord?.lastError == nil && !notified
         instance.updateCurrentRecord { $0.nextAttemptAt = next }
         return unchanged ? .pollAgain(until: next) : .park(until: next)
-    }
-
-    func execute(_ capture: CaptureStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
-        guard let reference = paymentReference(capture.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(capture.payment) created no payment")
-        }
-        let env = environment(instance)
-        if instance.currentRecord?.idempotencyKey == nil, case .money(let amount) = try capture.amount.evaluate(in: env) {
-            if amount.minorUnits == 0 && capture.skipIfZero {
-                instance.stepOutputs[step.id] = ["capturedAmount": .money(amount), "skipped": .boolean(true)]
-                instance.log("skipped", step: step.id, "nothing to capture", at: now)
-                return .goto(capture.next)
-            }
-            let capturable = instance.payment.map { $0.authorized - $0.captured - $0.cancelled } ?? 0
-            if amount.minorUnits > capturable || amount.minorUnits < 0 {
-                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message:
-                    "refusing to capture \(amount): only \(Money(minorUnits: capturable, currency: amount.currency)) of payment \(reference) is authorized and not yet captured or released")
-            }
-        }
-        let result = try await modification(step, &instance, reference: reference, event: .captured, intent: {
-            try capture.amount.evaluate(in: env)
-        }, call: { amount, key in
-            try await services.payments.capture(reference: reference, amount: amount, idempotencyKey: key)
-        })
-        guard case .money(let amount)? = instance.currentRecord?.intent?["amount"] else { return try outcome(of: result, step, &instance, next: capture.next) }
-        if case .done = result {
-            instance.stepOutputs[step.id] = ["capturedAmount": .money(amount), "skipped": .boolean(false)]
-        }
-        return try outcome(of: result, step, &instance, next: capture.next)
-    }
-
-    func execute(_ cancel: CancelStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
-        guard let reference = paymentReference(cancel.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
-        }
-        if let payment = instance.payment, payment.state == PaymentState.authorized.rawValue, payment.held == 0,
-           instance.currentRecord?.idempotencyKey == nil {
-            // Everything authorized is already captured or released: a cancel would only be refused.
-            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: 0, currency: payment.currency))]
-            instance.log("skipped", step: step.id, "nothing left to release on \(reference)", at: now)
-            return .goto(cancel.next)
-        }
-        let before = instance.payment?.cancelled ?? 0
-        let result = try await modification(step, &instance, reference: reference, event: nil, intent: { nil }, call: { _, key in
-            try await services.payments.cancel(reference: reference, idempotencyKey: key)
-        })
-        if case .done = result, let payment = instance.payment {
-            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled - before, currency: payment.currency))]
-        }
-        return try outcome(of: result, step, &instance, next: cancel.next)
-    }
-
-    func execute(_ refund: RefundStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
-        guard let reference = paymentReference(refund.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(refund.payment) created no payment")
-        }
-        let env = environment(instance)
-        let result = try await modification(step, &instance, reference: reference, event: .refunded, intent: {
-            try refund.amount.evaluate(in: env)
-        }, call: { amount, key in
-            try await services.payments.refund(reference: reference, amount: amount, idempotencyKey: key)
-        })
-        if case .done = result, case .money(let amount)? = instance.currentRecord?.intent?["amount"] {
-            instance.stepOutputs[step.id] = ["refundedAmount": .money(amount)]
-        }
-        return try outcome(of: result, step, &instance, next: refund.next)
-    }
-
-    private func outcome(of result: SideEffectResult<ModificationResponse>, _ step: Step, _ instance: inout FlowInstance, next: String) throws -> Outcome {
-        switch result {
-        case .retry(let due): return .park(until: due)
-        case .failed(let message): return try failStep(step, &instance, code: "payment.modificationFailed", message: message)
-        case .done: return .goto(next)
-        }
-    }
-
-    /// A capture, cancel or refund under the side-effect protocol, confirmed through the event log by its key.
-    private func modification(
-        _ step: Step, _ instance: inout FlowInstance, reference: String, event: PaymentEventName?,
-        intent: () throws -> Value?, call: (Amount, String) async throws -> ModificationResponse
-    ) async throws -> SideEffectResult<ModificationResponse> {
-        let payments = services.payments
-        let currency = instance.payment?.currency ?? "NOK"
-        let result: SideEffectResult<ModificationResponse> = try await sideEffect(step, &instance, intent: {
-            try intent().map { ["amount": $0] } ?? [:]
-        }, confirm: { _, key in
-            let events = try await payments.getEventLog(reference: reference)
-            guard events.contains(where: { $0.idempotencyKey == key && $0.success && (event == nil || $0.name == event) }) else {
-                return nil
-            }
-            let payment = try await payments.getPayment(reference: reference)
-            return ModificationResponse(reference: reference, state: payment.state, amount: payment.amount,
-                                        aggregate: payment.aggregate, pspReference: payment.pspReference)
-        }, call: { intent, key in
-            var amount = Amount(value: 0, currency: Currency(rawValue: currency))
-            if case .money(let money) = intent["amount"] {
-                amount = Amount(value: money.minorUnits, currency: Currency(rawValue: money.currency))
-            }
-            return try await call(amount, key)
-        })
-        if case .done(let response) = result {
-            update(&instance, from: response.aggregate, state: response.state)
-            instance.log("succeeded", step: step.id, "\(step.id) on \(reference): \(PaymentSummary.describe(response.aggregate))", at: now)
-        }
-        return result
     }
 
     func update(_ instance: inout FlowInstance, from aggregate: Aggregate, state: PaymentState) {

@@ -1,4 +1,5 @@
 import Crypto
+import CurlHTTP
 import EPayment
 import Foundation
 
@@ -37,7 +38,7 @@ extension Interpreter {
             intent = recordedIntent
             if let confirmed = try? await confirm(intent, key) {
                 instance.log("confirmed", step: step.id, "key \(key) had already taken effect", at: now)
-                return .done(confirmed)
+                return took(effect: confirmed, step, &instance, key: key)
             }
             record.attempts += 1
         } else {
@@ -53,21 +54,37 @@ extension Interpreter {
         try persist(&instance)
 
         do {
-            return .done(try await call(intent, key))
+            return took(effect: try await call(intent, key), step, &instance, key: key)
         } catch let error as EPaymentError {
-            return try await handle(error, step, &instance, record: record, retry: { try await confirm(intent, key) })
+            return try await handle(error, step, &instance, record: record, key: key, confirm: { try await confirm(intent, key) })
         }
     }
 
+    /// The call (or its confirmation) took effect: the visit is no longer unconfirmed, and until the next save
+    /// succeeds its outcome exists only in memory.
+    private func took<Success>(effect: Success, _ step: Step, _ instance: inout FlowInstance, key: String) -> SideEffectResult<Success> {
+        instance.updateCurrentRecord { $0.unconfirmedSince = nil }
+        unsaved.calls.append(.init(step: step.id, operation: step.kind.name, key: key))
+        return .done(effect)
+    }
+
+    /// A failed attempt: retried per the step's policy; once no retry is left, the visit fails only when no
+    /// attempt can have taken effect or the provider confirms that none did. When that cannot be confirmed (the
+    /// look-up fails too) the visit stays unconfirmed and keeps asking, on a durable timer: an unconfirmed effect
+    /// is never reported as "not applied".
     private func handle<Success>(
-        _ error: EPaymentError, _ step: Step, _ instance: inout FlowInstance, record: StepRecord,
-        retry confirm: () async throws -> Success?
+        _ error: EPaymentError, _ step: Step, _ instance: inout FlowInstance, record: StepRecord, key: String,
+        confirm: () async throws -> Success?
     ) async throws -> SideEffectResult<Success> {
         let policy = step.retry ?? .standard
         let errorClass = RetryPolicy.ErrorClass.of(error)
         FlowMetrics.paymentCallFailed(errorClass: errorClass?.rawValue ?? "permanent", operation: error.operation.description)
         let message = error.description
-        instance.updateCurrentRecord { $0.lastError = message }
+        let uncertain = Self.mayHaveTakenEffect(error)
+        instance.updateCurrentRecord { record in
+            record.lastError = message
+            if uncertain && record.unconfirmedSince == nil { record.unconfirmedSince = now }
+        }
         if let errorClass, policy.retryOn.contains(errorClass), record.attempts < policy.maxAttempts {
             var delay = policy.delay(beforeAttempt: record.attempts + 1, using: services.random)
             if let retryAfter = error.retryAfter {
@@ -78,11 +95,44 @@ extension Interpreter {
             instance.log("retry", step: step.id, "\(errorClass.rawValue) error, attempt \(record.attempts + 1) in \(delay): \(message)", at: now)
             return .retry(at: due)
         }
-        if errorClass == .maybeApplied || errorClass == .timeout, let confirmed = try? await confirm() {
-            instance.log("confirmed", step: step.id, "the call took effect although its response was lost", at: now)
-            return .done(confirmed)
+        guard instance.currentRecord?.unconfirmedSince != nil else {
+            instance.updateCurrentRecord { $0.noEffectConfirmedAt = now }
+            return .failed(message)
         }
-        return .failed(message)
+        let looked: Success?
+        do {
+            looked = try await confirm()
+        } catch {
+            // Neither the call nor the look-up answered: whether money moved is unknown. Keep asking.
+            let delay = max(policy.backoff(beforeAttempt: record.attempts + 1), .seconds(5))
+            let due = now.adding(delay)
+            let since = instance.currentRecord?.unconfirmedSince.map { InstanceSummary.time($0) } ?? "now"
+            instance.updateCurrentRecord {
+                $0.nextAttemptAt = due
+                $0.lastError = "unconfirmed since \(since): the call with Idempotency-Key \(key) may have taken effect and the provider could not be asked (\(error)); evflow asks again in \(delay). Last call error: \(message)"
+            }
+            instance.log("unconfirmed", step: step.id, "key \(key) may have taken effect; looking it up failed: \(error); asking again in \(delay)", at: now)
+            return .retry(at: due)
+        }
+        if let looked {
+            instance.log("confirmed", step: step.id, "the call took effect although its response was lost", at: now)
+            return took(effect: looked, step, &instance, key: key)
+        }
+        instance.updateCurrentRecord { $0.unconfirmedSince = nil; $0.noEffectConfirmedAt = now }
+        return .failed("\(message) The provider confirmed that Idempotency-Key \(key) took no effect.")
+    }
+
+    /// Whether a failed call may nevertheless have taken effect at the provider: anything sent that did not come
+    /// back with a clear refusal (a timeout or lost response, a 5xx, a conflict over the reference or key, a
+    /// success whose body could not be read).
+    static func mayHaveTakenEffect(_ error: EPaymentError) -> Bool {
+        if let transport = error.transportError { return transport.delivery != .notSent }
+        if error.httpStatus == 429 { return false }
+        switch error.code {
+        case .invalid, .unauthorized, .notFound: return false
+        case .retryable: return (error.httpStatus ?? 0) >= 500
+        default: return true
+        }
     }
 
     /// A key unique to (instance, step, visit), at most 50 characters as the API requires, and the same on every

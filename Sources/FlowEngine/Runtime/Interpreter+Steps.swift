@@ -76,7 +76,12 @@ extension Interpreter {
             try persist(&instance)
             do {
                 let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+                unsaved.calls.append(.init(step: "$operator-cancel", operation: "cancel", key: key))
                 update(&instance, from: response.aggregate, state: response.state)
+                instance.moneyLedger.record(MoneyLedger.Movement(
+                    kind: .release, step: "$operator-cancel", visit: 1, idempotencyKey: key,
+                    amount: max(0, response.aggregate.cancelledAmount.value - payment.cancelled),
+                    currency: payment.currency, confirmedAt: now, override: nil))
                 instance.log("succeeded", step: nil, "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
             } catch {
                 // Stay at this point: the next run tries the release again with the same key.

@@ -11,7 +11,10 @@ import Logging
 struct Interpreter {
     let definition: FlowDefinition
     let services: RuntimeServices
-    let persist: (inout FlowInstance) throws -> Void
+    /// Saves the instance durably (the runner's store).
+    let write: (inout FlowInstance) throws -> Void
+    /// Payment calls that returned since the last save: if that save fails, their effect is not recorded.
+    let unsaved = UnsavedOutcomes()
 
     /// What a step asks the loop to do next.
     enum Outcome {
@@ -27,6 +30,20 @@ struct Interpreter {
     }
 
     var now: Date { services.clock.now }
+
+    /// Saves the instance. A save that fails after a payment call returned (a full disk, say) is reported as
+    /// ``FlowError/Code/outcomeNotSaved``: the call may have taken effect, the instance still records only its
+    /// intent, and the next run confirms it with the provider by its key before anything else.
+    func persist(_ instance: inout FlowInstance) throws {
+        do {
+            try write(&instance)
+            unsaved.calls.removeAll()
+        } catch {
+            guard let call = unsaved.calls.first else { throw error }
+            throw FlowError(.outcomeNotSaved, flow: instance.flow.name, instanceID: instance.id, step: call.step, detail:
+                "the \(call.operation) call of step \(call.step) (Idempotency-Key \(call.key)) returned, but saving its outcome failed: \(error). The step may have taken effect; evflow confirms it with the provider by that key on the next run (`evflow resume \(instance.id)` once the cause is fixed), so nothing is charged twice")
+        }
+    }
 
     /// Runs the instance as far as it can go now.
     func advance(_ instance: inout FlowInstance) async throws {
@@ -216,4 +233,15 @@ struct Interpreter {
             instance.variables[assignment.variable] = try assignment.value.evaluate(in: environment(instance, signal: signal))
         }
     }
+}
+
+/// Payment calls of one run that returned and whose outcome is not saved yet (see ``Interpreter/persist(_:)``).
+/// One per interpreter, which one task owns.
+final class UnsavedOutcomes {
+    struct Call {
+        var step: String
+        var operation: String
+        var key: String
+    }
+    var calls: [Call] = []
 }

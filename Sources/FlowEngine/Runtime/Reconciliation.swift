@@ -23,13 +23,16 @@ package struct ReconciliationReport: Codable, Sendable, Equatable {
     /// Successful provider operations (captures above all) whose Idempotency-Key no step of the instance
     /// recorded: made outside evflow, or by a run whose state was lost. Never repaired automatically.
     package var unrecordedOperations: [String] = []
+    /// Money the payment moved that the flow does not owe: more than one successful capture, or captures above
+    /// what the flow's amount computes. Never repaired automatically: a person refunds the difference.
+    package var moneyFlags: [String] = []
     /// Whether the local summary was overwritten with the provider's figures.
     package var repaired = false
     /// Why nothing could be compared, when that is the case.
     package var note: String?
 
     /// Whether nothing differs.
-    package var isConsistent: Bool { differences.isEmpty && unrecordedOperations.isEmpty }
+    package var isConsistent: Bool { differences.isEmpty && unrecordedOperations.isEmpty && moneyFlags.isEmpty }
 }
 
 extension FlowRunner {
@@ -41,24 +44,7 @@ extension FlowRunner {
         let instance = try self.instance(id)
         var report = ReconciliationReport(id: id, reference: instance.payment?.reference, local: instance.payment)
         guard let local = instance.payment else {
-            // A crash between creating the payment and recording it leaves only the reserve step's intent.
-            let intended = instance.steps.compactMap { record -> String? in
-                if case .string(let reference)? = record.intent?["reference"] { return reference }
-                return nil
-            }.last
-            guard let intended else {
-                report.note = "no payment created yet"
-                return report
-            }
-            report.reference = intended
-            do {
-                let payment = try await services.payments.getPayment(reference: intended)
-                report.provider = Self.view(of: payment)
-                report.differences.append("payment \(intended) exists at the provider (\(payment.state.rawValue)) but the instance has not recorded it; the worker confirms it on its next run (`evflow resume \(id)`)")
-            } catch let error as EPaymentError where error.code == .notFound {
-                report.note = "payment \(intended) was never created at the provider"
-            }
-            return report
+            return try await reconcileUnrecordedReservation(instance, report: report, repair: repair)
         }
         let payment = try await services.payments.getPayment(reference: local.reference)
         let events = try await services.payments.getEventLog(reference: local.reference)
@@ -83,6 +69,7 @@ extension FlowRunner {
             let amount = Money(minorUnits: event.amount.value, currency: event.amount.currency.rawValue)
             report.unrecordedOperations.append("\(event.name.rawValue) of \(amount) at \(InstanceSummary.time(event.timestamp)) with Idempotency-Key \(key) is not recorded by any step of \(id)")
         }
+        report.moneyFlags = moneyFlags(instance, events: events, currency: local.currency)
         if repair && !report.differences.isEmpty {
             try await modify(id) { instance in
                 guard var summary = instance.payment else { return }
@@ -95,6 +82,78 @@ extension FlowRunner {
                 instance.log("reconciled", step: instance.currentStep, "payment summary set to the provider's: " + report.differences.joined(separator: "; "), at: services.clock.now)
             }
             report.repaired = true
+        }
+        return report
+    }
+
+    /// A payment with more than one successful capture, or captured above what the flow computes it owes.
+    private func moneyFlags(_ instance: FlowInstance, events: [PaymentEvent], currency: String) -> [String] {
+        var flags: [String] = []
+        let captures = events.filter { $0.success && $0.name == .captured }
+        if captures.count > 1 {
+            let list = captures.map { "\(Money(minorUnits: $0.amount.value, currency: $0.amount.currency.rawValue)) (key \($0.idempotencyKey ?? "none"), \(InstanceSummary.time($0.timestamp)))" }
+            flags.append("payment \(instance.payment?.reference ?? "?") has \(captures.count) successful captures: \(list.joined(separator: ", ")); evflow makes at most one per amount owed")
+        }
+        let captured = captures.reduce(Int64(0)) { $0 &+ $1.amount.value }
+        if let owed = owedByCaptures(instance), captured > owed {
+            flags.append("captured \(Money(minorUnits: captured, currency: currency)) is above the \(Money(minorUnits: owed, currency: currency)) the flow computes as owed: refund \(Money(minorUnits: captured - owed, currency: currency)) to the customer")
+        }
+        return flags
+    }
+
+    /// What the flow's capture steps say the instance owes: each visited capture step's amount evaluated on the
+    /// instance as it stands (or, when that cannot be evaluated, what its intents recorded as owed).
+    private func owedByCaptures(_ instance: FlowInstance) -> Int64? {
+        var owed: Int64?
+        let definition = try? catalog.definition(for: instance.flow)
+        // Every visit of a capture step counts, also one skipped because nothing more was owed.
+        let visited = instance.steps.filter { record in
+            guard let definition else { return record.idempotencyKey != nil }
+            if case .capture? = definition.step(record.step)?.kind { return true }
+            return false
+        }
+        for record in visited {
+            var amount: Int64?
+            if let definition, let step = definition.step(record.step), case .capture(let capture) = step.kind {
+                let interpreter = Interpreter(definition: definition, services: services) { _ in }
+                if case .money(let money)? = try? capture.amount.evaluate(in: interpreter.environment(instance)) { amount = money.minorUnits }
+            } else if definition != nil {
+                continue
+            }
+            if amount == nil, case .money(let money)? = record.intent?["owed"] ?? record.intent?["amount"], record.intent?["reference"] == nil {
+                amount = money.minorUnits
+            }
+            if let amount { owed = max(owed ?? 0, amount) }
+        }
+        return owed
+    }
+
+    /// An instance with a reserve intent but no recorded payment: the payment may exist and hold money.
+    private func reconcileUnrecordedReservation(_ instance: FlowInstance, report: ReconciliationReport, repair: Bool) async throws -> ReconciliationReport {
+        var report = report
+        let id = instance.id
+        guard let intended = instance.unconfirmedReservation else {
+            report.note = "no payment created yet"
+            return report
+        }
+        report.reference = intended
+        do {
+            let payment = try await services.payments.getPayment(reference: intended)
+            report.provider = Self.view(of: payment)
+            let held = Money(minorUnits: max(0, payment.aggregate.authorizedAmount.value - payment.aggregate.capturedAmount.value - payment.aggregate.cancelledAmount.value), currency: payment.amount.currency.rawValue)
+            let next = instance.status.isFinished
+                ? "`evflow cancel \(id) --reason …` releases it"
+                : "the worker confirms it on its next run (`evflow resume \(id)`)"
+            report.differences.append("payment \(intended) exists at the provider (\(payment.state.rawValue), \(held) held) but the instance has not recorded it; \(next)")
+            if repair && instance.status.isFinished {
+                try await modify(id) { instance in _ = try await adoptUnconfirmedReservation(&instance) }
+                report.repaired = true
+            }
+        } catch let error as EPaymentError where error.code == .notFound {
+            report.note = "payment \(intended) was never created at the provider"
+            if repair && instance.status.isFinished {
+                try await modify(id) { instance in _ = try await adoptUnconfirmedReservation(&instance) }
+            }
         }
         return report
     }

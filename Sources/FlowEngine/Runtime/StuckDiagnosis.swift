@@ -14,7 +14,10 @@ import Darwin
 /// - **retries exhausted**: a step failed `maxAttempts` times (the instance failed there, or keeps failing);
 /// - **orphaned**: `running`, with no live process holding its lock, and not saved for longer than `grace`
 ///   (its worker died mid-step and no worker has picked it up since);
-/// - **money held by a finished instance**: it failed while the customer still has money reserved.
+/// - **money held by a finished instance**: it failed while the customer still has money reserved, or without
+///   knowing whether its payment was created (a reserve intent with no confirmed outcome);
+/// - **unconfirmed**: a payment call may have taken effect and the provider could not be asked for longer
+///   than `grace`.
 ///
 /// Corrupt state files are reported separately (they cannot be read to diagnose).
 package struct StuckDiagnosis: Sendable {
@@ -43,8 +46,14 @@ package struct StuckDiagnosis: Sendable {
         if let holder = lockHolder, holder > 0, !Self.isAlive(holder) {
             return "locked by process \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
         }
+        if let record, record.completedAt == nil, let since = record.unconfirmedSince, now.timeIntervalSince(since) > grace {
+            return "the outcome of step \(record.step) (Idempotency-Key \(record.idempotencyKey ?? "?")) is unconfirmed since \(InstanceSummary.time(since)): the call may have taken effect and the provider could not be asked; evflow keeps asking (`evflow reconcile \(instance.id)` looks now): \(record.lastError ?? "")"
+        }
         switch instance.status {
         case .failed:
+            if let reference = instance.unconfirmedReservation {
+                return "failed without knowing whether payment \(reference) was created (its reserve call may have taken effect): the customer may have money reserved; `evflow cancel \(instance.id) --reason …` releases it if it exists, `evflow reconcile \(instance.id)` looks it up"
+            }
             if let payment = instance.payment, payment.state == "CREATED" || payment.held > 0 {
                 let held = payment.state == "CREATED" ? payment.reserved : payment.held
                 return "failed with \(Money(minorUnits: held, currency: payment.currency)) still reserved on payment \(payment.reference); `evflow cancel` releases it, `evflow retry` tries the step again"

@@ -21,6 +21,9 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
     package var lastStep: StepRecord?
     /// Signal ids already used, so a repeated signal is recognised without reading the whole instance.
     package var seenSignalIDs: Set<String>
+    /// As ``FlowInstance/unconfirmedReservation``: a reference a reserve intent recorded while no payment is
+    /// recorded and the provider has not confirmed its absence (money may be held without the instance knowing).
+    package var unconfirmedReservation: String?
 
     /// The outline of an instance already in memory.
     package init(_ instance: FlowInstance) {
@@ -35,6 +38,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         failure = instance.failure
         lastStep = instance.steps.last
         seenSignalIDs = instance.seenSignalIDs
+        unconfirmedReservation = instance.unconfirmedReservation
     }
 
     /// The current step's record while that step is in progress, as ``FlowInstance/currentRecord`` (where a
@@ -60,21 +64,38 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         payment = try container.decodeIfPresent(PaymentSummary.self, forKey: .payment)
         failure = try container.decodeIfPresent(FlowInstance.Failure.self, forKey: .failure)
         seenSignalIDs = try container.decodeIfPresent(Set<String>.self, forKey: .seenSignalIDs) ?? []
-        // Only the last record is decoded; the others are stepped over without building them.
+        // Only the last record is decoded; of the others only a reserve intent's reference is read.
         var steps = try container.nestedUnkeyedContainer(forKey: .steps)
         var last: StepRecord?
+        var reservation: String?
         while !steps.isAtEnd {
             if let count = steps.count, steps.currentIndex < count - 1 {
-                _ = try steps.decode(Skipped.self)
+                let probe = try steps.decode(ReservationProbe.self)
+                if let reference = probe.reference, !probe.confirmedAbsent { reservation = reference }
             } else {
-                last = try steps.decode(StepRecord.self)
+                let record = try steps.decode(StepRecord.self)
+                if let reference = record.intentReference, record.noEffectConfirmedAt == nil { reservation = reference }
+                last = record
             }
         }
         lastStep = last
+        unconfirmedReservation = payment == nil ? reservation : nil
     }
 
-    /// Any JSON value, read past without decoding it.
-    private struct Skipped: Decodable {
-        init(from decoder: any Decoder) throws {}
+    /// A step record read only for a reserve intent's reference and whether its absence was confirmed.
+    private struct ReservationProbe: Decodable {
+        var reference: String?
+        var confirmedAbsent = false
+
+        private enum Keys: String, CodingKey { case intent, noEffectConfirmedAt }
+        private enum IntentKeys: String, CodingKey { case reference }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            confirmedAbsent = container.contains(.noEffectConfirmedAt)
+            guard container.contains(.intent), (try? container.decodeNil(forKey: .intent)) == false,
+                  let intent = try? container.nestedContainer(keyedBy: IntentKeys.self, forKey: .intent) else { return }
+            if case .string(let text)? = try? intent.decodeIfPresent(Value.self, forKey: .reference) { reference = text }
+        }
     }
 }

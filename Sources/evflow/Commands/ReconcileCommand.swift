@@ -12,7 +12,10 @@ struct ReconcileCommand: AsyncParsableCommand {
             only: reconcile never moves money), reports every difference in state or amounts, and sets the \
             instance's figures to the provider's (under its lock, with a `reconciled` history entry). Successful \
             provider operations (captures above all) whose Idempotency-Key no step of the instance recorded are \
-            flagged for a person: they were made outside evflow or by a run whose state was lost.
+            flagged for a person: they were made outside evflow or by a run whose state was lost. So are payments \
+            with more than one successful capture and captures above what the flow computes as owed (refund \
+            the difference), and payments an instance intended to create but never recorded (a failed \
+            instance's such payment is adopted, so `evflow cancel` can release it).
 
             --all goes through every instance in the state folder, with progress on a terminal.
 
@@ -55,7 +58,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                     let report = try await environment.runner.reconcile(id, repair: !dryRun)
                     if all && report.reference == nil { continue }  // no payment: nothing to compare
                     reports.append(report)
-                    if !report.unrecordedOperations.isEmpty || (!report.differences.isEmpty && !report.repaired) { needsAttention = true }
+                    if !report.unrecordedOperations.isEmpty || !report.moneyFlags.isEmpty || (!report.differences.isEmpty && !report.repaired) { needsAttention = true }
                     if !json { print(Self.text(report)) }
                 } catch {
                     if !all { throw error }
@@ -76,9 +79,10 @@ struct ReconcileCommand: AsyncParsableCommand {
         if report.isConsistent {
             lines.append("\(report.id): payment \(reference) matches the provider (\(report.provider?.state ?? "?"))")
         } else {
-            lines.append("\(report.id): payment \(reference): \(report.differences.count + report.unrecordedOperations.count) difference(s)")
+            lines.append("\(report.id): payment \(reference): \(report.differences.count + report.unrecordedOperations.count + report.moneyFlags.count) difference(s)")
             lines += report.differences.map { "  - \($0)" }
             lines += report.unrecordedOperations.map { "  - FLAGGED: \($0)" }
+            lines += report.moneyFlags.map { "  - FLAGGED: \($0)" }
             if report.repaired { lines.append("  repaired: the local figures now are the provider's") }
         }
         if let note = report.note { lines.append("  \(note)") }

@@ -59,24 +59,37 @@ struct RunCommand: AsyncParsableCommand {
                 Output.note("cannot run \(id): \(problem)")
             }
             var reporter = ProgressLines(quiet: quiet)
+            var unsaved = 0
+            func reportUnsaved() {
+                for error in runner.takeUnsavedOutcomes() {
+                    unsaved += 1
+                    Output.note("\(error)")
+                }
+            }
+            defer { if unsaved > 0 { Output.note("\(unsaved) payment outcome(s) could not be saved; they are confirmed with the provider on the next run") } }
             if once {
                 for _ in 0..<1000 where await runner.runDue() > 0 {
                     reporter.report(environment.observer.drain())
+                    reportUnsaved()
                     if shutdown.isRequested { break }
                     if let next = runner.nextWake, next > Date() { break }
                 }
                 reporter.report(environment.observer.drain())
+                reportUnsaved()
+                if unsaved > 0 { throw ExitCode(CommandFailure.Status.state.rawValue) }
                 return
             }
             while !shutdown.isRequested {
                 await runner.runDue()
                 reporter.report(environment.observer.drain())
+                reportUnsaved()
                 if shutdown.isRequested || (exitWhenDone && runner.scheduledCount == 0) { break }
                 var pause = Double(pollInterval) / 1000
                 if let next = runner.nextWake { pause = min(pause, max(0, next.timeIntervalSinceNow)) }
                 if pause > 0 { try? await Task.sleep(for: .milliseconds(Int64(pause * 1000))) }
             }
             logger.notice("worker stopped", metadata: ["signal": "\(shutdown.signalNumber.map(String.init) ?? "-")"])
+            if unsaved > 0 { throw ExitCode(CommandFailure.Status.state.rawValue) }
         }
     }
 }

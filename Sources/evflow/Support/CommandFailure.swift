@@ -33,8 +33,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as FlowError:
             switch error.code {
             case .unknownInstance, .unknownFlow: return .notFound
-            case .definitionMissing, .locked: return .state
-            case .finished: return .failure
+            case .definitionMissing, .locked, .outcomeNotSaved: return .state
+            case .finished, .unconfirmed: return .failure
             default: return .usage
             }
         case let error as StoreError:

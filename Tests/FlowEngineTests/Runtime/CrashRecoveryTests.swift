@@ -61,6 +61,57 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// A save that fails after a payment call returned (a full disk) is reported as such: the step may have
+    /// taken effect, it is confirmed with the provider on the next run, and the worker exits non-zero. Every save
+    /// of the EV flow is failed in turn (`EVFLOW_CRASH_AT=full:N`); the session must still capture exactly once.
+    @Test func aFullDiskAfterAPaymentCallIsReportedAndConfirmedOnTheNextRun() async throws {
+        let binary = try ChildProcess.evflowBinary()
+        let flows = try Self.fastFlowsFolder()
+        defer { try? FileManager.default.removeItem(at: flows) }
+        let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(50), rateLimitsEnabled: false)
+        try await withSimulator(configuration: configuration) { simulator in
+            var reported: [Int] = []
+            for save in 1...12 {
+                let id = "full-\(save)"
+                let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-full-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: state) }
+                let environment = [
+                    "EVFLOW_STATE_DIR": state.path, "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "full-test",
+                    "EPAYMENT_CLIENT_SECRET": "full-secret", "EPAYMENT_SUBSCRIPTION_KEY": "full-key", "EPAYMENT_MSN": "123456",
+                ]
+                let flowsArgument = ["--flows-dir", flows.path]
+                let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
+                try #require(started.status == 0, "start failed: \(started.output)")
+                let signalled = try await ChildProcess.run(
+                    binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
+                    environment: environment)
+                try #require(signalled.status == 0, "signal failed: \(signalled.output)")
+                var failing = environment
+                failing["EVFLOW_CRASH_AT"] = "full:\(save)"
+                let run = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: failing)
+                guard run.output.contains("ENOSPC") else {
+                    #expect(run.status == 0, "worker failed: \(run.output)")
+                    break  // no save number `save`: every save has been failed once
+                }
+                if run.output.contains("outcomeNotSaved") {
+                    reported.append(save)
+                    #expect(run.status == 4, "full:\(save): \(run.output)")
+                    #expect(run.output.contains("may have taken effect"), "full:\(save): \(run.output)")
+                }
+                // The same worker retried after the failed save and finished the session.
+                let instance = try FileInstanceStore(stateDirectory: state).load(id)
+                #expect(instance.status == .succeeded, "full:\(save): \(instance.status) \(instance.failure?.message ?? "")")
+                let payment = try #require(simulator.ledger().payment(reference: "ev-\(id)"), "full:\(save): no payment")
+                #expect(payment.aggregate.captured == 4_788, "full:\(save)")
+                #expect(payment.events(named: "CAPTURED").count == 1, "full:\(save): captured more than once")
+                #expect(payment.events(named: "CREATED").count == 1, "full:\(save)")
+            }
+            print("saves after a payment call reported as outcomeNotSaved: \(reported)")
+            // At least the saves after the create, the capture and the release call.
+            #expect(reported.count >= 3, "reported: \(reported)")
+        }
+    }
+
     static let input = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}}"#
 
     /// The shipped EV flow with the provider's fastest allowed polling, so each crash-and-restart takes about a second.

@@ -19,6 +19,12 @@ public struct FlowInstance: Codable, Sendable, Equatable {
         public var message: String
         /// The step where it happened.
         public var step: String?
+
+        package init(code: String, message: String, step: String?) {
+            self.code = code
+            self.message = message
+            self.step = step
+        }
     }
 
     /// The caller-supplied id, for example the charging session id; path-safe (see ``InstanceID``).
@@ -39,6 +45,9 @@ public struct FlowInstance: Codable, Sendable, Equatable {
     public var cancellationRequest: String?
     /// What the `succeed` step produced.
     public var output: [String: Value]?
+    /// Every capture, release and refund the provider confirmed for this instance (see ``MoneyLedger``); absent
+    /// until money moves, and in files written before it existed.
+    package var ledger: MoneyLedger?
     public var history: [HistoryEntry]
 
     package var inputs: [String: Value]

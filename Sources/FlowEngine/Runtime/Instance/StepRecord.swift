@@ -24,6 +24,16 @@ package struct StepRecord: Codable, Sendable, Equatable {
     package var lastError: String?
     /// When the next attempt or poll is due.
     package var nextAttemptAt: Date?
+    /// Set while the outcome of this visit's call is unknown: an attempt may have taken effect (timeout, lost
+    /// response, 5xx, unreadable success) and the provider could not be asked yet. Such a visit never fails as
+    /// "not applied": it keeps asking, and operators' tools list it as stuck.
+    package var unconfirmedSince: Date?
+    /// When the provider confirmed that this visit's key took no effect (or the call was refused before it could),
+    /// so a failed visit with an intent is known to hold no money.
+    package var noEffectConfirmedAt: Date?
+    /// The operator's reason when this visit runs only because an operator overrode a refusal (`evflow retry
+    /// --from-step … --rerun-completed --reason …` onto a step whose money already moved).
+    package var operatorOverride: String?
 
     package init(step: String, visit: Int, enteredAt: Date) {
         self.step = step
@@ -36,6 +46,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// next `attempts += 1`. The store then sets the file aside as corrupt, naming the field.
     private enum CodingKeys: String, CodingKey {
         case step, visit, enteredAt, attempts, idempotencyKey, intent, completedAt, lastError, nextAttemptAt
+        case unconfirmedSince, noEffectConfirmedAt, operatorOverride
     }
 
     package init(from decoder: any Decoder) throws {
@@ -49,6 +60,9 @@ package struct StepRecord: Codable, Sendable, Equatable {
         completedAt = try container.decodeIfPresent(Date.self, forKey: .completedAt)
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
         nextAttemptAt = try container.decodeIfPresent(Date.self, forKey: .nextAttemptAt)
+        unconfirmedSince = try container.decodeIfPresent(Date.self, forKey: .unconfirmedSince)
+        noEffectConfirmedAt = try container.decodeIfPresent(Date.self, forKey: .noEffectConfirmedAt)
+        operatorOverride = try container.decodeIfPresent(String.self, forKey: .operatorOverride)
     }
 
     private static func count(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
@@ -62,4 +76,10 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// A side effect whose intent was recorded but whose outcome was not: a crash or lost response happened
     /// mid-call, so the outcome must be confirmed before anything else.
     package var isInterrupted: Bool { idempotencyKey != nil && completedAt == nil && attempts > 0 }
+
+    /// The payment reference of a reserve intent.
+    package var intentReference: String? {
+        if case .string(let reference)? = intent?["reference"] { return reference }
+        return nil
+    }
 }

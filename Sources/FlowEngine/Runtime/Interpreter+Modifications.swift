@@ -1,0 +1,180 @@
+import EPayment
+import Foundation
+
+/// Capture, cancel and refund steps: each money call is bounded by what the instance has already moved
+/// (its ``MoneyLedger`` and the provider's aggregate), so a fresh visit of the step (an operator's
+/// `retry --from-step`, a loop in the definition) moves only what is still owed, never the same money twice.
+extension Interpreter {
+    func execute(_ capture: CaptureStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(capture.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(capture.payment) created no payment")
+        }
+        var freshIntent: [String: Value] = [:]
+        if instance.currentRecord?.idempotencyKey == nil, case .money(let owed) = try capture.amount.evaluate(in: environment(instance)) {
+            if owed.minorUnits == 0 && capture.skipIfZero && instance.knownCaptured == 0 {
+                instance.stepOutputs[step.id] = ["capturedAmount": .money(owed), "skipped": .boolean(true)]
+                instance.log("skipped", step: step.id, "nothing to capture", at: now)
+                return .goto(capture.next)
+            }
+            if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
+            let already = instance.knownCaptured
+            let remaining = owed.minorUnits - already
+            let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
+            if remaining <= 0 {
+                // This instance already captured what the flow's amount says it owes: capturing again would charge
+                // the customer twice.
+                instance.stepOutputs[step.id] = ["capturedAmount": .money(alreadyMoney), "skipped": .boolean(true)]
+                let over = remaining < 0 ? "; that is \(Money(minorUnits: -remaining, currency: owed.currency)) more than owed: refund the difference" : ""
+                instance.log("skipped", step: step.id, "already captured \(alreadyMoney) of the \(owed) owed (\(MoneyLedger.describe(instance.moneyLedger.movements.filter { $0.kind == .capture })))\(over): nothing more to capture", at: now)
+                return .goto(capture.next)
+            }
+            let capturable = instance.payment.map { $0.authorized - $0.captured - $0.cancelled } ?? 0
+            if remaining > capturable || owed.minorUnits < 0 {
+                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message:
+                    "refusing to capture \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: capturable, currency: owed.currency)) of payment \(reference) is authorized and not yet captured or released")
+            }
+            freshIntent = ["amount": .money(Money(minorUnits: remaining, currency: owed.currency)), "owed": .money(owed), "alreadyCaptured": .money(alreadyMoney)]
+        }
+        let result = try await modification(step, &instance, reference: reference, kind: .capture, intent: freshIntent) { amount, key in
+            try await services.payments.capture(reference: reference, amount: amount, idempotencyKey: key)
+        }
+        if case .done = result, let currency = instance.payment?.currency {
+            instance.stepOutputs[step.id] = ["capturedAmount": .money(Money(minorUnits: instance.knownCaptured, currency: currency)), "skipped": .boolean(false)]
+        }
+        return try outcome(of: result, step, &instance, next: capture.next)
+    }
+
+    func execute(_ cancel: CancelStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(cancel.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
+        }
+        if instance.currentRecord?.idempotencyKey == nil {
+            if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
+            if let payment = instance.payment, payment.state == PaymentState.authorized.rawValue, payment.held == 0 {
+                // Everything authorized is already captured or released: a cancel would only be refused.
+                instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled, currency: payment.currency))]
+                instance.log("skipped", step: step.id, "nothing left to release on \(reference)", at: now)
+                return .goto(cancel.next)
+            }
+        }
+        let result = try await modification(step, &instance, reference: reference, kind: .release, intent: [:]) { _, key in
+            try await services.payments.cancel(reference: reference, idempotencyKey: key)
+        }
+        if case .done = result, let payment = instance.payment {
+            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled, currency: payment.currency))]
+        }
+        return try outcome(of: result, step, &instance, next: cancel.next)
+    }
+
+    func execute(_ refund: RefundStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
+        guard let reference = paymentReference(refund.payment, instance) else {
+            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(refund.payment) created no payment")
+        }
+        var freshIntent: [String: Value] = [:]
+        if instance.currentRecord?.idempotencyKey == nil, case .money(let owed) = try refund.amount.evaluate(in: environment(instance)) {
+            if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
+            let already = instance.knownRefunded
+            let remaining = owed.minorUnits - already
+            let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
+            if remaining <= 0 {
+                instance.stepOutputs[step.id] = ["refundedAmount": .money(alreadyMoney)]
+                instance.log("skipped", step: step.id, "already refunded \(alreadyMoney) of the \(owed) to refund: nothing more to refund", at: now)
+                return .goto(refund.next)
+            }
+            let refundable = instance.payment.map { $0.captured - $0.refunded } ?? 0
+            if remaining > refundable || owed.minorUnits < 0 {
+                return try failStep(step, &instance, code: "payment.refundAboveCaptured", message:
+                    "refusing to refund \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: refundable, currency: owed.currency)) of payment \(reference) is captured and not yet refunded")
+            }
+            freshIntent = ["amount": .money(Money(minorUnits: remaining, currency: owed.currency)), "owed": .money(owed), "alreadyRefunded": .money(alreadyMoney)]
+        }
+        let result = try await modification(step, &instance, reference: reference, kind: .refund, intent: freshIntent) { amount, key in
+            try await services.payments.refund(reference: reference, amount: amount, idempotencyKey: key)
+        }
+        if case .done = result, let currency = instance.payment?.currency {
+            instance.stepOutputs[step.id] = ["refundedAmount": .money(Money(minorUnits: instance.knownRefunded, currency: currency))]
+        }
+        return try outcome(of: result, step, &instance, next: refund.next)
+    }
+
+    private func outcome(of result: SideEffectResult<ModificationResponse>, _ step: Step, _ instance: inout FlowInstance, next: String) throws -> Outcome {
+        switch result {
+        case .retry(let due): return .park(until: due)
+        case .failed(let message): return try failStep(step, &instance, code: "payment.modificationFailed", message: message)
+        case .done: return .goto(next)
+        }
+    }
+
+    /// Before a repeated visit of a money step, the provider's aggregate is read again: the local figures are exact
+    /// only while every earlier call was recorded by this instance.
+    /// - Returns: an outcome when the step must wait (the read failed and is retried), `nil` to go on.
+    private func refreshBeforeFreshVisit(_ step: Step, _ instance: inout FlowInstance, reference: String) async throws -> Outcome? {
+        guard let record = instance.currentRecord else { return nil }
+        // A first visit after calls that were all recorded knows the exact figures (each response updated them);
+        // a repeated visit (operator retry, a loop) or an earlier unconfirmed call may not.
+        let exact = record.visit == 1 && !instance.steps.contains { $0.unconfirmedSince != nil }
+        if exact { return nil }
+        if let due = record.nextAttemptAt, now < due { return .park(until: due) }
+        do {
+            let payment = try await services.payments.getPayment(reference: reference)
+            update(&instance, from: payment.aggregate, state: payment.state)
+            instance.updateCurrentRecord { $0.nextAttemptAt = nil; $0.lastError = nil }
+            return nil
+        } catch let error as EPaymentError {
+            let policy = step.retry ?? .standard
+            let attempts = record.attempts + 1
+            instance.updateCurrentRecord { $0.attempts = attempts; $0.lastError = "reading payment \(reference) before moving money failed: \(error)" }
+            guard attempts < policy.maxAttempts else {
+                return try failStep(step, &instance, code: "payment.lookupFailed", message:
+                    "could not read payment \(reference) to learn what is already captured, released and refunded (\(error)); nothing was sent for this visit")
+            }
+            let due = now.adding(policy.delay(beforeAttempt: attempts + 1, using: services.random))
+            instance.updateCurrentRecord { $0.nextAttemptAt = due }
+            instance.log("retry", step: step.id, "reading payment \(reference) failed, again at \(InstanceSummary.time(due)): \(error)", at: now)
+            return .park(until: due)
+        }
+    }
+
+    /// A capture, cancel or refund under the side-effect protocol, confirmed through the event log by its key;
+    /// a confirmed outcome is recorded in the instance's ``MoneyLedger``.
+    private func modification(
+        _ step: Step, _ instance: inout FlowInstance, reference: String, kind: MoneyLedger.Kind,
+        intent freshIntent: [String: Value], call: (Amount, String) async throws -> ModificationResponse
+    ) async throws -> SideEffectResult<ModificationResponse> {
+        let payments = services.payments
+        let currency = instance.payment?.currency ?? "NOK"
+        let releasedBefore = instance.payment?.cancelled ?? 0
+        let event: PaymentEventName? = switch kind {
+        case .capture: .captured
+        case .refund: .refunded
+        case .release: nil
+        }
+        let result: SideEffectResult<ModificationResponse> = try await sideEffect(step, &instance, intent: {
+            freshIntent
+        }, confirm: { _, key in
+            let events = try await payments.getEventLog(reference: reference)
+            guard events.contains(where: { $0.idempotencyKey == key && $0.success && (event == nil || $0.name == event) }) else {
+                return nil
+            }
+            let payment = try await payments.getPayment(reference: reference)
+            return ModificationResponse(reference: reference, state: payment.state, amount: payment.amount,
+                                        aggregate: payment.aggregate, pspReference: payment.pspReference)
+        }, call: { intent, key in
+            var amount = Amount(value: 0, currency: Currency(rawValue: currency))
+            if case .money(let money) = intent["amount"] {
+                amount = Amount(value: money.minorUnits, currency: Currency(rawValue: money.currency))
+            }
+            return try await call(amount, key)
+        })
+        if case .done(let response) = result, let record = instance.currentRecord, let key = record.idempotencyKey {
+            update(&instance, from: response.aggregate, state: response.state)
+            var moved = response.aggregate.cancelledAmount.value - releasedBefore
+            if kind != .release, case .money(let amount)? = record.intent?["amount"] { moved = amount.minorUnits }
+            instance.moneyLedger.record(MoneyLedger.Movement(
+                kind: kind, step: step.id, visit: record.visit, idempotencyKey: key, amount: max(0, moved),
+                currency: response.aggregate.authorizedAmount.currency.rawValue, confirmedAt: now, override: record.operatorOverride))
+            instance.log("succeeded", step: step.id, "\(step.id) on \(reference): \(PaymentSummary.describe(response.aggregate))", at: now)
+        }
+        return result
+    }
+}
