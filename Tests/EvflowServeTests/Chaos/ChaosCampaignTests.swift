@@ -151,6 +151,7 @@ struct ChaosCampaignTests {
             func startNext() {
                 let plan = plans[next]
                 next += 1
+                person.sessionStarted()
                 group.addTask {
                     let deadline = ContinuousClock.now.advanced(by: configuration.sessionDeadline)
                     return await ChaosSessionDriver(plan: plan, http: http, baseURL: baseURL, token: ServeFixture.token,

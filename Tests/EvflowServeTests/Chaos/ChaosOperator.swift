@@ -46,6 +46,7 @@ final class ChaosOperator: Sendable {
     let terminals: Int
     private let began = ContinuousClock.now
     private let finished = Atomic<Int>(0)
+    private let started = Atomic<Int>(0)
     /// Commands running now; at most `terminals`.
     private let busy = Mutex<Int>(0)
     private let done = Mutex<[Record]>([])
@@ -64,6 +65,9 @@ final class ChaosOperator: Sendable {
         self.timeLimit = timeLimit
         self.terminals = max(1, terminals)
     }
+
+    /// One more session was started (in plan order).
+    func sessionStarted() { started.add(1, ordering: .relaxed) }
 
     /// One more session's driver is done.
     func sessionFinished() { finished.add(1, ordering: .relaxed) }
@@ -84,14 +88,16 @@ final class ChaosOperator: Sendable {
     private func perform(_ action: ChaosOperatorAction) async {
         while finished.load(ordering: .relaxed) < action.afterFinished { try? await Task.sleep(for: .milliseconds(50)) }
         try? await Task.sleep(for: action.pause)
-        while !busy.withLock({ busy in
+        // `reconcile --all` runs in a terminal of its own: it takes long and should not hold up the rest.
+        let sweep = action.command == .reconcileAll
+        while !sweep, !busy.withLock({ busy in
             guard busy < terminals else { return false }
             busy += 1
             return true
         }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        defer { busy.withLock { $0 -= 1 } }
+        defer { if !sweep { busy.withLock { $0 -= 1 } } }
         let listing = await execute(action)
         guard action.command == .list else { return }
         // The stuck instances listed, then a command on one of them.
@@ -105,7 +111,8 @@ final class ChaosOperator: Sendable {
 
     @discardableResult
     private func execute(_ action: ChaosOperatorAction) async -> Record {
-        let id = action.session.map { ids[$0] }
+        let newest = started.load(ordering: .relaxed) - 1
+        let id = action.session.map { ids[$0] } ?? action.behind.map { ids[min(ids.count - 1, max(0, newest - $0))] }
         let arguments = action.arguments(id: id)
         let moving = action.command.moves ? id : nil
         if let moving { inFlight.withLock { $0[moving, default: 0] += 1 } }

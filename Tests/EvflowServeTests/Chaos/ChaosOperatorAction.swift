@@ -40,7 +40,10 @@ struct ChaosOperatorAction: Sendable, CustomStringConvertible {
 
     let number: Int
     let command: Command
-    /// The session's plan index; `nil` for `list` and `reconcile --all`.
+    /// How many sessions before the newest started one the target is: below the concurrency it is in flight,
+    /// above it has just finished. `nil` for `list`, `reconcile --all` and a follow-up.
+    let behind: Int?
+    /// The target of a follow-up: the plan index of a stuck instance `list` showed.
     let session: Int?
     let step: String?
     /// After a `list`: the command for one of the stuck instances listed, with ``step`` for a restart.
@@ -69,29 +72,39 @@ struct ChaosOperatorAction: Sendable, CustomStringConvertible {
     }
 
     var description: String {
-        "#\(number) \(command.rawValue)\(session.map { " session \($0)" } ?? "")\(step.map { " step \($0)" } ?? "")"
+        "#\(number) \(command.rawValue)\(behind.map { " \($0) behind the newest session" } ?? "")\(session.map { " session \($0)" } ?? "")\(step.map { " step \($0)" } ?? "")"
             + "\(followUp.map { " then \($0.rawValue)" } ?? "") after \(afterFinished) finished + \(pause)"
     }
+
+    /// How many `reconcile --all` a campaign has at most.
+    static let maximumSweeps = 3
 
     /// Commands a person types on an instance `list --status stuck` showed.
     static let followUps: [(Command, Int)] = [(.resume, 3), (.retry, 2), (.retryFromStep, 3), (.cancel, 2)]
 
-    /// `count` actions over a campaign of `sessions`, in the order they become due. Sessions start in plan
-    /// order `concurrency` at a time, so when k have finished those in flight are about k..<k + concurrency:
-    /// each action aims there, or at one of the half-window that has just finished.
+    /// `count` actions over a campaign of `sessions`, in the order they become due, spread over the campaign
+    /// by the number of sessions finished. Each aims at one of the `concurrency` sessions started last (in
+    /// flight, at any step), or at one of the half as many before them (just finished).
     static func plan(count: Int, sessions: Int, concurrency: Int, seed: UInt64) -> [ChaosOperatorAction] {
         var random = ChaosRandom(seed: seed, stream: 3)
+        var sweeps = 0
         let actions = (0..<count).map { number in
             let afterFinished = Int.random(in: 0..<sessions, using: &random)
-            let command = random.pick(Command.weights)
-            let session = Int.random(in: max(0, afterFinished - concurrency / 2)..<min(sessions, afterFinished + concurrency), using: &random)
+            var command = random.pick(Command.weights)
+            // `reconcile --all` reads every payment (about 20 s for 200 under faults): a person runs it a few
+            // times a night, not in proportion to the sessions.
+            if command == .reconcileAll {
+                sweeps += 1
+                if sweeps > maximumSweeps { command = .reconcile }
+            }
+            let behind = Int.random(in: 0..<(concurrency + concurrency / 2 + 1), using: &random)
             let step = random.pick(steps)
             let followUp = random.pick(followUps)
             let pick = Int.random(in: 0..<1_000_000, using: &random)
             let pause = random.seconds(in: 0...0.5)
-            let aimed = command == .list || command == .reconcileAll ? nil : session
+            let aimed = command == .list || command == .reconcileAll ? nil : behind
             let restarts = command == .retryFromStep || command == .retryRerun || command == .list && followUp == .retryFromStep
-            return ChaosOperatorAction(number: number, command: command, session: aimed, step: restarts ? step : nil,
+            return ChaosOperatorAction(number: number, command: command, behind: aimed, session: nil, step: restarts ? step : nil,
                                        followUp: command == .list ? followUp : nil, pick: pick, afterFinished: afterFinished, pause: pause)
         }
         return actions.sorted { ($0.afterFinished, $0.number) < ($1.afterFinished, $1.number) }
@@ -100,7 +113,7 @@ struct ChaosOperatorAction: Sendable, CustomStringConvertible {
     /// The follow-up of a `list` on the instance `session`, as an action of its own (same number).
     func followingUp(on session: Int) -> ChaosOperatorAction? {
         guard let followUp else { return nil }
-        return ChaosOperatorAction(number: number, command: followUp, session: session, step: step, followUp: nil, pick: pick,
+        return ChaosOperatorAction(number: number, command: followUp, behind: nil, session: session, step: step, followUp: nil, pick: pick,
                                    afterFinished: afterFinished, pause: .zero)
     }
 }
