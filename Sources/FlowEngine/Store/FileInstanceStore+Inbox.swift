@@ -27,6 +27,13 @@ extension FileInstanceStore {
         var attempt = 0
         while true {
             attempt += 1
+            // Something planted at the inbox's name is set aside (it shows in `evflow list`), and the signal is
+            // delivered into a real inbox: the sender did nothing wrong.
+            do throws(StoreError) {
+                try checkInboxDirectory(id)
+            } catch where error.code == .corrupt && attempt < 10 {
+                continue
+            }
             try makeDirectory(layout.inboxDirectory(id), instanceID: id)
             do throws(FileSystemError) {
                 return try files.create(path, with: bytes)
@@ -45,6 +52,7 @@ extension FileInstanceStore {
     package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] {
         try Self.validate(id)
         let directory = layout.inboxDirectory(id)
+        try checkInboxDirectory(id)
         let names: [String]
         do throws(FileSystemError) {
             names = try DirectoryEntries.names(in: directory)
@@ -92,6 +100,21 @@ extension FileInstanceStore {
             }
         } catch {
             throw StoreError(error, instanceID: nil)
+        }
+    }
+
+    /// An inbox must be a real directory: through a symlink planted at `inbox/<id>`, deliveries would write,
+    /// and absorbing would read and move, files wherever it points. Anything else there is moved to `corrupt/`
+    /// as it is and reported as ``StoreError/Code/corrupt``; a missing inbox is fine.
+    func checkInboxDirectory(_ id: String) throws(StoreError) {
+        let directory = layout.inboxDirectory(id)
+        var status = stat()
+        guard lstat(directory, &status) == 0 else { return }
+        let type = status.st_mode & S_IFMT
+        guard type != S_IFDIR else { return }
+        let problem = "the inbox is \(DurableFile.describe(type)), not a directory; evflow never follows it or writes through it"
+        if let moved = try quarantine(directory, identity: DurableFile.Identity(status), name: "\(id)-inbox-\(Self.timestamp())", instanceID: id, problem: problem) {
+            throw StoreError(.corrupt, instanceID: id, path: directory, quarantinedTo: moved, detail: problem)
         }
     }
 }

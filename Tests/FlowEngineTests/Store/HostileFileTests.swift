@@ -110,6 +110,31 @@ struct HostileFileTests {
         }
     }
 
+    @Test func aSymlinkedInboxIsSetAsideAndNothingIsReadWrittenOrMovedWhereItPoints() async throws {
+        try await StoreFixtures.withStore { store, layout throws in
+            _ = try store.create(StoreFixtures.instance("s-1"))
+            let elsewhere = DurableFile.directory(of: layout.root) + "/elsewhere-\(UUID().uuidString)"
+            try #require(mkdir(elsewhere, 0o755) == 0)
+            // Someone else's directory, holding a file that decodes as a signal.
+            let theirs = elsewhere + "/" + String(repeating: "a", count: 64) + ".json"
+            try StoreFixtures.write(Array(try StateFileCoding.encoder().encode(StoreFixtures.signal("planted"))), to: theirs)
+            let before = StoreFixtures.entries(elsewhere)
+            try #require(symlink(elsewhere, layout.inboxDirectory("s-1")) == 0)
+
+            let error = try #require(expectStoreError(.corrupt) { try store.inbox(of: "s-1") })
+            #expect(error.detail.contains("a symbolic link"), "\(error.detail)")
+            #expect(Self.fileType(try #require(error.quarantinedTo)) == S_IFLNK)
+            #expect(try store.inbox(of: "s-1").isEmpty, "the planted signal was never taken in")
+
+            try #require(symlink(elsewhere, layout.inboxDirectory("s-1")) == 0)
+            #expect(try store.deliver(StoreFixtures.signal("m-1"), to: "s-1"))
+            #expect(Self.fileType(layout.inboxDirectory("s-1")) == S_IFDIR, "delivered into a real inbox")
+            #expect(try store.inbox(of: "s-1").map(\.id) == ["m-1"])
+            #expect(StoreFixtures.entries(elsewhere) == before, "nothing written or moved where the link pointed")
+            #expect(StoreFixtures.bytes(theirs) != nil)
+        }
+    }
+
     @Test func aSymlinkedDefinitionIsNotFollowed() async throws {
         try await StoreFixtures.withStore { store, layout throws in
             let bytes = Array(#"{"name":"ev-charging"}"#.utf8)
