@@ -105,6 +105,9 @@ extension FlowRunner {
         let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
         let ending = instance.status.isFinished ? "" : ", then end failed with operator.cancelled (\(reason))"
         guard let payment = instance.payment else {
+            if let reference = instance.unconfirmedReservation {
+                return "look payment \(reference) up at the provider (a reserve step intended it but never recorded its outcome) and, if it exists, release what it holds (cancel, Idempotency-Key \(key))\(ending)"
+            }
             return "no payment created: nothing to release\(ending)"
         }
         if payment.state == "CREATED" {

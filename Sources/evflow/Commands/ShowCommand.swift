@@ -34,6 +34,7 @@ struct ShowCommand: AsyncParsableCommand {
             let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
             let document = Document(
                 summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
+                ledger: instance.moneyLedger.movements,
                 cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id),
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
                 pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
@@ -51,6 +52,8 @@ struct ShowCommand: AsyncParsableCommand {
         var summary: InstanceSummary
         var contentHash: String
         var payment: PaymentSummary?
+        /// Every capture, release and refund the provider confirmed for this instance.
+        var ledger: [MoneyLedger.Movement]
         var cancellationRequest: String?
         /// The pid of the worker running it now.
         var lockHolder: Int32?
@@ -68,6 +71,9 @@ struct ShowCommand: AsyncParsableCommand {
                 lines.append("payment  \(payment.reference) \(payment.state)")
                 lines.append("  reserved \(money(payment.reserved)), authorized \(money(payment.authorized)), captured \(money(payment.captured)), released \(money(payment.cancelled)), refunded \(money(payment.refunded))")
                 lines.append("  held now \(money(payment.held))")
+                for movement in ledger {
+                    lines.append("  \(movement.kind.verb) \(movement.money) by \(movement.step) #\(movement.visit), key \(movement.idempotencyKey), confirmed \(InstanceSummary.time(movement.confirmedAt))\(movement.override.map { " (operator override: \($0))" } ?? "")")
+                }
             } else {
                 lines.append("payment  none yet")
             }
