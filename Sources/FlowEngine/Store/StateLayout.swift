@@ -7,8 +7,12 @@ import Crypto
 /// <state>/inbox/<id>/<sha256(signal id)>.json   signals received and not yet absorbed by the instance
 /// <state>/definitions/<contentHash>.json        pinned definitions, by content
 /// <state>/locks/<id>.lock                       flock target; holds the holder's pid
-/// <state>/corrupt/<id>-<UTC timestamp>.json     files that did not decode, moved aside untouched
+/// <state>/corrupt/<id>-<UTC timestamp>.json     files that did not decode, and entries that are not regular
+///                                               files (symlinks, FIFOs, directories), moved aside untouched
 /// ```
+///
+/// Only regular files within ``StateFileLimits`` are read, never through a symlink; the root and every
+/// subdirectory must belong to the runner and not be writable by others (see `docs/state-directory.md`).
 ///
 /// Paths are built only from validated instance ids, hex content hashes and hex digests of signal ids, so
 /// nothing a caller sends can point outside the state directory.
