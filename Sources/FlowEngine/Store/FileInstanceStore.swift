@@ -216,7 +216,11 @@ package struct FileInstanceStore: InstanceStore {
     /// Removes what crashed writes left behind, so operators do not wonder about them. Best effort: a file that
     /// cannot be removed now is tried again next time, and listings ignore it meanwhile.
     private func removeStaleTemporaryFiles() {
-        let inboxes = ((try? DirectoryEntries.names(in: layout.inbox)) ?? []).map(layout.inboxDirectory)
+        // Real inbox directories only: through a symlink planted in `inbox/`, this would delete files elsewhere.
+        let inboxes = ((try? DirectoryEntries.names(in: layout.inbox)) ?? []).map(layout.inboxDirectory).filter { directory in
+            var status = stat()
+            return lstat(directory, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+        }
         let cutoff = Date().addingTimeInterval(-Self.staleTemporaryFileAge)
         for directory in [layout.instances, layout.definitions] + inboxes {
             for name in (try? DirectoryEntries.names(in: directory)) ?? [] where DurableFile.isTemporary(name) {

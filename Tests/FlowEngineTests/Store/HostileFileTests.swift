@@ -135,6 +135,21 @@ struct HostileFileTests {
         }
     }
 
+    @Test func openingTheStoreRemovesNoTemporaryFileWhereASymlinkedInboxPoints() async throws {
+        try await StoreFixtures.withStore { store, layout throws in
+            let elsewhere = DurableFile.directory(of: layout.root) + "/elsewhere-\(UUID().uuidString)"
+            try #require(mkdir(elsewhere, 0o755) == 0)
+            let theirs = elsewhere + "/.draft.tmp"
+            try StoreFixtures.write(Array("someone's draft".utf8), to: theirs)
+            let anHourAgo = Date().addingTimeInterval(-3600)
+            try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: theirs)
+            try #require(symlink(elsewhere, layout.inboxDirectory("s-1")) == 0)
+
+            _ = try FileInstanceStore(stateDirectory: store.stateDirectory)
+            #expect(StoreFixtures.bytes(theirs) == Array("someone's draft".utf8), "only the store's own folders are cleaned")
+        }
+    }
+
     @Test func aSymlinkedDefinitionIsNotFollowed() async throws {
         try await StoreFixtures.withStore { store, layout throws in
             let bytes = Array(#"{"name":"ev-charging"}"#.utf8)
