@@ -127,9 +127,15 @@ struct HostileStateDirectoryTests {
             // What a case-insensitive file system (macOS, Windows) shows: both names open the same file.
             try #require(link(layout.instanceFile("Session-1"), layout.instanceFile("session-1")) == 0)
 
-            for attempt in ["create", "load"] {
+            // create: a start; load; loadOutline: what FlowRunner.signal reads before it delivers, so a signal for
+            // session-1 cannot land in Session-1's inbox (one directory on such a file system).
+            for attempt in ["create", "load", "loadOutline"] {
                 let error = try #require(expectStoreError(.invalidID) {
-                    if attempt == "create" { _ = try store.create(StoreFixtures.instance("session-1")) } else { _ = try store.load("session-1") }
+                    switch attempt {
+                    case "create": _ = try store.create(StoreFixtures.instance("session-1"))
+                    case "load": _ = try store.load("session-1")
+                    default: _ = try store.loadOutline("session-1")
+                    }
                 }, "\(attempt)")
                 #expect(error.detail.contains("\"Session-1\""), "\(error.detail)")
                 #expect(error.detail.contains("only by case"), "\(error.detail)")
