@@ -89,7 +89,7 @@ extension DurableFile.Identity {
     }
 }
 
-/// `read(2)`, under a name that `DurableFile.read(_:)` does not shadow.
+/// `read(2)`, under a name no method of `DurableFile` can shadow.
 private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(descriptor, buffer, count)
 }
