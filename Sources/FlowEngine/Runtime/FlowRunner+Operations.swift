@@ -44,7 +44,8 @@ extension FlowRunner {
     @discardableResult
     package func cancel(_ id: String, reason: String) async throws -> FlowInstance {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
-        if try instance(id).status.isFinished {
+        let current = try instance(id)
+        if current.status.isFinished && current.unconfirmedReservation == nil {
             var released = false
             let instance = try await modify(id) { released = try await releaseHeld(&$0, reason: reason) }
             guard released else {
@@ -54,8 +55,14 @@ extension FlowRunner {
             return instance
         }
         try await modify(id) { instance in
-            guard !instance.status.isFinished else { return }
-            try await adoptUnconfirmedReservation(&instance)
+            if instance.status.isFinished {
+                // A finished instance whose create was never confirmed: reopen that visit, so the run settles the
+                // create with its own key (a payment it made is found, or made once and then released).
+                guard instance.unconfirmedReservation != nil else { return }
+                reopenUnconfirmedReservation(&instance)
+            } else if instance.currentRecord?.intentReference == nil {
+                try await adoptUnconfirmedReservation(&instance)
+            }
             instance.cancellationRequest = reason
             instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
             instance.wakeAt = nil
@@ -63,6 +70,21 @@ extension FlowRunner {
         }
         try await runReporting(id)
         return try self.instance(id)
+    }
+
+    /// Makes the reserve visit whose create was never confirmed current again, with its key and request and a
+    /// fresh attempt budget.
+    private func reopenUnconfirmedReservation(_ instance: inout FlowInstance) {
+        guard let reference = instance.unconfirmedReservation,
+              let index = instance.steps.lastIndex(where: { $0.intentReference == reference && $0.noEffectConfirmedAt == nil }) else { return }
+        var record = instance.steps.remove(at: index)
+        record.completedAt = nil
+        record.attempts = 0
+        record.nextAttemptAt = nil
+        instance.steps.append(record)
+        instance.currentStep = record.step
+        instance.failure = nil
+        instance.log("operator", step: record.step, "reopened the create of payment \(reference) (key \(record.idempotencyKey ?? "?")), whose outcome was never confirmed, to settle it before releasing", at: services.clock.now)
     }
 
     // MARK: Preparing the changes
@@ -88,6 +110,14 @@ extension FlowRunner {
             }
             if instance.status == .succeeded {
                 throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) succeeded; there is nothing to retry")
+            }
+            if let reference = instance.unconfirmedReservation {
+                throw FlowError(.unconfirmed, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "the create of payment \(reference) was never confirmed: it may still hold the customer's money. `evflow resume \(id)` (or `evflow retry \(id)` once failed) settles it with its own key first; `evflow cancel \(id)` releases it")
+            }
+            if case .reserve = target.kind, let payment = instance.payment {
+                throw FlowError(.alreadyApplied, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "payment \(payment.reference) already exists (\(payment.state)); a second reserve would only be refused by the provider. `evflow cancel \(id) --reason …` releases what it holds")
             }
             let moved = Self.moneyMoved(by: target, in: instance)
             if !moved.isEmpty && override == nil {
@@ -153,8 +183,8 @@ extension FlowRunner {
 
     /// A reserve step that recorded its intent but not its payment (a worker died mid-call, or the call and its
     /// look-up both failed) may have created a payment that holds the customer's money. The operator's cancel
-    /// releases `instance.payment`, so look the payment up first and adopt it; a payment the provider does not
-    /// know is recorded as confirmed absent.
+    /// releases `instance.payment`, so look the payment up first and adopt it (a payment the provider does not
+    /// know yet proves nothing).
     /// - Returns: whether a payment was adopted.
     @discardableResult
     func adoptUnconfirmedReservation(_ instance: inout FlowInstance) async throws -> Bool {
@@ -164,9 +194,8 @@ extension FlowRunner {
         do {
             payment = try await services.payments.getPayment(reference: reference)
         } catch let error as EPaymentError where error.code == .notFound {
-            instance.steps[index].noEffectConfirmedAt = services.clock.now
-            instance.steps[index].unconfirmedSince = nil
-            instance.log("operator", step: instance.steps[index].step, "payment \(reference) was never created at the provider: nothing is held", at: services.clock.now)
+            // Not proof that nothing was created: a create sent just before a crash can still land. Only its own
+            // key settles it (the reserve step confirms or re-sends it).
             return false
         }
         var summary = PaymentSummary(reference: reference, state: payment.state.rawValue,
@@ -191,7 +220,18 @@ extension FlowRunner {
         let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
         let now = services.clock.now
         instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
-        let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+        let response: ModificationResponse
+        do {
+            response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+        } catch let error as EPaymentError where Interpreter.mayHaveTakenEffect(error) {
+            // The release may have gone through: the event log says, by its key.
+            let events = try await services.payments.getEventLog(reference: payment.reference)
+            guard events.contains(where: { $0.idempotencyKey == key && $0.success }) else { throw error }
+            let current = try await services.payments.getPayment(reference: payment.reference)
+            response = ModificationResponse(reference: payment.reference, state: current.state, amount: current.amount,
+                                            aggregate: current.aggregate, pspReference: current.pspReference)
+            instance.log("confirmed", "the release took effect although its answer was lost (key \(key))", at: now)
+        }
         var updated = payment
         updated.state = response.state.rawValue
         updated.authorized = response.aggregate.authorizedAmount.value

@@ -55,6 +55,22 @@ struct Interpreter {
                 return
             }
             if let reason = instance.cancellationRequest {
+                // A create whose outcome is not recorded may still land at the provider (a look-up that finds
+                // nothing right after an interrupted call proves nothing): settle it first, by confirming or
+                // re-sending it with the same key, so the payment it made is known and can be released.
+                if let step = definition.step(stepID), case .reserve = step.kind,
+                   let record = instance.currentRecord, record.idempotencyKey != nil {
+                    switch try await execute(step, &instance) {
+                    case .park(let until), .pollAgain(let until as Date?):
+                        try park(&instance, step: step, until: until)
+                        return
+                    case .ended:
+                        try persist(&instance)
+                        return
+                    case .goto:
+                        instance.updateCurrentRecord { if $0.completedAt == nil { $0.completedAt = now } }
+                    }
+                }
                 // Until the release is confirmed the request stays set, so a crash or a failed call is retried
                 // (with the same key) on the next run.
                 try await cancelByOperator(&instance, reason: reason)

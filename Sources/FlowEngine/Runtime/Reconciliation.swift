@@ -150,10 +150,8 @@ extension FlowRunner {
                 report.repaired = true
             }
         } catch let error as EPaymentError where error.code == .notFound {
-            report.note = "payment \(intended) was never created at the provider"
-            if repair && instance.status.isFinished {
-                try await modify(id) { instance in _ = try await adoptUnconfirmedReservation(&instance) }
-            }
+            // Not proof that it never will be: a create sent just before a crash can still land.
+            report.note = "payment \(intended) is not known to the provider (yet); `evflow cancel \(id) --reason …` settles the create with its own key and releases whatever it made"
         }
         return report
     }

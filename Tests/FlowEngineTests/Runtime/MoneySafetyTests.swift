@@ -102,6 +102,27 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test func retryFromAStepIsRefusedWhileACreateIsUnconfirmedOrOnceThePaymentExists() async throws {
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            // Jumping past a create whose outcome is unknown would strand what it reserved (fault campaign, seed 7).
+            let id = "money-jump-unconfirmed"
+            bed.simulator.setFault(FaultRule(responseLostRate: 1), for: .createPayment)
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1), for: .getPayment)
+            try await bed.start("ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
+            try await bed.advance(by: .seconds(60))
+            let jump = await #expect(throws: FlowError.self) { try await bed.runner.retry(id, fromStep: "price") }
+            #expect(jump?.code == .unconfirmed, "\(String(describing: jump))")
+            bed.simulator.clearFaults()
+
+            // A second reserve once the payment exists would fail the session with the customer's money held.
+            let paid = "money-second-reserve"
+            try await EVChargingFlowTests.startCharging(bed, id: paid)
+            let again = await #expect(throws: FlowError.self) { try await bed.runner.retry(paid, fromStep: "reserve") }
+            #expect(again?.code == .alreadyApplied, "\(String(describing: again))")
+            #expect(try bed.instance(paid).currentStep == "meter")
+        }
+    }
+
     static func withClient<Result: Sendable>(_ bed: FlowTestBed, _ body: @Sendable (EPaymentClient) async throws -> Result) async throws -> Result {
         try await withHTTPClient { http in
             let configuration = EPaymentConfiguration(
