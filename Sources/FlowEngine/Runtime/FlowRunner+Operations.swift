@@ -214,15 +214,27 @@ extension FlowRunner {
     /// - Returns: whether anything was released.
     private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws -> Bool {
         try await adoptUnconfirmedReservation(&instance)
-        guard let payment = instance.payment, payment.state == "CREATED" || (payment.state == "AUTHORIZED" && payment.held > 0) else {
-            return false
-        }
+        guard let payment = instance.payment, Interpreter.holdsMoney(payment) else { return false }
         let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
         let now = services.clock.now
         instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
         let response: ModificationResponse
         do {
             response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+        } catch let error as EPaymentError where !Interpreter.mayHaveTakenEffect(error) {
+            // Refused outright (the customer aborted, the payment expired): refresh the stale local figures; when
+            // nothing is held any more there is nothing to release.
+            guard let current = try? await services.payments.getPayment(reference: payment.reference) else { throw error }
+            var refreshed = payment
+            refreshed.state = current.state.rawValue
+            refreshed.authorized = current.aggregate.authorizedAmount.value
+            refreshed.captured = current.aggregate.capturedAmount.value
+            refreshed.cancelled = current.aggregate.cancelledAmount.value
+            refreshed.refunded = current.aggregate.refundedAmount.value
+            instance.payment = refreshed
+            guard !Interpreter.holdsMoney(refreshed) else { throw error }
+            instance.log("operator", "nothing left to release: payment \(payment.reference) is \(refreshed.state)", at: now)
+            return false
         } catch let error as EPaymentError where Interpreter.mayHaveTakenEffect(error) {
             // The release may have gone through: the event log says, by its key.
             let events = try await services.payments.getEventLog(reference: payment.reference)

@@ -84,6 +84,17 @@ extension Interpreter {
                     currency: payment.currency, confirmedAt: now, override: nil))
                 instance.log("succeeded", step: nil, "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
             } catch {
+                // Refused outright (the customer aborted, the payment expired): the local figures are stale. When
+                // the provider's say nothing is held any more, there is nothing to release.
+                if let refused = error as? EPaymentError, !Self.mayHaveTakenEffect(refused),
+                   let current = try? await services.payments.getPayment(reference: payment.reference) {
+                    update(&instance, from: current.aggregate, state: current.state)
+                    if let now = instance.payment, !Self.holdsMoney(now) {
+                        instance.log("succeeded", step: nil, "nothing left to release: payment \(payment.reference) is \(now.state) (\(PaymentSummary.describe(current.aggregate)))", at: self.now)
+                        try finishFailed(&instance, code: "operator.cancelled", message: reason)
+                        return
+                    }
+                }
                 // Stay at this point: the next run tries the release again with the same key.
                 instance.log("retry", step: instance.currentStep, "releasing the reservation failed: \(error)", at: now)
                 instance.status = .waiting
@@ -93,5 +104,11 @@ extension Interpreter {
             }
         }
         try finishFailed(&instance, code: "operator.cancelled", message: reason)
+    }
+
+    /// Whether the customer still has money reserved on the payment: created and awaiting approval, or authorized
+    /// with some neither captured nor released.
+    static func holdsMoney(_ payment: PaymentSummary) -> Bool {
+        payment.state == PaymentState.created.rawValue || (payment.state == PaymentState.authorized.rawValue && payment.held > 0)
     }
 }

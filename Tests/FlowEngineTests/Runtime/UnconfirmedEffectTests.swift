@@ -63,6 +63,22 @@ struct UnconfirmedEffectTests {
         }
     }
 
+    @Test func cancelOfAPaymentTheCustomerAlreadyAbortedEndsInsteadOfRetryingForever() async throws {
+        // Found by the fault campaign's operator: the local figures said CREATED, the provider refused the
+        // release (400, the payment is ABORTED), and the instance retried the cancel every 5 s forever.
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            let id = "cancel-aborted"
+            try await bed.start("ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
+            let reference = try bed.reference(of: id)
+            try bed.simulator.reject(reference: reference)
+            let cancelled = try await bed.runner.cancel(id, reason: "customer walked away")
+            #expect(cancelled.status == .failed, "\(cancelled.status): \(cancelled.history.suffix(3).map { $0.detail ?? "" })")
+            #expect(cancelled.failure?.code == "operator.cancelled")
+            #expect(cancelled.payment?.state == "ABORTED")
+            #expect(bed.ledger.payment(reference: reference)?.aggregate.authorized == 0)
+        }
+    }
+
     @Test func cancelReleasesAPaymentKnownOnlyFromAReserveIntentOfAFailedInstance() async throws {
         try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
             let id = "intent-only"
