@@ -71,7 +71,9 @@ struct ChaosVerdict {
                 continue
             }
             let money = payment.aggregate
-            let held = money.authorized - money.captured - money.cancelled
+            // A payment cancelled before the customer approved it reports the whole amount cancelled with nothing
+            // authorized (TERMINATED): nothing is held, not a negative amount.
+            let held = max(0, money.authorized - money.captured - money.cancelled)
             let captures = payment.events(named: "CAPTURED")
             let detail = "state \(payment.state), authorized \(money.authorized), captured \(money.captured), cancelled \(money.cancelled), refunded \(money.refunded), events \(payment.events.map { "\($0.name) \($0.amount)" })  \(context(plan))"
             if payment.amount != ChaosSessionPlan.maxAmount {
