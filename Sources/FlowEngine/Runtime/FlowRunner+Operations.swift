@@ -44,32 +44,53 @@ extension FlowRunner {
     @discardableResult
     package func cancel(_ id: String, reason: String) async throws -> FlowInstance {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
-        let current = try instance(id)
-        if current.status.isFinished && current.unconfirmedReservation == nil {
-            var released = false
-            let instance = try await modify(id) { released = try await releaseHeld(&$0, reason: reason) }
-            guard released else {
-                throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail:
-                    "instance \(id) already \(instance.status) and holds no money (\(instance.payment.map { "payment \($0.reference) \($0.state)" } ?? "no payment was created")); nothing to cancel")
-            }
-            return instance
-        }
-        try await modify(id) { instance in
+        enum Path { case released, nothingHeld, running }
+        var path = Path.running
+        let instance = try await modify(id) { instance in
+            // Decided under the lock: the instance may have finished since the command looked.
             if instance.status.isFinished {
-                // A finished instance whose create was never confirmed: reopen that visit, so the run settles the
-                // create with its own key (a payment it made is found, or made once and then released).
-                guard instance.unconfirmedReservation != nil else { return }
+                if instance.unconfirmedReservation != nil, try await settleOldReservation(&instance) == false {
+                    // A create sent recently may still land: reopen that visit, so the run settles it with its
+                    // own key (a payment it made is found, or made once and then released).
+                    reopenUnconfirmedReservation(&instance)
+                } else {
+                    path = try await releaseHeld(&instance, reason: reason) ? .released : .nothingHeld
+                    return
+                }
+            } else if instance.unconfirmedReservation != nil, instance.currentRecord?.intentReference == nil {
                 reopenUnconfirmedReservation(&instance)
-            } else if instance.currentRecord?.intentReference == nil {
-                try await adoptUnconfirmedReservation(&instance)
             }
             instance.cancellationRequest = reason
             instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
             instance.wakeAt = nil
             instance.status = .running
         }
-        try await runReporting(id)
-        return try self.instance(id)
+        switch path {
+        case .released:
+            return instance
+        case .nothingHeld:
+            throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail:
+                "instance \(id) already \(instance.status) and holds no money (\(instance.payment.map { "payment \($0.reference) \($0.state)" } ?? "no payment was created")); nothing to cancel")
+        case .running:
+            try await runReporting(id)
+            return try self.instance(id)
+        }
+    }
+
+    /// For a finished instance whose create was never confirmed and was last sent longer ago than a call can take
+    /// to land, the provider's answer by reference is final: adopt the payment it made, or record that none exists.
+    /// - Returns: `false` when the create is too recent for a look-up to settle it.
+    private func settleOldReservation(_ instance: inout FlowInstance) async throws -> Bool {
+        guard let reference = instance.unconfirmedReservation,
+              let index = instance.steps.lastIndex(where: { $0.intentReference == reference && $0.noEffectConfirmedAt == nil }) else { return true }
+        let record = instance.steps[index]
+        let lastSent = record.lastAttemptAt ?? record.enteredAt
+        guard services.clock.now.timeIntervalSince(lastSent) >= Interpreter.outcomeSettlesAfter else { return false }
+        if try await adoptUnconfirmedReservation(&instance) { return true }
+        instance.steps[index].noEffectConfirmedAt = services.clock.now
+        instance.steps[index].unconfirmedSince = nil
+        instance.log("operator", step: record.step, "payment \(reference) does not exist at the provider \(StuckDiagnosis.age(services.clock.now.timeIntervalSince(lastSent))) after the create was last sent: nothing is held", at: services.clock.now)
+        return true
     }
 
     /// Makes the reserve visit whose create was never confirmed current again, with its key and request and a
@@ -81,6 +102,7 @@ extension FlowRunner {
         record.completedAt = nil
         record.attempts = 0
         record.nextAttemptAt = nil
+        record.unconfirmedSince = record.unconfirmedSince ?? services.clock.now
         instance.steps.append(record)
         instance.currentStep = record.step
         instance.failure = nil
@@ -110,6 +132,10 @@ extension FlowRunner {
             }
             if instance.status == .succeeded {
                 throw FlowError(.finished, flow: instance.flow.name, instanceID: id, detail: "instance \(id) succeeded; there is nothing to retry")
+            }
+            if let pending = Self.unsettledMoneyCall(in: instance, definition: definition) {
+                throw FlowError(.unconfirmed, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "step \(pending.step)'s call (Idempotency-Key \(pending.idempotencyKey ?? "?")) has no recorded outcome: it may still take effect, and a fresh visit would send it again with a new key. `evflow resume \(id)` (or `evflow retry \(id)` once failed) settles it with its own key first")
             }
             if let reference = instance.unconfirmedReservation {
                 throw FlowError(.unconfirmed, flow: instance.flow.name, instanceID: id, step: step, detail:
@@ -158,6 +184,21 @@ extension FlowRunner {
         instance.failure = nil
         instance.status = .running
         instance.wakeAt = nil
+    }
+
+    /// A capture, cancel or refund visit whose call was sent and whose outcome is neither recorded in the ledger nor
+    /// confirmed absent.
+    static func unsettledMoneyCall(in instance: FlowInstance, definition: FlowDefinition) -> StepRecord? {
+        let settled = Set(instance.moneyLedger.movements.map(\.idempotencyKey))
+        return instance.steps.last { record in
+            guard let key = record.idempotencyKey, record.attempts > 0, record.noEffectConfirmedAt == nil,
+                  !settled.contains(key), record.completedAt == nil || record.unconfirmedSince != nil,
+                  let step = definition.step(record.step) else { return false }
+            switch step.kind {
+            case .capture, .cancel, .refund: return true
+            default: return false
+            }
+        }
     }
 
     /// The confirmed money movements a capture, cancel or refund step made, over all its visits; for files

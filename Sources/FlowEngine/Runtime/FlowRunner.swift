@@ -226,7 +226,9 @@ public final class FlowRunner: Sendable {
         do {
             try await runReporting(id)
         } catch let error as FlowError where error.code == .outcomeNotSaved {
-            unsavedOutcomes.withLock { $0.append(error) }
+            // Kept for a worker command to print; bounded, since serve does not collect them (it logs them).
+            unsavedOutcomes.withLock { if $0.count < 100 { $0.append(error) } }
+            logger.error("payment outcome not saved", metadata: ["instance": "\(id)", "error": "\(error)"])
         } catch {}
     }
 

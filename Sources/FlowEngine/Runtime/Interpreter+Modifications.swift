@@ -16,9 +16,12 @@ extension Interpreter {
                 instance.log("skipped", step: step.id, "nothing to capture", at: now)
                 return .goto(capture.next)
             }
+            if owed.minorUnits < 0 {
+                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message: "refusing to capture a negative amount (\(owed))")
+            }
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
             let already = instance.knownCaptured
-            let remaining = owed.minorUnits - already
+            let remaining = owed.minorUnits - already  // both >= 0: cannot overflow
             let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
             if remaining <= 0 {
                 // This instance already captured what the flow's amount says it owes: capturing again would charge
@@ -28,8 +31,8 @@ extension Interpreter {
                 instance.log("skipped", step: step.id, "already captured \(alreadyMoney) of the \(owed) owed (\(MoneyLedger.describe(instance.moneyLedger.movements.filter { $0.kind == .capture })))\(over): nothing more to capture", at: now)
                 return .goto(capture.next)
             }
-            let capturable = instance.payment.map { $0.authorized - $0.captured - $0.cancelled } ?? 0
-            if remaining > capturable || owed.minorUnits < 0 {
+            let capturable = instance.payment?.held ?? 0
+            if remaining > capturable {
                 return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message:
                     "refusing to capture \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: capturable, currency: owed.currency)) of payment \(reference) is authorized and not yet captured or released")
             }
@@ -49,7 +52,8 @@ extension Interpreter {
             return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
         }
         if instance.currentRecord?.idempotencyKey == nil {
-            if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
+            // A release is always safe to send: a failed read of the figures only means it may be a no-op.
+            if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference, required: false) { return wait }
             if let payment = instance.payment, payment.state == PaymentState.authorized.rawValue, payment.held == 0 {
                 // Everything authorized is already captured or released: a cancel would only be refused.
                 instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled, currency: payment.currency))]
@@ -72,17 +76,20 @@ extension Interpreter {
         }
         var freshIntent: [String: Value] = [:]
         if instance.currentRecord?.idempotencyKey == nil, case .money(let owed) = try refund.amount.evaluate(in: environment(instance)) {
+            if owed.minorUnits < 0 {
+                return try failStep(step, &instance, code: "payment.refundAboveCaptured", message: "refusing to refund a negative amount (\(owed))")
+            }
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
             let already = instance.knownRefunded
-            let remaining = owed.minorUnits - already
+            let remaining = owed.minorUnits - already  // both >= 0: cannot overflow
             let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
             if remaining <= 0 {
                 instance.stepOutputs[step.id] = ["refundedAmount": .money(alreadyMoney)]
                 instance.log("skipped", step: step.id, "already refunded \(alreadyMoney) of the \(owed) to refund: nothing more to refund", at: now)
                 return .goto(refund.next)
             }
-            let refundable = instance.payment.map { $0.captured - $0.refunded } ?? 0
-            if remaining > refundable || owed.minorUnits < 0 {
+            let refundable = instance.payment.map { max(0, $0.captured - $0.refunded) } ?? 0
+            if remaining > refundable {
                 return try failStep(step, &instance, code: "payment.refundAboveCaptured", message:
                     "refusing to refund \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: refundable, currency: owed.currency)) of payment \(reference) is captured and not yet refunded")
             }
@@ -108,7 +115,7 @@ extension Interpreter {
     /// Before a repeated visit of a money step, the provider's aggregate is read again: the local figures are exact
     /// only while every earlier call was recorded by this instance.
     /// - Returns: an outcome when the step must wait (the read failed and is retried), `nil` to go on.
-    private func refreshBeforeFreshVisit(_ step: Step, _ instance: inout FlowInstance, reference: String) async throws -> Outcome? {
+    private func refreshBeforeFreshVisit(_ step: Step, _ instance: inout FlowInstance, reference: String, required: Bool = true) async throws -> Outcome? {
         guard let record = instance.currentRecord else { return nil }
         // A first visit after calls that were all recorded knows the exact figures (each response updated them);
         // a repeated visit (operator retry, a loop) or an earlier unconfirmed call may not.
@@ -121,6 +128,10 @@ extension Interpreter {
             instance.updateCurrentRecord { $0.nextAttemptAt = nil; $0.lastError = nil }
             return nil
         } catch let error as EPaymentError {
+            guard required else {
+                instance.log("retry", step: step.id, "reading payment \(reference) failed (\(error)); releasing anyway", at: now)
+                return nil
+            }
             let policy = step.retry ?? .standard
             let attempts = record.attempts + 1
             instance.updateCurrentRecord { $0.attempts = attempts; $0.lastError = "reading payment \(reference) before moving money failed: \(error)" }

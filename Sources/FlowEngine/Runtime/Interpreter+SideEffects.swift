@@ -31,14 +31,30 @@ extension Interpreter {
         guard var record = instance.currentRecord else { return .failed("step \(step.id) was not entered") }
         if let due = record.nextAttemptAt, now < due { return .retry(at: due) }
 
+        let policy = step.retry ?? .standard
         let key: String
         let intent: [String: Value]
         if let recorded = record.idempotencyKey, let recordedIntent = record.intent {
             key = recorded
             intent = recordedIntent
-            if let confirmed = try? await confirm(intent, key) {
-                instance.log("confirmed", step: step.id, "key \(key) had already taken effect", at: now)
-                return took(effect: confirmed, step, &instance, key: key)
+            if record.attempts > 0 && record.nextAttemptAt == nil && record.unconfirmedSince == nil {
+                // Re-entered without a scheduled retry: the run that sent the last attempt stopped before its
+                // outcome was saved (a crash, a lost response). Unknown until the provider answers for the key.
+                record.unconfirmedSince = now
+                instance.updateCurrentRecord { $0.unconfirmedSince = now }
+            }
+            if record.unconfirmedSince != nil && record.attempts >= policy.maxAttempts {
+                return try await settle(step, &instance, key: key, lastError: record.lastError ?? "the outcome was never recorded") {
+                    try await confirm(intent, key)
+                }
+            }
+            do {
+                if let confirmed = try await confirm(intent, key) {
+                    instance.log("confirmed", step: step.id, "key \(key) had already taken effect", at: now)
+                    return took(effect: confirmed, step, &instance, key: key)
+                }
+            } catch {
+                // The look-up failed: still unknown. Sending again with the same key settles it either way.
             }
             record.attempts += 1
         } else {
@@ -49,6 +65,8 @@ extension Interpreter {
             record.attempts = 1
         }
         record.nextAttemptAt = nil
+        record.lastAttemptAt = now
+        record.noEffectConfirmedAt = nil
         instance.updateCurrentRecord { $0 = record }
         instance.log("intent", step: step.id, "attempt \(record.attempts) with key \(key)", at: now)
         try persist(&instance)
@@ -58,6 +76,51 @@ extension Interpreter {
         } catch let error as EPaymentError {
             return try await handle(error, step, &instance, record: record, key: key, confirm: { try await confirm(intent, key) })
         }
+    }
+
+    /// How long after a call was sent a look-up that finds nothing (no payment with the reference, no event with the
+    /// key) is taken as final: a request that timed out here can still reach the provider for a while.
+    static let outcomeSettlesAfter: TimeInterval = 120
+
+    /// Settles a visit whose call may have taken effect and which has no attempt left: only the provider's answer
+    /// for the key decides. Found: done. Not found, once ``outcomeSettlesAfter`` has passed since the last attempt
+    /// (at once when the provider answered that attempt): no effect, and the visit fails. The look-up failing, or "not found" sooner: unconfirmed, asking again.
+    private func settle<Success>(
+        _ step: Step, _ instance: inout FlowInstance, key: String, lastError: String, lastAnswered: Bool = false,
+        confirm: () async throws -> Success?
+    ) async throws -> SideEffectResult<Success> {
+        let policy = step.retry ?? .standard
+        let record = instance.currentRecord
+        let since = (record?.unconfirmedSince).map { InstanceSummary.time($0) } ?? "now"
+        let looked: Success?
+        do {
+            looked = try await confirm()
+        } catch {
+            let delay = max(policy.backoff(beforeAttempt: (record?.attempts ?? 0) + 1), .seconds(5))
+            let due = now.adding(delay)
+            instance.updateCurrentRecord {
+                $0.nextAttemptAt = due
+                $0.lastError = "unconfirmed since \(since): the call with Idempotency-Key \(key) may have taken effect and the provider could not be asked (\(error)); evflow asks again in \(delay). Last call error: \(lastError)"
+            }
+            instance.log("unconfirmed", step: step.id, "key \(key) may have taken effect; looking it up failed: \(error); asking again in \(delay)", at: now)
+            return .retry(at: due)
+        }
+        if let looked {
+            instance.log("confirmed", step: step.id, "the call took effect although its response was lost", at: now)
+            return took(effect: looked, step, &instance, key: key)
+        }
+        let lastSent = record?.lastAttemptAt ?? record?.enteredAt ?? now
+        let final = lastSent.addingTimeInterval(Self.outcomeSettlesAfter)
+        if now < final && !lastAnswered {
+            instance.updateCurrentRecord {
+                $0.nextAttemptAt = final
+                $0.lastError = "unconfirmed since \(since): the provider does not know Idempotency-Key \(key) yet, but a call sent at \(InstanceSummary.time(lastSent)) can still land; asking again at \(InstanceSummary.time(final)). Last call error: \(lastError)"
+            }
+            instance.log("unconfirmed", step: step.id, "key \(key) not found yet; asking again at \(InstanceSummary.time(final))", at: now)
+            return .retry(at: final)
+        }
+        instance.updateCurrentRecord { $0.unconfirmedSince = nil; $0.noEffectConfirmedAt = now }
+        return .failed("\(lastError) The provider confirmed that Idempotency-Key \(key) took no effect.")
     }
 
     /// The call (or its confirmation) took effect: the visit is no longer unconfirmed, and until the next save
@@ -99,27 +162,9 @@ extension Interpreter {
             instance.updateCurrentRecord { $0.noEffectConfirmedAt = now }
             return .failed(message)
         }
-        let looked: Success?
-        do {
-            looked = try await confirm()
-        } catch {
-            // Neither the call nor the look-up answered: whether money moved is unknown. Keep asking.
-            let delay = max(policy.backoff(beforeAttempt: record.attempts + 1), .seconds(5))
-            let due = now.adding(delay)
-            let since = instance.currentRecord?.unconfirmedSince.map { InstanceSummary.time($0) } ?? "now"
-            instance.updateCurrentRecord {
-                $0.nextAttemptAt = due
-                $0.lastError = "unconfirmed since \(since): the call with Idempotency-Key \(key) may have taken effect and the provider could not be asked (\(error)); evflow asks again in \(delay). Last call error: \(message)"
-            }
-            instance.log("unconfirmed", step: step.id, "key \(key) may have taken effect; looking it up failed: \(error); asking again in \(delay)", at: now)
-            return .retry(at: due)
-        }
-        if let looked {
-            instance.log("confirmed", step: step.id, "the call took effect although its response was lost", at: now)
-            return took(effect: looked, step, &instance, key: key)
-        }
-        instance.updateCurrentRecord { $0.unconfirmedSince = nil; $0.noEffectConfirmedAt = now }
-        return .failed("\(message) The provider confirmed that Idempotency-Key \(key) took no effect.")
+        // The last attempt was answered (a 5xx, a conflict): the provider processed it, so its look-up is final at
+        // once. Only a call that got no answer can still land later.
+        return try await settle(step, &instance, key: key, lastError: message, lastAnswered: error.httpStatus != nil, confirm: confirm)
     }
 
     /// Whether a failed call may nevertheless have taken effect at the provider: anything sent that did not come

@@ -76,7 +76,8 @@ struct Interpreter {
                 try await cancelByOperator(&instance, reason: reason)
                 return
             }
-            if let (deadline, target) = try dueDeadline(of: instance) {
+            let settling = callInFlight(instance)
+            if !settling, let (deadline, target) = try dueDeadline(of: instance) {
                 instance.firedDeadlines.insert(deadline.id)
                 instance.log("deadline", step: stepID, "deadline \(deadline.id) passed: going to \(target)", at: now)
                 transition(&instance, to: target, completing: false)
@@ -87,7 +88,7 @@ struct Interpreter {
                 return
             }
             if instance.currentRecord == nil { enter(step, &instance) }
-            if let target = try timedOut(step, instance) {
+            if !settling, let target = try timedOut(step, instance) {
                 instance.log("timeout", step: step.id, "step timed out: going to \(target)", at: now)
                 transition(&instance, to: target, completing: true)
                 continue
@@ -128,6 +129,18 @@ struct Interpreter {
         case .wait(let wait): try execute(wait, step, &instance)
         case .succeed(let succeed): try execute(succeed, step, &instance)
         case .fail(let fail): try execute(fail, step, &instance)
+        }
+    }
+
+    /// Whether the current step is a payment step whose call was sent and whose outcome is not recorded yet: a
+    /// step timeout or flow deadline must not move the instance past it (the call may still take effect, and a
+    /// later visit could then repeat it with a new key), so they wait until it is settled.
+    func callInFlight(_ instance: FlowInstance) -> Bool {
+        guard let record = instance.currentRecord, record.idempotencyKey != nil, record.attempts > 0,
+              let step = definition.step(record.step) else { return false }
+        switch step.kind {
+        case .reserve, .capture, .cancel, .refund: return true
+        default: return false
         }
     }
 

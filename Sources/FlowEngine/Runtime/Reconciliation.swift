@@ -94,9 +94,15 @@ extension FlowRunner {
             let list = captures.map { "\(Money(minorUnits: $0.amount.value, currency: $0.amount.currency.rawValue)) (key \($0.idempotencyKey ?? "none"), \(InstanceSummary.time($0.timestamp)))" }
             flags.append("payment \(instance.payment?.reference ?? "?") has \(captures.count) successful captures: \(list.joined(separator: ", ")); evflow makes at most one per amount owed")
         }
-        let captured = captures.reduce(Int64(0)) { $0 &+ $1.amount.value }
-        if let owed = owedByCaptures(instance), captured > owed {
-            flags.append("captured \(Money(minorUnits: captured, currency: currency)) is above the \(Money(minorUnits: owed, currency: currency)) the flow computes as owed: refund \(Money(minorUnits: captured - owed, currency: currency)) to the customer")
+        let captured = captures.reduce(Int64(0)) { sum, event in
+            let (next, overflow) = sum.addingReportingOverflow(event.amount.value)
+            return overflow ? .max : next
+        }
+        // What a person already refunded of an over-capture settles it.
+        let refunded = instance.payment?.refunded ?? 0
+        let kept = captured - min(refunded, captured)
+        if let owed = owedByCaptures(instance), kept > owed {
+            flags.append("captured \(Money(minorUnits: captured, currency: currency))\(refunded > 0 ? " (\(Money(minorUnits: refunded, currency: currency)) refunded)" : "") is above the \(Money(minorUnits: owed, currency: currency)) the flow computes as owed: refund \(Money(minorUnits: kept - owed, currency: currency)) to the customer")
         }
         return flags
     }

@@ -21,7 +21,8 @@ struct RetryCommand: AsyncParsableCommand {
             --dry-run says what the retry would move, or why it would be refused.
 
             Exit codes: 0 the instance is running, waiting or succeeded afterwards, 1 it failed again, \
-            2 no such step, nothing to retry, or a completed money step without --rerun-completed, \
+            2 no such step, nothing to retry, a completed money step without --rerun-completed, or --from-step \
+            while a payment call's outcome is not settled (`evflow resume` settles it), \
             3 no such instance, 4 locked or its outcome could not be saved (it is confirmed on the next run).
 
             Examples:
@@ -53,6 +54,7 @@ struct RetryCommand: AsyncParsableCommand {
             throw ValidationError("--rerun-completed needs --reason '<why>' (it is recorded in the instance's timeline)")
         }
         if rerunCompleted && fromStep == nil { throw ValidationError("--rerun-completed applies to --from-step") }
+        if reason != nil && !rerunCompleted { throw ValidationError("--reason goes with --rerun-completed") }
     }
 
     func run() async throws {
@@ -62,7 +64,7 @@ struct RetryCommand: AsyncParsableCommand {
             if dryRun {
                 do {
                     print("\(id): next \(try environment.runner.retryPlan(id, fromStep: fromStep, override: override))")
-                } catch let error as FlowError where error.code == .alreadyApplied {
+                } catch let error as FlowError where error.code == .alreadyApplied || error.code == .unconfirmed {
                     print("\(id): refused: \(error.detail)")
                     throw ExitCode(CommandFailure.Status.usage.rawValue)
                 }

@@ -34,7 +34,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             switch error.code {
             case .unknownInstance, .unknownFlow: return .notFound
             case .definitionMissing, .locked, .outcomeNotSaved: return .state
-            case .finished, .unconfirmed: return .failure
+            case .finished: return .failure
             default: return .usage
             }
         case let error as StoreError:

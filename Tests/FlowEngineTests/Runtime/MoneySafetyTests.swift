@@ -123,6 +123,24 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test func retryFromAStepIsRefusedWhileACaptureWaitsForItsRetry() async throws {
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            // A capture whose attempt may have taken effect (5xx) and waits for its retry: a fresh visit would send
+            // it again with a new key before the first settles.
+            let inFlight = "money-jump-capture"
+            try await EVChargingFlowTests.startCharging(bed, id: inFlight)
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .capturePayment)
+            try await bed.signal(inFlight, "sessionEnded", ["energyWh": .integer(12_000)], signalID: "end")
+            #expect(try bed.instance(inFlight).currentRecord?.step == "capture")
+            let early = await #expect(throws: FlowError.self) { try await bed.runner.retry(inFlight, fromStep: "price") }
+            #expect(early?.code == .unconfirmed, "\(String(describing: early))")
+            try await bed.advance(by: .seconds(60))
+            #expect(try bed.instance(inFlight).status == .succeeded)
+            #expect(bed.ledger.payment(reference: try bed.reference(of: inFlight))?.events(named: "CAPTURED").count == 1)
+
+        }
+    }
+
     static func withClient<Result: Sendable>(_ bed: FlowTestBed, _ body: @Sendable (EPaymentClient) async throws -> Result) async throws -> Result {
         try await withHTTPClient { http in
             let configuration = EPaymentConfiguration(
