@@ -73,11 +73,15 @@ extension FlowRunner {
         if repair && !report.differences.isEmpty {
             try await modify(id) { instance in
                 guard var summary = instance.payment else { return }
-                summary.state = provider.state
-                summary.authorized = provider.authorized
-                summary.captured = provider.captured
-                summary.cancelled = provider.cancelled
-                summary.refunded = provider.refunded
+                // Read again under the lock: a worker may have moved money since the comparison above, and figures
+                // read before it must not overwrite the newer ones it saved (fault campaign, operator phase).
+                let current = Self.view(of: try await services.payments.getPayment(reference: summary.reference))
+                summary.state = current.state
+                summary.authorized = current.authorized
+                summary.captured = current.captured
+                summary.cancelled = current.cancelled
+                summary.refunded = current.refunded
+                guard summary != instance.payment else { return }
                 instance.payment = summary
                 instance.log("reconciled", step: instance.currentStep, "payment summary set to the provider's: " + report.differences.joined(separator: "; "), at: services.clock.now)
             }
