@@ -201,8 +201,8 @@ extension FlowRunner {
         }
     }
 
-    /// The confirmed money movements a capture, cancel or refund step made, over all its visits; for files
-    /// written before the ledger, a completed visit with a key counts as one of unknown amount.
+    /// The money movements a capture, cancel or refund step made, over all its visits: the ledger's, and any
+    /// completed visit with a key that the ledger lacks (written before it existed) counted with its intent's amount.
     static func moneyMoved(by step: Step, in instance: FlowInstance) -> [MoneyLedger.Movement] {
         let kind: MoneyLedger.Kind
         switch step.kind {
@@ -212,9 +212,10 @@ extension FlowRunner {
         default: return []
         }
         let recorded = instance.moneyLedger.movements(of: step.id)
-        if !recorded.isEmpty || instance.ledger != nil { return recorded }
-        return instance.steps.compactMap { record in
-            guard record.step == step.id, record.completedAt != nil, let key = record.idempotencyKey, record.noEffectConfirmedAt == nil else { return nil }
+        let known = Set(recorded.map(\.idempotencyKey))
+        return recorded + instance.steps.compactMap { record in
+            guard record.step == step.id, record.completedAt != nil, let key = record.idempotencyKey, !known.contains(key),
+                  record.attempts > 0, record.noEffectConfirmedAt == nil else { return nil }
             var amount: Int64 = 0
             if case .money(let money)? = record.intent?["amount"] { amount = money.minorUnits }
             return MoneyLedger.Movement(kind: kind, step: step.id, visit: record.visit, idempotencyKey: key, amount: amount,
