@@ -23,7 +23,7 @@ public final class FlowRunner: Sendable {
     let schedule = Mutex(Schedule())
     private let problems = Mutex<[String: String]>([:])
     /// Runs whose payment call returned but whose outcome could not be saved, for a worker command to report.
-    private let unsavedOutcomes = Mutex<[FlowError]>([])
+    let unsavedOutcomes = Mutex<[FlowError]>([])
     /// Rung by `start`, `signal` and finished runs, so ``work(while:)`` looks at once instead of at its next poll.
     let doorbell = Doorbell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
@@ -194,7 +194,7 @@ public final class FlowRunner: Sendable {
     /// Instances that could not be run (corrupt files, missing definitions), by id, with the reason.
     package var unrunnable: [String: String] { problems.withLock { $0 } }
 
-    private func record(problem: String, for id: String) {
+    func record(problem: String, for id: String) {
         logger.error("instance cannot run", metadata: ["instance": "\(id)", "problem": "\(problem)"])
         problems.withLock { $0[id] = problem }
         schedule.withLock { $0.wakes[id] = nil }
@@ -220,123 +220,9 @@ public final class FlowRunner: Sendable {
         }
         return ids.count
     }
-
-    /// Runs one instance under its lock; what goes wrong is logged and the instance rescheduled (a worker's view).
-    package func run(_ id: String) async {
-        do {
-            try await runReporting(id)
-        } catch let error as FlowError where error.code == .outcomeNotSaved {
-            // Kept for a worker command to print; bounded, since serve does not collect them (it logs them).
-            unsavedOutcomes.withLock { if $0.count < 100 { $0.append(error) } }
-            logger.error("payment outcome not saved", metadata: ["instance": "\(id)", "error": "\(error)"])
-        } catch {}
-    }
-
-    /// The runs since the last call whose payment call returned but whose outcome could not be saved (the step may
-    /// have taken effect; it is confirmed on the next run). `evflow run` prints them and exits non-zero.
-    package func takeUnsavedOutcomes() -> [FlowError] {
-        unsavedOutcomes.withLock { reports in
-            defer { reports = [] }
-            return reports
-        }
-    }
-
-    /// Runs one instance under its lock, as ``run(_:)``, and also throws what went wrong, for an operator's
-    /// command to report (a save that failed after a payment call, say) and exit non-zero.
-    package func runReporting(_ id: String) async throws {
-        let lock: (any InstanceLock)?
-        do {
-            lock = try store.lock(id)
-        } catch {
-            record(problem: "\(error)", for: id)
-            throw error
-        }
-        guard let lock else {
-            // Another runner (process) has it; look again later rather than spinning on it.
-            return reschedule(id, at: services.clock.now.addingTimeInterval(1))
-        }
-        defer { lock.release() }
-        do {
-            var instance = try store.load(id)
-            let mail = try absorbInbox(&instance)
-            guard !instance.status.isFinished else {
-                try settleInbox(mail, of: &instance, savedSince: false)
-                reschedule(id, at: nil)
-                completed(instance)
-                return
-            }
-            let definition = try catalog.definition(for: instance.flow)
-            let store = self.store
-            let clock = services.clock
-            let saves = SaveTally()
-            let interpreter = Interpreter(definition: definition, services: services) { instance in
-                instance.updatedAt = clock.now
-                try store.save(instance)
-                saves.count += 1
-            }
-            try await interpreter.advance(&instance)
-            try settleInbox(mail, of: &instance, savedSince: saves.count > 0)
-            reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))
-            if instance.status.isFinished {
-                logger.info("finished", metadata: ["instance": "\(id)", "status": "\(instance.status)"])
-                completed(instance)
-            }
-        } catch let error as StoreError where error.code == .corrupt {
-            if error.quarantinedTo != nil, let path = error.path, !path.hasSuffix("/instances/\(id).json") {
-                // A damaged signal, already set aside: the instance itself is fine and runs again at once.
-                logger.error("signal set aside", metadata: ["instance": "\(id)", "problem": "\(error)"])
-                return reschedule(id, at: services.clock.now)
-            }
-            record(problem: error.description, for: id)
-            throw error
-        } catch is CancellationError {
-            return
-        } catch {
-            logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-            reschedule(id, at: services.clock.now.addingTimeInterval(5))
-            throw error
-        }
-    }
-
-    /// What ``absorbInbox(_:)`` took from the inbox.
-    struct AbsorbedMail {
-        /// Every signal file read, to remove once the instance is saved with them.
-        var signalIDs: [String] = []
-        /// Some were new to the instance, so it must be saved before their files go.
-        var changedInstance = false
-    }
-
-    /// Moves new signals from the inbox into the instance, in memory only: they become durable with the run's
-    /// first save (the interpreter saves before any side effect, and whenever it parks or ends), and only then
-    /// are their inbox files removed (``settleInbox(_:of:savedSince:)``). A crash in between leaves the files, and
-    /// the next run absorbs them again or, already seen, just removes them.
-    private func absorbInbox(_ instance: inout FlowInstance) throws -> AbsorbedMail {
-        let mail = try store.inbox(of: instance.id)
-        var absorbed = AbsorbedMail(signalIDs: mail.map(\.id))
-        for signal in mail where !instance.seenSignalIDs.contains(signal.id) {
-            absorbed.changedInstance = true
-            instance.seenSignalIDs.insert(signal.id)
-            if !instance.status.isFinished {
-                instance.pendingSignals.append(signal)
-                instance.log("received", step: instance.currentStep, "signal \(signal.name) \(signal.id)", at: services.clock.now)
-            }
-        }
-        if absorbed.changedInstance && instance.status == .waiting { instance.status = .running }
-        return absorbed
-    }
-
-    /// Removes absorbed signal files, after saving the instance if the run did not save it since absorbing them.
-    private func settleInbox(_ mail: AbsorbedMail, of instance: inout FlowInstance, savedSince: Bool) throws {
-        guard !mail.signalIDs.isEmpty else { return }
-        if mail.changedInstance && !savedSince {
-            instance.updatedAt = services.clock.now
-            try store.save(instance)
-        }
-        try store.removeFromInbox(mail.signalIDs, of: instance.id)
-    }
 }
 
 /// How many times a run saved its instance.
-private final class SaveTally {
+final class SaveTally {
     var count = 0
 }
