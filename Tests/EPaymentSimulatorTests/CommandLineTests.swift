@@ -28,6 +28,7 @@ struct CommandLineTests {
             }
         }
         let started = ContinuousClock.now
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         var printed = ""
@@ -62,6 +63,7 @@ struct CommandLineTests {
         process.arguments = ["--help"]
         let output = Pipe()
         process.standardOutput = output
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -85,6 +87,7 @@ struct CommandLineTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -21,6 +21,7 @@ struct SpecConformanceTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

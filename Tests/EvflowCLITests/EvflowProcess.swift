@@ -91,6 +91,7 @@ final class RunningProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         for (pipe, isStdout) in [(stdoutPipe, true), (stderrPipe, false)] {
             collected.enter()

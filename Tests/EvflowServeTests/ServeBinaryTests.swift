@@ -85,6 +85,7 @@ struct ServeBinaryTests {
             continuation.yield()
             continuation.finish()
         }
+        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         return Launched(process: process, log: log, exited: stream)
     }
