@@ -46,24 +46,31 @@ extension FlowRunner {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
         enum Path { case released, nothingHeld, running }
         var path = Path.running
-        let instance = try await modify(id) { instance in
-            // Decided under the lock: the instance may have finished since the command looked.
-            if instance.status.isFinished {
-                if instance.unconfirmedReservation != nil, try await settleOldReservation(&instance) == false {
-                    // A create sent recently may still land: reopen that visit, so the run settles it with its
-                    // own key (a payment it made is found, or made once and then released).
+        let instance: FlowInstance
+        do {
+            instance = try await modify(id) { instance in
+                // Decided under the lock: the instance may have finished since the command looked.
+                if instance.status.isFinished {
+                    if instance.unconfirmedReservation != nil, try await settleOldReservation(&instance) == false {
+                        // A create sent recently may still land: reopen that visit, so the run settles it with its
+                        // own key (a payment it made is found, or made once and then released).
+                        reopenUnconfirmedReservation(&instance)
+                    } else {
+                        path = try await releaseHeld(&instance, reason: reason) ? .released : .nothingHeld
+                        return
+                    }
+                } else if instance.unconfirmedReservation != nil, instance.currentRecord?.intentReference == nil {
                     reopenUnconfirmedReservation(&instance)
-                } else {
-                    path = try await releaseHeld(&instance, reason: reason) ? .released : .nothingHeld
-                    return
                 }
-            } else if instance.unconfirmedReservation != nil, instance.currentRecord?.intentReference == nil {
-                reopenUnconfirmedReservation(&instance)
+                instance.cancellationRequest = reason
+                instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
+                instance.wakeAt = nil
+                instance.status = .running
             }
-            instance.cancellationRequest = reason
-            instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
-            instance.wakeAt = nil
-            instance.status = .running
+        } catch let error as StoreError where path == .released {
+            let key = Interpreter.idempotencyKey(instance: id, step: "$operator-cancel", visit: 1)
+            throw FlowError(.outcomeNotSaved, instanceID: id, detail:
+                "the release (Idempotency-Key \(key)) went through, but saving it failed: \(error). Run `evflow cancel \(id)` again once the cause is fixed: the same key makes it harmless, and it records the release")
         }
         switch path {
         case .released:

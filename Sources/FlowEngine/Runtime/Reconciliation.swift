@@ -96,7 +96,7 @@ extension FlowRunner {
         let captures = events.filter { $0.success && $0.name == .captured }
         if captures.count > 1 {
             let list = captures.map { "\(Money(minorUnits: $0.amount.value, currency: $0.amount.currency.rawValue)) (key \($0.idempotencyKey ?? "none"), \(InstanceSummary.time($0.timestamp)))" }
-            flags.append("payment \(instance.payment?.reference ?? "?") has \(captures.count) successful captures: \(list.joined(separator: ", ")); evflow makes at most one per amount owed")
+            flags.append("payment \(instance.payment?.reference ?? "?") has \(captures.count) successful captures: \(list.joined(separator: ", ")); evflow's own steps capture once per amount owed, so check the others against what the customer owes")
         }
         let captured = captures.reduce(Int64(0)) { sum, event in
             let (next, overflow) = sum.addingReportingOverflow(event.amount.value)

@@ -10,7 +10,7 @@ import Foundation
 /// `--rerun-completed`).
 package struct MoneyLedger: Codable, Sendable, Equatable {
     /// What a movement did to the customer's money.
-    package enum Kind: String, Codable, Sendable, CaseIterable {
+    package enum Kind: String, Codable, Sendable {
         /// Money taken from the authorization (a capture).
         case capture
         /// Authorized money given back before capture (a cancel).
@@ -30,14 +30,17 @@ package struct MoneyLedger: Codable, Sendable, Equatable {
 
     /// One confirmed money operation.
     package struct Movement: Codable, Sendable, Equatable {
+        /// Capture, release or refund.
         package var kind: Kind
         /// The step id (or `$operator-cancel` / `$operator-refund` for operator commands).
         package var step: String
         /// The visit of that step whose key made it.
         package var visit: Int
+        /// The key the provider confirmed it under; a movement is recorded once per key.
         package var idempotencyKey: String
         /// The amount moved, in minor units.
         package var amount: Int64
+        /// The payment's currency (ISO 4217).
         package var currency: String
         /// When the engine learnt the provider's confirmation.
         package var confirmedAt: Date
@@ -45,8 +48,42 @@ package struct MoneyLedger: Codable, Sendable, Equatable {
         package var override: String?
 
         package var money: Money { Money(minorUnits: amount, currency: currency) }
+
+        package init(kind: Kind, step: String, visit: Int, idempotencyKey: String, amount: Int64, currency: String,
+                     confirmedAt: Date, override: String?) {
+            self.kind = kind
+            self.step = step
+            self.visit = visit
+            self.idempotencyKey = idempotencyKey
+            self.amount = amount
+            self.currency = currency
+            self.confirmedAt = confirmedAt
+            self.override = override
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case kind, step, visit, idempotencyKey, amount, currency, confirmedAt, override
+        }
+
+        /// Refuses a negative amount, as ``PaymentSummary`` does: a damaged file is set aside as corrupt, naming the
+        /// field, instead of reaching the bounds on money.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try container.decode(Kind.self, forKey: .kind)
+            step = try container.decode(String.self, forKey: .step)
+            visit = try container.decode(Int.self, forKey: .visit)
+            idempotencyKey = try container.decode(String.self, forKey: .idempotencyKey)
+            amount = try container.decode(Int64.self, forKey: .amount)
+            guard amount >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .amount, in: container, debugDescription: "amount \(amount) is negative; amounts are minor units >= 0")
+            }
+            currency = try container.decode(String.self, forKey: .currency)
+            confirmedAt = try container.decode(Date.self, forKey: .confirmedAt)
+            override = try container.decodeIfPresent(String.self, forKey: .override)
+        }
     }
 
+    /// Oldest first.
     package var movements: [Movement] = []
 
     package init(movements: [Movement] = []) {
