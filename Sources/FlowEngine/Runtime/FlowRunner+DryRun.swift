@@ -102,7 +102,7 @@ extension FlowRunner {
     }
 
     private func releaseDescription(_ instance: FlowInstance, reason: String) -> String {
-        let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+        let key = Interpreter.operatorCancelKey(instance.id)
         let ending = instance.status.isFinished ? "" : ", then end failed with operator.cancelled (\(reason))"
         guard let payment = instance.payment else {
             if let reference = instance.unconfirmedReservation {

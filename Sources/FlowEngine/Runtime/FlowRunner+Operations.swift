@@ -68,7 +68,7 @@ extension FlowRunner {
                 instance.status = .running
             }
         } catch let error as StoreError where path == .released {
-            let key = Interpreter.idempotencyKey(instance: id, step: "$operator-cancel", visit: 1)
+            let key = Interpreter.operatorCancelKey(id)
             throw FlowError(.outcomeNotSaved, instanceID: id, detail:
                 "the release (Idempotency-Key \(key)) went through, but saving it failed: \(error). Run `evflow cancel \(id)` again once the cause is fixed: the same key makes it harmless, and it records the release")
         }
@@ -247,13 +247,7 @@ extension FlowRunner {
             // key settles it (the reserve step confirms or re-sends it).
             return false
         }
-        var summary = PaymentSummary(reference: reference, state: payment.state.rawValue,
-                                     currency: payment.amount.currency.rawValue, reserved: payment.amount.value)
-        summary.authorized = payment.aggregate.authorizedAmount.value
-        summary.captured = payment.aggregate.capturedAmount.value
-        summary.cancelled = payment.aggregate.cancelledAmount.value
-        summary.refunded = payment.aggregate.refundedAmount.value
-        instance.payment = summary
+        instance.payment = PaymentSummary(adopting: payment)
         instance.log("operator", step: instance.steps[index].step, "payment \(reference) exists at the provider (\(payment.state.rawValue)) although the instance never recorded it; adopting it so its money can be released", at: services.clock.now)
         return true
     }
@@ -264,7 +258,7 @@ extension FlowRunner {
     private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws -> Bool {
         try await adoptUnconfirmedReservation(&instance)
         guard let payment = instance.payment, Interpreter.holdsMoney(payment) else { return false }
-        let key = Interpreter.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+        let key = Interpreter.operatorCancelKey(instance.id)
         let now = services.clock.now
         instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
         let response: ModificationResponse
@@ -275,11 +269,7 @@ extension FlowRunner {
             // nothing is held any more there is nothing to release.
             guard let current = try? await services.payments.getPayment(reference: payment.reference) else { throw error }
             var refreshed = payment
-            refreshed.state = current.state.rawValue
-            refreshed.authorized = current.aggregate.authorizedAmount.value
-            refreshed.captured = current.aggregate.capturedAmount.value
-            refreshed.cancelled = current.aggregate.cancelledAmount.value
-            refreshed.refunded = current.aggregate.refundedAmount.value
+            refreshed.apply(current.aggregate, state: current.state)
             instance.payment = refreshed
             guard !Interpreter.holdsMoney(refreshed) else { throw error }
             instance.log("operator", "nothing left to release: payment \(payment.reference) is \(refreshed.state)", at: now)
@@ -294,14 +284,10 @@ extension FlowRunner {
             instance.log("confirmed", "the release took effect although its answer was lost (key \(key))", at: now)
         }
         var updated = payment
-        updated.state = response.state.rawValue
-        updated.authorized = response.aggregate.authorizedAmount.value
-        updated.captured = response.aggregate.capturedAmount.value
-        updated.cancelled = response.aggregate.cancelledAmount.value
-        updated.refunded = response.aggregate.refundedAmount.value
+        updated.apply(response.aggregate, state: response.state)
         instance.payment = updated
         instance.moneyLedger.record(MoneyLedger.Movement(
-            kind: .release, step: "$operator-cancel", visit: 1, idempotencyKey: key,
+            kind: .release, step: Interpreter.operatorCancelStep, visit: 1, idempotencyKey: key,
             amount: max(0, updated.cancelled - payment.cancelled), currency: payment.currency, confirmedAt: now, override: reason))
         instance.log("succeeded", "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)
         return true

@@ -99,13 +99,7 @@ extension Interpreter {
     }
 
     func update(_ instance: inout FlowInstance, from aggregate: Aggregate, state: PaymentState) {
-        guard var payment = instance.payment else { return }
-        payment.state = state.rawValue
-        payment.authorized = aggregate.authorizedAmount.value
-        payment.captured = aggregate.capturedAmount.value
-        payment.cancelled = aggregate.cancelledAmount.value
-        payment.refunded = aggregate.refundedAmount.value
-        instance.payment = payment
+        instance.payment?.apply(aggregate, state: state)
     }
 
     func paymentReference(_ reserveStep: String, _ instance: FlowInstance) -> String? {

@@ -180,6 +180,14 @@ extension Interpreter {
         }
     }
 
+    /// Where the ledger and unsaved-outcome reports place an operator's release, which belongs to no step.
+    static let operatorCancelStep = "$operator-cancel"
+
+    /// The one key of an operator's release of an instance, so repeating `evflow cancel` is harmless.
+    static func operatorCancelKey(_ instance: String) -> String {
+        idempotencyKey(instance: instance, step: operatorCancelStep, visit: 1)
+    }
+
     /// A key unique to (instance, step, visit), at most 50 characters as the API requires, and the same on every
     /// attempt and after every restart.
     static func idempotencyKey(instance: String, step: String, visit: Int) -> String {

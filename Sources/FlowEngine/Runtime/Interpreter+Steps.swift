@@ -72,14 +72,14 @@ extension Interpreter {
     func cancelByOperator(_ instance: inout FlowInstance, reason: String) async throws {
         instance.log("cancelling", step: instance.currentStep, "operator: \(reason)", at: now)
         if let payment = instance.payment, payment.state == "CREATED" || (payment.state == "AUTHORIZED" && payment.held > 0) {
-            let key = Self.idempotencyKey(instance: instance.id, step: "$operator-cancel", visit: 1)
+            let key = Self.operatorCancelKey(instance.id)
             try persist(&instance)
             do {
                 let response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
-                unsaved.calls.append(.init(step: "$operator-cancel", operation: "cancel", key: key))
+                unsaved.calls.append(.init(step: Self.operatorCancelStep, operation: "cancel", key: key))
                 update(&instance, from: response.aggregate, state: response.state)
                 instance.moneyLedger.record(MoneyLedger.Movement(
-                    kind: .release, step: "$operator-cancel", visit: 1, idempotencyKey: key,
+                    kind: .release, step: Self.operatorCancelStep, visit: 1, idempotencyKey: key,
                     amount: max(0, response.aggregate.cancelledAmount.value - payment.cancelled),
                     currency: payment.currency, confirmedAt: now, override: nil))
                 instance.log("succeeded", step: nil, "released the reservation: \(PaymentSummary.describe(response.aggregate))", at: now)

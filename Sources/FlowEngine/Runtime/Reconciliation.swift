@@ -62,7 +62,7 @@ extension FlowRunner {
         compare("refunded", local.refunded, provider.refunded)
 
         var known = Set(instance.steps.compactMap(\.idempotencyKey))
-        known.insert(Interpreter.idempotencyKey(instance: id, step: "$operator-cancel", visit: 1))
+        known.insert(Interpreter.operatorCancelKey(id))
         let moneyEvents: Set<PaymentEventName> = [.captured, .cancelled, .refunded, .created, .terminated]
         for event in events where event.success && moneyEvents.contains(event.name) {
             guard let key = event.idempotencyKey, !known.contains(key) else { continue }
@@ -116,6 +116,7 @@ extension FlowRunner {
     private func owedByCaptures(_ instance: FlowInstance) -> Int64? {
         var owed: Int64?
         let definition = try? catalog.definition(for: instance.flow)
+        let environment = definition.map { Interpreter(definition: $0, services: services) { _ in }.environment(instance) }
         // Every visit of a capture step counts, also one skipped because nothing more was owed.
         let visited = instance.steps.filter { record in
             guard let definition else { return record.idempotencyKey != nil }
@@ -124,9 +125,8 @@ extension FlowRunner {
         }
         for record in visited {
             var amount: Int64?
-            if let definition, let step = definition.step(record.step), case .capture(let capture) = step.kind {
-                let interpreter = Interpreter(definition: definition, services: services) { _ in }
-                if case .money(let money)? = try? capture.amount.evaluate(in: interpreter.environment(instance)) { amount = money.minorUnits }
+            if let definition, let environment, let step = definition.step(record.step), case .capture(let capture) = step.kind {
+                if case .money(let money)? = try? capture.amount.evaluate(in: environment) { amount = money.minorUnits }
             } else if definition != nil {
                 continue
             }
