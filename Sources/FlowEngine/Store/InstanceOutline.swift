@@ -64,12 +64,17 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         payment = try container.decodeIfPresent(PaymentSummary.self, forKey: .payment)
         failure = try container.decodeIfPresent(FlowInstance.Failure.self, forKey: .failure)
         seenSignalIDs = try container.decodeIfPresent(Set<String>.self, forKey: .seenSignalIDs) ?? []
-        // Only the last record is decoded; of the others only a reserve intent's reference is read.
+        // Only the last record is decoded; of the others only a reserve intent's reference is read, and only while no
+        // payment is recorded (listings and recovery read every outline, so the probe is skipped when it cannot matter).
         var steps = try container.nestedUnkeyedContainer(forKey: .steps)
         var last: StepRecord?
         var reservation: String?
         while !steps.isAtEnd {
             if let count = steps.count, steps.currentIndex < count - 1 {
+                guard payment == nil else {
+                    _ = try steps.decode(Skipped.self)
+                    continue
+                }
                 let probe = try steps.decode(ReservationProbe.self)
                 if let reference = probe.reference, !probe.confirmedAbsent { reservation = reference }
             } else {
@@ -80,6 +85,11 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         }
         lastStep = last
         unconfirmedReservation = payment == nil ? reservation : nil
+    }
+
+    /// Any JSON value, read past without decoding it.
+    private struct Skipped: Decodable {
+        init(from decoder: any Decoder) throws {}
     }
 
     /// A step record read only for a reserve intent's reference and whether its absence was confirmed.
