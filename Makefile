@@ -31,7 +31,8 @@ build: deps
 
 # At most this many tests run at once. Unbounded, every suite's in-process simulator, servers and clients were open
 # together (about 200 listening sockets, 1,200+ descriptors): tests starved each other on 2 cores, and Foundation's
-# Process.run crashes past about 1,360 descriptors (see Tests/*/ProcessLaunchGate.swift). 12 peaks near 600 and is
+# Process.run crashes past about 1,360 descriptors (it copies each /proc/self/fd entry's whole d_name, reading past
+# glibc's directory buffer: swift-corelibs-foundation findMaximumOpenFromProcSelfFD). 12 peaks near 600 and is
 # faster here.
 TEST_PARALLELISM ?= 12
 test: test-deps

@@ -28,7 +28,6 @@ struct CommandLineTests {
             }
         }
         let started = ContinuousClock.now
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         var printed = ""
@@ -63,7 +62,6 @@ struct CommandLineTests {
         process.arguments = ["--help"]
         let output = Pipe()
         process.standardOutput = output
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -87,7 +85,6 @@ struct CommandLineTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -91,7 +91,6 @@ final class RunningProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         for (pipe, isStdout) in [(stdoutPipe, true), (stderrPipe, false)] {
             collected.enter()

@@ -122,7 +122,6 @@ struct OpenAPIConformanceTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

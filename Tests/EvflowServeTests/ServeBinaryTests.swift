@@ -85,7 +85,6 @@ struct ServeBinaryTests {
             continuation.yield()
             continuation.finish()
         }
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         return Launched(process: process, log: log, exited: stream)
     }

@@ -65,7 +65,6 @@ struct SchemaTests {
         process.arguments = ["python3", repository.appendingPathComponent("scripts/check-flow-schema.py").path] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -20,17 +20,8 @@ struct CrashRecoveryTests {
                     let id = "crash-\(moment)-\(save)"
                     let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-crash-\(UUID().uuidString)")
                     defer { try? FileManager.default.removeItem(at: state) }
-                    let environment = [
-                        "EVFLOW_STATE_DIR": state.path, "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "crash-test",
-                        "EPAYMENT_CLIENT_SECRET": "crash-secret", "EPAYMENT_SUBSCRIPTION_KEY": "crash-key", "EPAYMENT_MSN": "123456",
-                    ]
+                    let environment = try await Self.startEndedSession(id, binary: binary, flows: flows, state: state, simulator: simulator)
                     let flowsArgument = ["--flows-dir", flows.path]
-                    let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
-                    try #require(started.status == 0, "start failed: \(started.output)")
-                    let signalled = try await ChildProcess.run(
-                        binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
-                        environment: environment)
-                    try #require(signalled.status == 0, "signal failed: \(signalled.output)")
 
                     var crashing = environment
                     crashing["EVFLOW_CRASH_AT"] = "\(moment):\(save)"
@@ -75,17 +66,8 @@ struct CrashRecoveryTests {
                 let id = "full-\(save)"
                 let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-full-\(UUID().uuidString)")
                 defer { try? FileManager.default.removeItem(at: state) }
-                let environment = [
-                    "EVFLOW_STATE_DIR": state.path, "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "full-test",
-                    "EPAYMENT_CLIENT_SECRET": "full-secret", "EPAYMENT_SUBSCRIPTION_KEY": "full-key", "EPAYMENT_MSN": "123456",
-                ]
+                let environment = try await Self.startEndedSession(id, binary: binary, flows: flows, state: state, simulator: simulator)
                 let flowsArgument = ["--flows-dir", flows.path]
-                let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
-                try #require(started.status == 0, "start failed: \(started.output)")
-                let signalled = try await ChildProcess.run(
-                    binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
-                    environment: environment)
-                try #require(signalled.status == 0, "signal failed: \(signalled.output)")
                 var failing = environment
                 failing["EVFLOW_CRASH_AT"] = "full:\(save)"
                 let run = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: failing)
@@ -110,6 +92,24 @@ struct CrashRecoveryTests {
             // At least the saves after the create, the capture and the release call.
             #expect(reported.count >= 3, "reported: \(reported)")
         }
+    }
+
+    /// Starts an EV session with the built `evflow` in a state folder of its own and signals that it ended at
+    /// 12 kWh, as both tests need before their worker runs.
+    /// - Returns: the environment the CLI needs for that folder and the simulator.
+    static func startEndedSession(_ id: String, binary: URL, flows: URL, state: URL, simulator: Simulator) async throws -> [String: String] {
+        let environment = [
+            "EVFLOW_STATE_DIR": state.path, "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "crash-test",
+            "EPAYMENT_CLIENT_SECRET": "crash-secret", "EPAYMENT_SUBSCRIPTION_KEY": "crash-key", "EPAYMENT_MSN": "123456",
+        ]
+        let flowsArgument = ["--flows-dir", flows.path]
+        let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
+        try #require(started.status == 0, "start failed: \(started.output)")
+        let signalled = try await ChildProcess.run(
+            binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
+            environment: environment)
+        try #require(signalled.status == 0, "signal failed: \(signalled.output)")
+        return environment
     }
 
     static let input = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}}"#

@@ -96,7 +96,6 @@ enum EvflowBinary {
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),

@@ -66,7 +66,6 @@ struct FileInstanceStoreLockTests {
             let child = Process()
             child.executableURL = URL(filePath: "/bin/sh")
             child.arguments = ["-c", #"exec 9>>"$0"; /usr/bin/flock -x 9; echo $$ >&9; exec sleep 60"#, layout.lockFile("dead-1")]
-            ProcessLaunchGate.waitForFewDescriptors()
             try child.run()
             defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
 

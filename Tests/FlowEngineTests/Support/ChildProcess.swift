@@ -38,7 +38,6 @@ struct ChildProcess {
         process.standardError = handle
         let exited = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.continuation.yield(); exited.continuation.finish() }
-        ProcessLaunchGate.waitForFewDescriptors()
         try process.run()
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { for await _ in exited.stream { return true }; return true }
