@@ -23,8 +23,12 @@ final class RawConnection {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, length) }
         }
         guard result == 0 else {
-            Glibc.close(descriptor)
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
+            let code = errno
+            // Through close(), which marks it closed: a class whose init throws once every property is set still
+            // runs deinit, and a second close there closed whatever descriptor had reused the number meanwhile (a
+            // NIO socket of another test, which then failed with EBADF in a clean-clone make test).
+            close()
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     }
