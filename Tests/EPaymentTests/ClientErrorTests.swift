@@ -108,13 +108,14 @@ struct ClientErrorTests {
 
     @Test func timeoutAfterSendingIsMaybeAppliedAndRetriedWithTheSameKey() async throws {
         var setup = ClientSetup()
-        // Long enough to get the request out on a loaded machine, far below the server's delay.
-        setup.httpTimeout = .milliseconds(1200)
+        // Long enough to get each attempt's request out on a loaded machine (1.2 s was not, in a CI run beside the
+        // chaos campaign: the second attempt never reached the server), far below the server's delay.
+        setup.httpTimeout = .milliseconds(3000)
         setup.retryPolicy.maximumAttempts = 2
         try await withFakeEPayment(setup) { server, client, _ in
             server.script(
                 "POST", Self.capturePath,
-                .json(200, Fixture.modification(captured: 12_345), delay: .seconds(6)))
+                .json(200, Fixture.modification(captured: 12_345), delay: .seconds(12)))
             let error = try await #require(throws: EPaymentError.self) { try await capture(client) }
             #expect(error.code == .maybeApplied)
             #expect(error.transportError?.delivery == .maybeSent)
