@@ -49,7 +49,7 @@ struct InstanceRoutes {
         if let status, !known.contains(status) {
             throw APIProblem.badRequest("status must be one of \(known.joined(separator: ", ")) (got '\(status)')")
         }
-        let inspector = InstanceInspector(store: runtime.store, catalog: runtime.catalog)
+        let inspector = runtime.runtime.inspector
         let (all, _) = try inspector.summaries(StuckDiagnosis(grace: 60, now: Date()))
         let selected = all.filter { summary in
             guard summary.status != "corrupt" || status == "stuck" else { return false }

@@ -3,8 +3,8 @@ import Synchronization
 
 /// Which instance owns which ePayment reference, so a webhook about a payment reaches its instance.
 ///
-/// Filled at startup from every unfinished instance in the state folder and kept current by
-/// ``IndexingInstanceStore``, which sees the reference as soon as the reserve step records its intent (before
+/// Filled at startup from every unfinished instance in the state folder and kept current by a
+/// save hook (``ServerRuntime``), which sees the reference as soon as the reserve step records its intent (before
 /// the payment is created, so even the earliest webhook finds its instance). After a restart the startup scan
 /// rebuilds it from the instance files, which are the durable truth.
 package final class PaymentReferenceIndex: Sendable {

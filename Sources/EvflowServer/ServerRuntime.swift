@@ -1,34 +1,29 @@
+import CurlHTTP
 import FlowEngine
 import Foundation
-import Logging
 
-/// The engine as `evflow serve` wires it: a runner whose store feeds the payment-reference index and the
-/// metrics, over a state folder.
+/// What `evflow serve`'s routes and worker use: the runtime the composition root (``EvflowRuntime``) assembled,
+/// with metrics on, and the payment-reference index that a save hook keeps current.
 package struct ServerRuntime: Sendable {
-    package let runner: FlowRunner
-    /// The state folder, for listing.
-    package let store: FileInstanceStore
-    package let catalog: DefinitionCatalog
+    package let runtime: EvflowRuntime
     package let references: PaymentReferenceIndex
-    package let clock: any FlowClock
 
-    /// - Parameters:
-    ///   - store: the state folder.
-    ///   - definitions: the flows folder's definitions, by name (instances always run on their pinned one).
-    ///   - services: the provider client, station notifier, clock and logger.
-    ///   - wrap: an extra store layer (the CLI's crash failpoints), applied innermost.
-    package init(
-        store: FileInstanceStore, definitions: [String: FlowDefinition], services: RuntimeServices,
-        maximumConcurrency: Int = 64, wrap: (any InstanceStore) -> any InstanceStore = { $0 }
-    ) throws {
+    package var runner: FlowRunner { runtime.runner }
+    /// The layered store, for listing.
+    package var store: any InstanceStore { runtime.store }
+    package var catalog: DefinitionCatalog { runtime.catalog }
+    package var clock: any FlowClock { runtime.services.clock }
+
+    /// Adds the index's save hook and metrics to `configuration`, assembles the runtime, then fills the index
+    /// from every unfinished instance in the store.
+    /// - Throws: ``StoreError`` or ``EvflowRuntimeError`` from ``EvflowRuntime/init(_:httpClient:)``.
+    package init(_ configuration: EvflowConfiguration, httpClient: HTTPClient?) throws {
+        var configuration = configuration
         let references = PaymentReferenceIndex()
-        let layered = IndexingInstanceStore(base: MetricsInstanceStore(base: wrap(store)), index: references)
-        let catalog = DefinitionCatalog(definitions: definitions, store: layered)
-        self.runner = FlowRunner(store: layered, catalog: catalog, services: services, maximumConcurrency: maximumConcurrency)
-        self.store = store
-        self.catalog = catalog
+        configuration.metrics = true
+        configuration.saveHooks.append { references.record($0) }
+        self.runtime = try EvflowRuntime(configuration, httpClient: httpClient)
         self.references = references
-        self.clock = services.clock
-        try references.rebuild(from: store)
+        try references.rebuild(from: runtime.store)
     }
 }

@@ -27,16 +27,19 @@ public final class FlowTestBed: Sendable {
     public let station: StationBackendStub
     /// The folder holding this test's instance files.
     public let stateDirectory: URL
-    package let runner: FlowRunner
-    package let store: FileInstanceStore
+    /// The engine under test, assembled as production assembles it (``EvflowRuntime``).
+    package let runtime: EvflowRuntime
 
-    init(simulator: Simulator, station: StationBackendStub, stateDirectory: URL, runner: FlowRunner, store: FileInstanceStore) {
+    init(simulator: Simulator, station: StationBackendStub, stateDirectory: URL, runtime: EvflowRuntime) {
         self.simulator = simulator
         self.station = station
         self.stateDirectory = stateDirectory
-        self.runner = runner
-        self.store = store
+        self.runtime = runtime
     }
+
+    package var runner: FlowRunner { runtime.runner }
+    /// The runtime's layered store.
+    package var store: any InstanceStore { runtime.store }
 
     /// The virtual time now.
     public var now: Date { simulator.clock.now }
@@ -134,15 +137,16 @@ public func withFlowTestBed<Result: Sendable>(
                 let configuration = EPaymentConfiguration(
                     baseURL: simulator.baseURL, clientID: "flow-test", clientSecret: Secret("flow-test-secret"),
                     subscriptionKey: Secret("flow-test-key"), merchantSerialNumber: "123456")
-                let payments = EPaymentClient(configuration: configuration, httpClient: http,
-                                              retryPolicy: RetryPolicy(maximumAttempts: 1), logger: quiet)
-                let store = fsyncs ? try FileInstanceStore(stateDirectory: stateDirectory)
-                                   : try FileInstanceStore.scratch(stateDirectory: stateDirectory)
-                let notifier = StationNotifier(endpoints: ["station": .init(url: stationURL, secret: Secret("station-secret"))], http: http)
-                let services = RuntimeServices(payments: payments, notifier: notifier, clock: SimulatorFlowClock(clock: simulator.clock),
-                                               logger: quiet, random: { $0.upperBound })
-                let runner = FlowRunner(store: store, catalog: DefinitionCatalog(definitions: definitions, store: store), services: services)
-                let bed = FlowTestBed(simulator: simulator, station: station, stateDirectory: stateDirectory, runner: runner, store: store)
+                var runtimeConfiguration = EvflowConfiguration(
+                    store: fsyncs ? .directory(stateDirectory) : .scratchDirectory(stateDirectory), definitions: definitions,
+                    payments: .settings(configuration))
+                runtimeConfiguration.stations = ["station": .init(url: stationURL, secret: Secret("station-secret"))]
+                runtimeConfiguration.clock = SimulatorFlowClock(clock: simulator.clock)
+                runtimeConfiguration.logger = quiet
+                runtimeConfiguration.random = { $0.upperBound }
+                runtimeConfiguration.paymentRetry = EPayment.RetryPolicy(maximumAttempts: 1)
+                let runtime = try EvflowRuntime(runtimeConfiguration, httpClient: http)
+                let bed = FlowTestBed(simulator: simulator, station: station, stateDirectory: stateDirectory, runtime: runtime)
                 return try await body(bed)
             }
         }

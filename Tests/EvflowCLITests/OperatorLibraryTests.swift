@@ -53,7 +53,7 @@ extension EvflowCLITests {
 
             // Running, updated 10 minutes ago, nobody holds the lock: its worker died.
             #expect(diagnosis.reason(for: instance, definition: definition, lockHolder: nil)?.contains("no worker") == true)
-            #expect(diagnosis.reason(for: instance, definition: definition, lockHolder: ProcessInfo.processInfo.processIdentifier) == nil)
+            #expect(diagnosis.reason(for: instance, definition: definition, lockHolder: LockHolder(processID: ProcessInfo.processInfo.processIdentifier)) == nil)
 
             instance.status = .waiting
             instance.wakeAt = start.addingTimeInterval(590)

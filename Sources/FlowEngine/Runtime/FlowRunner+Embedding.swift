@@ -21,17 +21,20 @@ extension FlowRunner {
     /// A runner for a backend that embeds evflow: instances in `stateDirectory` (created 0700 when missing),
     /// flows from `definitions` (see ``FlowDefinitionLoader``), payments through `payments`.
     ///
-    /// `notify` steps are recorded as skipped: an embedding backend learns about its sessions from
-    /// ``finished(_:)`` and ``instance(_:)``. Drive the runner with ``work(while:)``.
+    /// Shorthand for `EvflowRuntime(configuration).runner` with a state folder; build an ``EvflowConfiguration``
+    /// instead to opt into metrics. `notify` steps are recorded as skipped: an embedding backend learns about its
+    /// sessions from ``finished(_:)`` and ``instance(_:)``. Drive the runner with ``work(while:)``.
     /// - Throws: ``StoreError`` when the state folder cannot be created or opened.
     public convenience init(
         stateDirectory: URL, definitions: [String: FlowDefinition], payments: EPaymentClient,
         clock: any FlowClock = SystemFlowClock(), logger: Logger = Logger(label: "evflow"), maximumConcurrency: Int = 64
     ) throws {
-        let store = try FileInstanceStore(stateDirectory: stateDirectory)
-        let services = RuntimeServices(payments: payments, notifier: .disabled, clock: clock, logger: logger)
-        self.init(store: store, catalog: DefinitionCatalog(definitions: definitions, store: store), services: services,
-                  maximumConcurrency: maximumConcurrency)
+        var configuration = EvflowConfiguration(store: .directory(stateDirectory), definitions: definitions, payments: .client(payments))
+        configuration.clock = clock
+        configuration.logger = logger
+        configuration.maximumConcurrency = maximumConcurrency
+        let runtime = try EvflowRuntime(configuration)
+        self.init(store: runtime.store, catalog: runtime.catalog, services: runtime.services, maximumConcurrency: maximumConcurrency)
     }
 
     /// Tells a waiting `awaitPayment` step that the provider reported `event` (for example `AUTHORIZED`) for its

@@ -1,20 +1,20 @@
 import Foundation
 
-/// Reads a state folder for operators without running anything: summaries for `evflow list`, stuck
-/// diagnoses, lock holders, and the files set aside in `corrupt/`.
+/// Reads a store for operators without running anything: summaries for `evflow list`, stuck diagnoses, lock
+/// holders, and the records set aside as unreadable. Works on any ``InstanceStore``.
 ///
 /// Reading never takes an instance's lock, so inspecting a busy worker's folder is always safe; what it
 /// shows is the last durably saved state.
 package struct InstanceInspector: Sendable {
-    let store: FileInstanceStore
+    let store: any InstanceStore
     let catalog: DefinitionCatalog
 
-    package init(store: FileInstanceStore, catalog: DefinitionCatalog) {
+    package init(store: any InstanceStore, catalog: DefinitionCatalog) {
         self.store = store
         self.catalog = catalog
     }
 
-    /// A summary of every instance, oldest first, then one row per file in `corrupt/`.
+    /// A summary of every instance, oldest first, then one row per set-aside record.
     /// - Parameter diagnosis: decides which are stuck.
     /// - Returns: the summaries and, per instance id that could not be read, the problem (the store has
     ///   moved such a file to `corrupt/`).
@@ -57,18 +57,13 @@ package struct InstanceInspector: Sendable {
     }
 
     /// The pid of the worker holding the instance now, if any.
-    package func lockHolder(_ id: String) -> Int32? { store.lockHolder(id) }
+    package func lockHolder(_ id: String) -> LockHolder? { store.lockHolder(id) }
 
     /// Signals stored in the instance's inbox that its worker has not taken in yet.
     package func inbox(_ id: String) -> [ReceivedSignal] { (try? store.inbox(of: id)) ?? [] }
 
-    /// Rows for the files in `corrupt/`, newest last.
+    /// Rows for the records the store set aside, newest last.
     package func corruptFiles() -> [InstanceSummary] {
-        let directory = store.layout.corrupt
-        let names = (try? DirectoryEntries.names(in: directory)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")
-            return InstanceSummary(corruptFile: name, movedAt: attributes?[.modificationDate] as? Date ?? Date())
-        }
+        store.setAsideRecords().map { InstanceSummary(corruptFile: $0.name, movedAt: $0.setAsideAt) }
     }
 }

@@ -33,18 +33,18 @@ package struct StuckDiagnosis: Sendable {
     /// Why `instance` is stuck, or `nil` when it is not.
     /// - Parameters:
     ///   - definition: its pinned definition, for step retry policies; `nil` when it cannot be loaded.
-    ///   - lockHolder: the pid holding its lock (0 when unknown), `nil` when unlocked.
-    package func reason(for instance: FlowInstance, definition: FlowDefinition?, lockHolder: Int32?) -> String? {
+    ///   - lockHolder: who holds its lock, `nil` when unlocked.
+    package func reason(for instance: FlowInstance, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
         reason(for: InstanceOutline(instance), definition: definition, lockHolder: lockHolder)
     }
 
     /// Why the instance with this outline is stuck, or `nil`: the outline holds everything the diagnosis reads.
-    package func reason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: Int32?) -> String? {
+    package func reason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
         let record = instance.lastStep
         let step = record.flatMap { record in definition?.step(record.step) }
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
-        if let holder = lockHolder, holder > 0, !Self.isAlive(holder) {
-            return "locked by process \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
+        if let holder = lockHolder, holder.isAbandoned {
+            return "locked by \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
         }
         if let record, record.completedAt == nil, let since = record.unconfirmedSince, now.timeIntervalSince(since) > grace {
             return "the outcome of step \(record.step) (Idempotency-Key \(record.idempotencyKey ?? "?")) is unconfirmed since \(InstanceSummary.time(since)): the call may have taken effect and the provider could not be asked; evflow keeps asking (`evflow reconcile \(instance.id)` looks now): \(record.lastError ?? "")"
@@ -78,11 +78,6 @@ package struct StuckDiagnosis: Sendable {
             }
             return nil
         }
-    }
-
-    /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
-    static func isAlive(_ pid: Int32) -> Bool {
-        kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// `3m12s`, `2h5m`, `40s`.

@@ -51,12 +51,23 @@ extension FileInstanceStore {
         return FileInstanceLock(instanceID: id, descriptor: descriptor)
     }
 
-    /// The pid of the process holding the instance's lock, `0` when it is held but the holder has not written
-    /// its pid (yet), or `nil` when nobody holds it.
+    /// The process holding the instance's lock (without a pid when the holder has not written it yet), or
+    /// `nil` when nobody holds it.
     ///
     /// Probing takes a shared lock for a moment; a runner calling ``lock(_:)`` at that very instant gets `nil`
     /// and tries again later, as it would for any held lock.
-    package func lockHolder(_ id: String) -> Int32? {
+    package func lockHolder(_ id: String) -> LockHolder? {
+        guard let pid = lockHolderProcessID(id) else { return nil }
+        return LockHolder(processID: pid > 0 ? pid : nil, isAbandoned: pid > 0 && !Self.isAlive(pid))
+    }
+
+    /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// The pid written in the held lock file, `0` when held without one, `nil` when not held.
+    private func lockHolderProcessID(_ id: String) -> Int32? {
         guard InstanceID.problem(with: id) == nil else { return nil }
         let descriptor = open(layout.lockFile(id), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }

@@ -49,6 +49,13 @@ package protocol InstanceStore: Sendable {
     /// The definition bytes stored under `contentHash`, or `nil`.
     func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]?
 
+    /// Who holds the instance's lock now, or `nil` when nobody does: what `evflow show` and the stuck diagnosis
+    /// report. Never takes or waits for the lock.
+    func lockHolder(_ id: String) -> LockHolder?
+
+    /// The records this store has set aside as unreadable (see ``StoreError/Code/corrupt``), oldest first.
+    func setAsideRecords() -> [SetAsideRecord]
+
     /// Counts of durable writes and fsyncs so far, for benchmarks and the closing notes.
     var statistics: StoreStatistics { get }
 }
@@ -61,6 +68,34 @@ extension InstanceStore {
 /// An exclusive hold on one instance; release it when the runner is done with the instance.
 package protocol InstanceLock: Sendable {
     func release()
+}
+
+/// Who holds an instance's lock, as far as the store can tell.
+package struct LockHolder: Sendable, Equatable, CustomStringConvertible {
+    /// The holding process on this machine, when the store knows it.
+    package var processID: Int32?
+    /// The holder is known to be gone while its lock still stands (its process died): `evflow resume` takes
+    /// the instance over.
+    package var isAbandoned: Bool
+
+    package init(processID: Int32?, isAbandoned: Bool = false) {
+        self.processID = processID
+        self.isAbandoned = isAbandoned
+    }
+
+    package var description: String { processID.map { "process \($0)" } ?? "a worker" }
+}
+
+/// A record the store could not read and moved aside, untouched, for an operator to inspect.
+package struct SetAsideRecord: Sendable, Equatable {
+    /// Its name where it was set aside (a file name in `corrupt/`).
+    package var name: String
+    package var setAsideAt: Date
+
+    package init(name: String, setAsideAt: Date) {
+        self.name = name
+        self.setAsideAt = setAsideAt
+    }
 }
 
 /// How much durable work a store has done.

@@ -20,5 +20,7 @@ extension InstanceStoreDecorator {
         try base.saveDefinition(bytes, contentHash: contentHash)
     }
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
+    package func lockHolder(_ id: String) -> LockHolder? { base.lockHolder(id) }
+    package func setAsideRecords() -> [SetAsideRecord] { base.setAsideRecords() }
     package var statistics: StoreStatistics { base.statistics }
 }

@@ -45,7 +45,7 @@ struct ListCommand: AsyncParsableCommand {
         let logger = options.bootstrapLogging()
         try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: false), logger: logger) { environment in
             let now = Date()
-            let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+            let inspector = environment.inspector
             let (all, unreadable) = try inspector.summaries(StuckDiagnosis(grace: inspection.grace.seconds, now: now))
             for (id, problem) in unreadable.sorted(by: { $0.key < $1.key }) { Output.note("warning: \(id): \(problem)") }
             let selected = all.filter { summary in

@@ -48,7 +48,7 @@ struct ResumeCommand: AsyncParsableCommand {
             if let id {
                 ids = [id]
             } else {
-                let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+                let inspector = environment.inspector
                 let (all, _) = try inspector.summaries(StuckDiagnosis(grace: inspection.grace.seconds, now: Date()))
                 let stuck = all.filter { $0.stuck != nil }
                 for skipped in stuck where skipped.status == "failed" || skipped.status == "corrupt" || skipped.status == "succeeded" {

@@ -98,7 +98,7 @@ extension RunCommand {
     /// `--dry-run`: one line per instance a worker would run now, with the side effect it would cause.
     func printDueSideEffects(logger: Logger) async throws {
         try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: false), logger: logger) { environment in
-            let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+            let inspector = environment.inspector
             let due = try inspector.dueInstances(at: Date())
             if due.isEmpty { Output.note("nothing is due") }
             for id in due {

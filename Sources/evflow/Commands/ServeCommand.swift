@@ -70,16 +70,19 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure(.usage, "\(error)")
         }
         let limits = try Self.connectionLimits()
-        let store = try RunnerEnvironment.openStore(options)
         let definitions = try RunnerEnvironment.loadDefinitions(options, required: true, logger: logger)
         let payments = try RunnerEnvironment.paymentConfiguration(required: true, logger: logger)
+        let runtimeConfiguration = try RunnerEnvironment.configuration(options, definitions: definitions, payments: payments, logger: logger)
         if payments.webhookSecret == nil {
             Output.note("warning: EPAYMENT_WEBHOOK_SECRET is not set: webhooks are refused with 401; payments are confirmed by polling only")
         }
-        try await withHTTPClient(configuration: try RunnerEnvironment.httpConfiguration(), logger: logger) { http in
-            let services = RuntimeServices(payments: EPaymentClient(configuration: payments, httpClient: http, logger: logger),
-                                           notifier: try RunnerEnvironment.stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)
-            let runtime = try ServerRuntime(store: store, definitions: definitions, services: services, wrap: { CrashPointStore.wrap($0) })
+        try await withHTTPClient(configuration: runtimeConfiguration.http, logger: logger) { http in
+            let runtime: ServerRuntime
+            do {
+                runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
+            } catch let error as StoreError {
+                throw CommandFailure(.state, "cannot open the state folder \(runtimeConfiguration.store): \(error)")
+            }
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,

@@ -29,13 +29,13 @@ struct ShowCommand: AsyncParsableCommand {
         let logger = options.bootstrapLogging()
         try await RunnerEnvironment.with(options, requiring: .init(payments: false, definitions: false), logger: logger) { environment in
             let instance = try environment.runner.instance(id)
-            let inspector = InstanceInspector(store: environment.store, catalog: environment.catalog)
+            let inspector = environment.inspector
             let now = Date()
             let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
             let document = Document(
                 summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
                 ledger: instance.moneyLedger.movements,
-                cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id),
+                cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id).map { $0.processID ?? 0 },
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
                 pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
                 steps: instance.steps.map(Step.init), history: instance.history)

@@ -4,8 +4,8 @@ import FlowEngine
 import Foundation
 import Logging
 
-/// Builds a ``FlowRunner`` from the command line and the environment, for every command that starts, signals or
-/// runs instances, and scopes its HTTP client.
+/// Turns the command line and the environment into an ``EvflowConfiguration`` and runs a command with the
+/// ``EvflowRuntime`` it assembles (and its HTTP client) for the command's lifetime.
 ///
 /// - State: `--state-dir` (env `EVFLOW_STATE_DIR`, default `./state`).
 /// - Definitions: `--flows-dir` (default `./flows`).
@@ -28,41 +28,59 @@ struct RunnerEnvironment: Sendable {
     static let stationSecretVariable = "EVFLOW_STATION_SECRET"
     static let httpTimeoutVariable = "EVFLOW_HTTP_TIMEOUT"
 
-    let runner: FlowRunner
-    let store: FileInstanceStore
+    /// The assembled engine: runner, layered store, catalog.
+    let runtime: EvflowRuntime
     /// Sees every save the runner makes, for progress lines.
     let observer: SaveObserver
-    /// The flows folder's definitions and every pinned one, to type signal data and draw graphs.
-    let catalog: DefinitionCatalog
     let definitions: [String: FlowDefinition]
     let logger: Logger
 
-    /// Runs `body` with a runner wired to the state folder, the provider and the station backend.
+    var runner: FlowRunner { runtime.runner }
+    /// The store with every layer, as the runner sees it.
+    var store: any InstanceStore { runtime.store }
+    /// The flows folder's definitions and every pinned one, to type signal data and draw graphs.
+    var catalog: DefinitionCatalog { runtime.catalog }
+    var inspector: InstanceInspector { runtime.inspector }
+
+    /// Runs `body` with a runtime wired to the state folder, the provider and the station backend.
     /// - Throws: what `body` throws; `CommandFailure` for a bad environment (exit 2) or state folder (exit 4).
     static func with<Result>(
         _ options: RunnerOptions, requiring requirements: Requirements, logger: Logger,
         _ body: (RunnerEnvironment) async throws -> Result
     ) async throws -> Result {
-        let fileStore = try openStore(options)
         let definitions = try loadDefinitions(options, required: requirements.definitions, logger: logger)
-        let configuration = try paymentConfiguration(required: requirements.payments, logger: logger)
+        let payments = try paymentConfiguration(required: requirements.payments, logger: logger)
+        var configuration = try configuration(options, definitions: definitions, payments: payments, logger: logger)
         let observer = SaveObserver()
-        let store = CrashPointStore.wrap(ObservedInstanceStore(base: fileStore, observer: observer))
-        return try await withHTTPClient(configuration: try httpConfiguration(), logger: logger) { http in
-            let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
-            let services = RuntimeServices(payments: payments, notifier: try stationNotifier(http: http), clock: SystemFlowClock(), logger: logger)
-            let catalog = DefinitionCatalog(definitions: definitions, store: store)
-            let runner = FlowRunner(store: store, catalog: catalog, services: services)
-            return try await body(RunnerEnvironment(runner: runner, store: fileStore, observer: observer, catalog: catalog,
-                                                    definitions: definitions, logger: logger))
+        configuration.saveHooks.append { observer.record($0) }
+        return try await run(configuration) { runtime in
+            try await body(RunnerEnvironment(runtime: runtime, observer: observer, definitions: definitions, logger: logger))
         }
     }
 
-    static func openStore(_ options: RunnerOptions) throws -> FileInstanceStore {
-        do {
-            return try FileInstanceStore(stateDirectory: options.stateURL)
-        } catch {
-            throw CommandFailure(.state, "cannot open the state folder \(options.stateURL.path): \(error)")
+    /// The configuration every command builds its runtime from: the state folder, the definitions, the
+    /// provider settings, the station endpoint, the HTTP timeout and the crash-test failpoint.
+    static func configuration(
+        _ options: RunnerOptions, definitions: [String: FlowDefinition], payments: EPaymentConfiguration, logger: Logger
+    ) throws -> EvflowConfiguration {
+        var configuration = EvflowConfiguration(store: .directory(options.stateURL), definitions: definitions, payments: .settings(payments))
+        configuration.stations = try stationEndpoints()
+        configuration.http = try httpConfiguration()
+        configuration.logger = logger
+        configuration.crashPoint = CrashPoint.fromEnvironment()
+        return configuration
+    }
+
+    /// Runs `body` with the runtime `configuration` assembles; a state folder that cannot be opened is exit 4.
+    static func run<Result>(_ configuration: EvflowConfiguration, _ body: (EvflowRuntime) async throws -> Result) async throws -> Result {
+        try await withHTTPClient(configuration: configuration.http, logger: configuration.logger) { http in
+            let runtime: EvflowRuntime
+            do {
+                runtime = try EvflowRuntime(configuration, httpClient: http)
+            } catch let error as StoreError {
+                throw CommandFailure(.state, "cannot open the state folder \(configuration.store): \(error)")
+            }
+            return try await body(runtime)
         }
     }
 
@@ -104,9 +122,9 @@ struct RunnerEnvironment: Sendable {
         return configuration
     }
 
-    /// The `station` endpoint from `EVFLOW_STATION_URL` / `EVFLOW_STATION_SECRET`, or a notifier with none.
-    static func stationNotifier(http: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationNotifier {
-        guard let url = environment[stationURLVariable], !url.isEmpty else { return .disabled }
+    /// The `station` endpoint from `EVFLOW_STATION_URL` / `EVFLOW_STATION_SECRET`, or none.
+    static func stationEndpoints(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: StationNotifier.Endpoint] {
+        guard let url = environment[stationURLVariable], !url.isEmpty else { return [:] }
         if let problem = StationNotifier.Endpoint.problem(with: url) {
             throw CommandFailure(.usage, "\(stationURLVariable): \(problem)")
         }
@@ -117,6 +135,6 @@ struct RunnerEnvironment: Sendable {
                 secret the backend checks (make one with `openssl rand -hex 32`), or unset \(stationURLVariable) to skip notify steps
                 """)
         }
-        return StationNotifier(endpoints: ["station": .init(url: url, secret: secret)], http: http)
+        return ["station": .init(url: url, secret: secret)]
     }
 }

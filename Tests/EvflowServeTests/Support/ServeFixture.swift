@@ -47,12 +47,13 @@ final class ServeFixture: Sendable {
         let configuration = EPaymentConfiguration(
             baseURL: simulator.baseURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
             subscriptionKey: Secret("serve-test-key"), merchantSerialNumber: "123456")
-        let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: .quiet)
-        let notifier = StationNotifier(endpoints: ["station": .init(url: stationURL, secret: Secret("station-secret"))], http: http)
-        let services = RuntimeServices(payments: payments, notifier: notifier, clock: SystemFlowClock(), logger: .quiet)
-        let runtime = try ServerRuntime(store: try FileInstanceStore(stateDirectory: stateDirectory),
-                                        definitions: try FlowDefinitionLoader().load(directory: flows), services: services,
-                                        maximumConcurrency: maximumConcurrency)
+        var runtimeConfiguration = EvflowConfiguration(
+            store: .directory(stateDirectory), definitions: try FlowDefinitionLoader().load(directory: flows),
+            payments: .settings(configuration))
+        runtimeConfiguration.stations = ["station": .init(url: stationURL, secret: Secret("station-secret"))]
+        runtimeConfiguration.logger = .quiet
+        runtimeConfiguration.maximumConcurrency = maximumConcurrency
+        let runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
         let server = EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([Self.token]),
             webhookSecret: webhooksEnabled ? Secret(Self.webhookSecret) : nil, pollInterval: .milliseconds(50),

@@ -41,7 +41,7 @@ struct StateFileFuzzTests {
             #expect(try bed.instance(finishedID).status == .succeeded)
             // Stored in the inbox; not run, so the file stays there.
             #expect(try bed.runner.signal(instanceID: parkedID, name: "meterReading", data: ["energyWh": .integer(4_200)], signalID: "reading-1"))
-            let layout = bed.store.layout
+            let layout = StateLayout(root: bed.stateDirectory.standardizedFileURL.path)
             func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
             return Templates(parked: try text(layout.instanceFile(parkedID)), finished: try text(layout.instanceFile(finishedID)),
                              signal: try text(layout.signalFile("reading-1", of: parkedID)))
@@ -345,7 +345,7 @@ struct StateFileFuzzTests {
             try await Self.startCharging(bed, id: "healthy-1")
             try await Self.startCharging(bed, id: "finished-1")
             try await bed.signal("finished-1", "sessionEnded", ["energyWh": .integer(1_000)], signalID: "end")
-            let layout = bed.store.layout
+            let layout = StateLayout(root: bed.stateDirectory.standardizedFileURL.path)
             let finishedBytes = StoreFixtures.bytes(layout.instanceFile("finished-1"))
             let valid = try String(contentsOfFile: layout.instanceFile("healthy-1"), encoding: .utf8)
 

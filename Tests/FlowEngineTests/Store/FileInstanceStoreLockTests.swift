@@ -17,7 +17,7 @@ struct FileInstanceStoreLockTests {
             let first = try #require(try store.lock("lock-1"))
             #expect(try store.lock("lock-1") == nil, "a second runner is refused")
             #expect(try store.lock("lock-2") != nil, "other instances are independent")
-            #expect(store.lockHolder("lock-1") == getpid())
+            #expect(store.lockHolder("lock-1")?.processID == getpid())
             #expect(StoreFixtures.bytes(layout.lockFile("lock-1")) == Array("\(getpid())\n".utf8))
 
             first.release()
@@ -70,17 +70,17 @@ struct FileInstanceStoreLockTests {
             defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
 
             let deadline = Date().addingTimeInterval(20)
-            while store.lockHolder("dead-1") != child.processIdentifier, Date() < deadline {
+            while store.lockHolder("dead-1")?.processID != child.processIdentifier, Date() < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(store.lockHolder("dead-1") == child.processIdentifier, "the child holds the lock and is named")
+            #expect(store.lockHolder("dead-1")?.processID == child.processIdentifier, "the child holds the lock and is named")
             #expect(try store.lock("dead-1") == nil)
 
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal)
             let recovered = try #require(try store.lock("dead-1"), "the kernel released the dead holder's lock")
-            #expect(store.lockHolder("dead-1") == getpid())
+            #expect(store.lockHolder("dead-1")?.processID == getpid())
             recovered.release()
         }
     }
