@@ -14,7 +14,8 @@ let package = Package(
     name: "evflow-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        // Named, so the products resolve whatever the checkout folder is called (its identity would be the folder name).
+        .package(name: "evflow", path: ".."),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -25,9 +26,9 @@ let package = Package(
         .executableTarget(
             name: "evflow-bench",
             dependencies: [
-                .product(name: "CurlHTTP", package: "main"),
-                .product(name: "EPayment", package: "main"),
-                .product(name: "FlowEngine", package: "main"),
+                .product(name: "CurlHTTP", package: "evflow"),
+                .product(name: "EPayment", package: "evflow"),
+                .product(name: "FlowEngine", package: "evflow"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

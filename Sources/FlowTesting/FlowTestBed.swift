@@ -115,7 +115,7 @@ public final class FlowTestBed: Sendable {
 ///   - simulatorConfiguration: rate limits are off by default here, since virtual time makes them meaningless.
 ///   - stateDirectory: where instance files go; by default a fresh temporary folder, deleted afterwards. A folder
 ///     given here is kept, so its instances can be inspected (`evflow show`) later.
-///   - fsyncs: `false` keeps every write atomic but skips fsyncs (``FileInstanceStore/scratch(stateDirectory:)``),
+///   - fsyncs: `false` keeps every write atomic but skips fsyncs (``StoreLocation/scratchDirectory(_:)``),
 ///     as `evflow test` does: on a disk where an fsync costs milliseconds they were most of a 10-hour scenario's
 ///     wall time. Keep the default when a test counts fsyncs or kills the machine.
 public func withFlowTestBed<Result: Sendable>(
