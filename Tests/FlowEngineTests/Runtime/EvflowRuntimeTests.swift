@@ -12,9 +12,9 @@ import Testing
         baseURL: "http://127.0.0.1:9", clientID: "runtime-test", clientSecret: Secret("secret"),
         subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
 
-    /// The crash point sits directly on the store, below the save hooks: a save it fails never reaches a hook,
-    /// and the hooks see every save that did become durable, in order.
-    @Test func saveHooksSeeOnlyDurableSavesAndTheCrashPointIsInnermost() async throws {
+    /// A save that fails (here the crash point's injected full disk) never reaches a hook, and the hooks see
+    /// every save that did become durable, in the order they were configured.
+    @Test func saveHooksSeeEveryDurableSaveInOrderAndNoFailedOne() async throws {
         try await StoreFixtures.withStore { base, _ in
             let seen = Mutex<[String]>([])
             var configuration = EvflowConfiguration(
