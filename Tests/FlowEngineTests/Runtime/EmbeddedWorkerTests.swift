@@ -65,6 +65,41 @@ struct EmbeddedWorkerTests {
             }
         }
     }
+
+    /// The README's embedding example: a configuration with provider settings, metrics on, and a runtime that owns
+    /// its HTTP client; one session runs to the end.
+    @Test(.timeLimit(.minutes(1))) func aRuntimeBuiltFromSettingsRunsASessionToTheEnd() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-embedded-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        var logger = Logger(label: "evflow.test")
+        logger.logLevel = .critical
+        try await withSimulator(configuration: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false), logger: logger) { simulator in
+            var configuration = EvflowConfiguration(
+                store: .directory(state), definitions: try FlowDefinitionLoader().load(directory: Self.flows),
+                payments: .settings(EPaymentConfiguration(
+                    baseURL: simulator.baseURL, clientID: "embedded", clientSecret: Secret("embedded-secret"),
+                    subscriptionKey: Secret("embedded-key"), merchantSerialNumber: "123456")))
+            configuration.metrics = true
+            configuration.logger = logger
+            let session = try await EvflowRuntime.run(configuration) { runtime in
+                let runner = runtime.runner
+                let stop = StopFlag()
+                return try await withThrowingTaskGroup(of: FlowInstance?.self) { group in
+                    group.addTask { await runner.work(pollInterval: .milliseconds(20), while: { !stop.isSet }); return nil }
+                    try runner.start(flow: "ev-charging", id: "runtime-1", inputs: EVChargingFlowTests.inputs())
+                    try runner.paymentUpdated(instanceID: "runtime-1", event: "AUTHORIZED", eventID: "runtime-1/AUTHORIZED")
+                    try runner.signal(instanceID: "runtime-1", name: "sessionEnded", data: ["energyWh": .integer(2_000)], signalID: "end")
+                    let session = try await runner.finished("runtime-1")
+                    stop.set()
+                    runner.wakeWorker()
+                    try await group.waitForAll()
+                    return session
+                }
+            }
+            #expect(session.status == .succeeded, "\(session.failure?.message ?? "")")
+            #expect(simulator.ledger().payment(reference: "ev-runtime-1")?.aggregate.captured == 798)
+        }
+    }
 }
 
 /// Tells the worker loop to stop after its runs in progress.
