@@ -156,6 +156,9 @@ public final class Simulator: Sendable {
     /// Every response the API sent, when ``SimulatorConfiguration/recordsResponses`` is on.
     public func recordedResponses() -> [RecordedResponse] { state.withLock { $0.recorded } }
 
+    /// Every API request so far, oldest first, when ``SimulatorConfiguration/recordsRequests`` is on.
+    public func recordedRequests() -> [RecordedRequest] { state.withLock { $0.requests } }
+
     /// Every webhook delivery attempt so far, oldest first.
     public func webhookDeliveries() -> [WebhookDeliveryRecord] { deliveryLog.withLock { $0 } }
 
@@ -172,6 +175,11 @@ public final class Simulator: Sendable {
         guard !configuration.webhooks.urls.isEmpty else { return }
         let body = Wire.encode(payment.wireWebhook(event))
         outboxContinuation.yield(WebhookEnvelope(reference: payment.reference, eventName: event.name, body: body))
+    }
+
+    func record(_ request: RecordedRequest) {
+        guard configuration.recordsRequests else { return }
+        state.withLock { $0.requests.append(request) }
     }
 
     func record(_ response: RecordedResponse) {

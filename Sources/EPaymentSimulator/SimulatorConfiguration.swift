@@ -40,6 +40,9 @@ public struct SimulatorConfiguration: Sendable {
     public var seed: UInt64
     /// Keep a copy of every API response (operation, status, body) for spec conformance checks.
     public var recordsResponses: Bool
+    /// Keep a line for every API request that reached the simulator (operation, path, Idempotency-Key, the fault
+    /// injected, the status): to count how often a client sent a call and with which key.
+    public var recordsRequests: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -54,7 +57,8 @@ public struct SimulatorConfiguration: Sendable {
         webhooks: WebhookConfiguration = WebhookConfiguration(),
         faults: FaultConfiguration = FaultConfiguration(),
         seed: UInt64 = 0x5EED,
-        recordsResponses: Bool = false
+        recordsResponses: Bool = false,
+        recordsRequests: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -69,6 +73,7 @@ public struct SimulatorConfiguration: Sendable {
         self.faults = faults
         self.seed = seed
         self.recordsResponses = recordsResponses
+        self.recordsRequests = recordsRequests
     }
 }
 

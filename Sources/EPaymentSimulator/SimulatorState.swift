@@ -18,6 +18,7 @@ struct SimulatorState: Sendable {
     var pspCounter: UInt64 = 0
     var traceCounter: UInt64 = 0
     var recorded: [RecordedResponse] = []
+    var requests: [RecordedRequest] = []
     var baseURL: String?
 
     init(configuration: SimulatorConfiguration) {
@@ -119,6 +120,25 @@ public struct RecordedResponse: Sendable, Hashable, Codable {
         self.status = status
         self.body = body
     }
+}
+
+/// One API request as it reached the simulator (``SimulatorConfiguration/recordsRequests``).
+public struct RecordedRequest: Sendable, Hashable, Codable {
+    /// The spec's operationId (``SimulatedOperation/rawValue``).
+    public var operation: String
+    /// The HTTP method.
+    public var method: String
+    /// The request path, for example `/epayment/v1/payments/ev-4711/capture`.
+    public var path: String
+    /// The `Idempotency-Key` header, when the request carried one.
+    public var idempotencyKey: String?
+    /// The fault injected into this request (`connectionReset`, `tooManyRequests`, `serverError`,
+    /// `responseLost`), `nil` when none was.
+    public var fault: String?
+    /// The status answered; `nil` when no response was sent (a reset, a lost response).
+    public var status: Int?
+    /// When the request arrived, by the simulator's clock.
+    public var receivedAt: Date
 }
 
 /// One attempt to deliver a webhook.

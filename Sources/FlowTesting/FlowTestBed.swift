@@ -144,7 +144,6 @@ public func withFlowTestBed<Result: Sendable>(
                 runtimeConfiguration.clock = SimulatorFlowClock(clock: simulator.clock)
                 runtimeConfiguration.logger = quiet
                 runtimeConfiguration.random = { $0.upperBound }
-                runtimeConfiguration.paymentRetry = EPayment.RetryPolicy(maximumAttempts: 1)
                 let runtime = try EvflowRuntime(runtimeConfiguration, httpClient: http)
                 let bed = FlowTestBed(simulator: simulator, station: station, stateDirectory: stateDirectory, runtime: runtime)
                 return try await body(bed)

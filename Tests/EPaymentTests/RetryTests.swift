@@ -57,7 +57,7 @@ struct RetryTests {
 
     @Test func deadlineBoundsTheRetries() async throws {
         var setup = ClientSetup()
-        setup.retryPolicy = RetryPolicy(
+        setup.retryPolicy = RequestRetryPolicy(
             maximumAttempts: 10, initialBackoff: .seconds(1), maximumBackoff: .seconds(60), defaultDeadline: .seconds(60))
         try await withFakeEPayment(setup) { server, client, clock in
             server.script("GET", "/epayment/v1/payments/\(Fixture.reference)", .problem(503, title: "Unavailable"))
@@ -114,7 +114,7 @@ struct RetryTests {
     }
 
     @Test func backoffCeilingDoublesUpToTheCap() {
-        let policy = RetryPolicy(initialBackoff: .milliseconds(250), maximumBackoff: .seconds(2))
+        let policy = RequestRetryPolicy(initialBackoff: .milliseconds(250), maximumBackoff: .seconds(2))
         #expect((1...6).map(policy.backoffCeiling(forRetry:)) == [
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(2), .seconds(2),
         ])
@@ -122,7 +122,7 @@ struct RetryTests {
 
     @Test func systemJitterIsUniformWithinTheCeiling() {
         let ceiling = Duration.milliseconds(800)
-        let draws = (0..<2000).map { _ in RetryPolicy.systemJitter(ceiling) }
+        let draws = (0..<2000).map { _ in RequestRetryPolicy.systemJitter(ceiling) }
         #expect(draws.allSatisfy { $0 >= .zero && $0 <= ceiling })
         // Full jitter, not equal jitter: some delays fall in the lower half, some in the upper.
         #expect(draws.contains { $0 < .milliseconds(200) })

@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPaymentSimulator
+import FlowEngine
 import FlowTesting
 import Foundation
 import Testing
@@ -74,6 +75,39 @@ struct ServeSessionTests {
             #expect(payment.aggregate.captured == Self.expectedCapture)
             #expect(payment.events(named: "CAPTURED").count == 1)
             #expect(payment.aggregate.cancelled == 50_000 - Self.expectedCapture)
+        }
+    }
+
+    /// One retry layer (issue 14): the server's payment client makes one attempt per call, and a 5xx on the capture
+    /// and a 429 with Retry-After on the release are retried by the steps' durable policies, as step attempts with
+    /// the step's Idempotency-Key, not inside the client while the instance is locked.
+    @Test func transientProviderFailuresAreRetriedAsStepAttempts() async throws {
+        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#, recordsRequests: true) { fixture in
+            try await fixture.withServer {
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-step-retry"))
+                #expect(created.status == 201, "\(created.text)")
+                try await fixture.waitFor("s-step-retry", "authorization by polling") { $0["step"] as? String == "meter" }
+                fixture.simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .capturePayment)
+                fixture.simulator.setFault(FaultRule(tooManyRequestsRate: 1, retryAfterSeconds: 1, times: 1), for: .cancelPayment)
+                try await Self.meterAndEnd(fixture, "s-step-retry")
+            }
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.events(named: "CAPTURED").count == 1)
+            #expect(payment.events(named: "CANCELLED").count == 1)
+            let instance = try FileInstanceStore(stateDirectory: fixture.stateDirectory).load("s-step-retry")
+            let requests = fixture.simulator.recordedRequests()
+            for (step, operation, statuses) in [("capture", SimulatedOperation.capturePayment, [500, 200]),
+                                                ("releaseRemainder", .cancelPayment, [429, 200])] {
+                let record = try #require(instance.steps.last { $0.step == step })
+                let sent = requests.filter { $0.operation == operation.rawValue }
+                // Each request a step attempt of its own, all with the key the step recorded before the first.
+                #expect(sent.map(\.status) == statuses, "\(step)")
+                #expect(record.attempts == 2, "\(step)")
+                #expect(record.idempotencyKey != nil && sent.allSatisfy { $0.idempotencyKey == record.idempotencyKey }, "\(step)")
+                #expect(instance.history.contains { $0.event == "retry" && $0.step == step }, "\(step)")
+            }
+            let cancels = requests.filter { $0.operation == SimulatedOperation.cancelPayment.rawValue }
+            if cancels.count == 2 { #expect(cancels[1].receivedAt.timeIntervalSince(cancels[0].receivedAt) >= 1, "Retry-After: 1 was honoured") }
         }
     }
 

@@ -59,7 +59,7 @@ struct StepRuleTests {
         let policy = try F.load(F.paymentFlow().replacingOccurrences(of: "\"kind\": \"cancel\",", with: """
             "kind": "cancel", "retry": { "maxAttempts": 3, "initialBackoff": "2s", "jitter": "none", "retryOn": ["maybeApplied"] },
             """)).step("release")?.retry
-        #expect(policy == RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(2), maxBackoff: .seconds(30), multiplier: 2, jitter: .none, retryOn: [.maybeApplied]))
+        #expect(policy == StepRetryPolicy(maxAttempts: 3, initialBackoff: .seconds(2), maxBackoff: .seconds(30), multiplier: 2, jitter: .none, retryOn: [.maybeApplied]))
     }
 
     @Test func unreadableFileIsReportedNotThrownRaw() {

@@ -31,7 +31,7 @@ struct ValueTests {
     }
 
     @Test func retryBackoffGrowsAndIsCapped() {
-        let policy = RetryPolicy(maxAttempts: 6, initialBackoff: .seconds(1), maxBackoff: .seconds(5), multiplier: 2, jitter: .equal, retryOn: [.retryable])
+        let policy = StepRetryPolicy(maxAttempts: 6, initialBackoff: .seconds(1), maxBackoff: .seconds(5), multiplier: 2, jitter: .equal, retryOn: [.retryable])
         #expect((2...6).map { policy.backoff(beforeAttempt: $0).milliseconds } == [1000, 2000, 4000, 5000, 5000])
         #expect(policy.delay(beforeAttempt: 4, using: { $0.upperBound }).milliseconds == 4000)
         #expect(policy.delay(beforeAttempt: 4, using: { $0.lowerBound }).milliseconds == 2000)

@@ -5,7 +5,7 @@ import Logging
 extension EPaymentClient {
     /// Sends `call` until it succeeds or a failure is final, and returns the 2xx response.
     ///
-    /// Retries only what is safe (see ``RetryPolicy``), with the same key and body bytes every time; one extra
+    /// Retries only what is safe (see ``RequestRetryPolicy``), with the same key and body bytes every time; one extra
     /// attempt with a fresh token after the first 401. Gives up early rather than pass the deadline.
     func perform(_ call: Call, deadline: Duration?) async throws -> HTTPResponse {
         let start = clock.now()

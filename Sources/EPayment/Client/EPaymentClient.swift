@@ -24,8 +24,9 @@ import Logging
 public struct EPaymentClient: Sendable {
     /// The configuration the client was created with.
     public let configuration: EPaymentConfiguration
-    /// The retry policy applied to every call.
-    public let retryPolicy: RetryPolicy
+    /// How the client retries a failed request within one call (see ``RequestRetryPolicy``); a `FlowRunner`
+    /// uses a copy with ``RequestRetryPolicy/noRetries`` (see ``retrying(_:)``).
+    public private(set) var retryPolicy: RequestRetryPolicy
     let http: HTTPClient
     let tokens: AccessTokenProvider
     let clock: ClientClock
@@ -36,25 +37,25 @@ public struct EPaymentClient: Sendable {
     /// - Parameters:
     ///   - configuration: where and who; see ``EPaymentConfiguration/fromEnvironment(_:)``.
     ///   - httpClient: the shared libcurl client.
-    ///   - retryPolicy: how failures are retried; ``RetryPolicy/standard`` by default.
+    ///   - retryPolicy: how failures are retried; ``RequestRetryPolicy/standard`` by default.
     ///   - logger: receives one line per attempt and retry; never a secret or token.
     public init(
-        configuration: EPaymentConfiguration, httpClient: HTTPClient, retryPolicy: RetryPolicy = .standard,
+        configuration: EPaymentConfiguration, httpClient: HTTPClient, retryPolicy: RequestRetryPolicy = .standard,
         logger: Logger = Logger(label: "evflow.epayment")
     ) {
         self.init(
             configuration: configuration, httpClient: httpClient, retryPolicy: retryPolicy, logger: logger,
-            clock: ContinuousClock(), jitter: RetryPolicy.systemJitter)
+            clock: ContinuousClock(), jitter: RequestRetryPolicy.systemJitter)
     }
 
     /// Creates a client with its own time source and jitter, so tests run backoff, deadlines and token expiry
     /// on a virtual clock with deterministic delays.
     /// - Parameters:
     ///   - clock: measures deadlines and token lifetimes, and sleeps between attempts.
-    ///   - jitter: picks the delay for a backoff ceiling; ``RetryPolicy/systemJitter`` draws uniformly in
+    ///   - jitter: picks the delay for a backoff ceiling; ``RequestRetryPolicy/systemJitter`` draws uniformly in
     ///     `0...ceiling` (full jitter).
     public init<C: Clock>(
-        configuration: EPaymentConfiguration, httpClient: HTTPClient, retryPolicy: RetryPolicy = .standard,
+        configuration: EPaymentConfiguration, httpClient: HTTPClient, retryPolicy: RequestRetryPolicy = .standard,
         logger: Logger = Logger(label: "evflow.epayment"), clock: C,
         jitter: @escaping @Sendable (Duration) -> Duration
     ) where C.Duration == Duration {
@@ -69,6 +70,15 @@ public struct EPaymentClient: Sendable {
             configuration: configuration, http: httpClient, clock: clientClock, logger: logger)
     }
 
+    /// The same client (configuration, HTTP client, logger, clock and the one shared access-token cache) with
+    /// another request retry policy: how a `FlowRunner` makes a client it is given send one attempt per call,
+    /// leaving retries to its steps' durable policies.
+    public func retrying(_ policy: RequestRetryPolicy) -> EPaymentClient {
+        var copy = self
+        copy.retryPolicy = policy
+        return copy
+    }
+
     /// How many access token requests this client has sent; for tests and diagnostics.
     package var accessTokenFetchCount: Int {
         get async { await tokens.fetchCount }
@@ -78,7 +88,7 @@ public struct EPaymentClient: Sendable {
     /// - Parameters:
     ///   - request: validated first: ``CreatePaymentRequest/reference`` must match `^[a-zA-Z0-9-]{8,64}$`.
     ///   - idempotencyKey: the caller's key for this creation, recorded before the call; at most 50 characters.
-    ///   - deadline: how long the call may take, retries included; ``RetryPolicy/defaultDeadline`` when `nil`.
+    ///   - deadline: how long the call may take, retries included; ``RequestRetryPolicy/defaultDeadline`` when `nil`.
     /// - Returns: the reference and, for redirect and QR flows, the URL to show the customer.
     public func createPayment(
         _ request: CreatePaymentRequest, idempotencyKey: String, deadline: Duration? = nil

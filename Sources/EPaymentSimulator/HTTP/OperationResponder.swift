@@ -20,7 +20,22 @@ struct OperationResponder: Sendable {
         context: SimulatorRequestContext,
         _ handler: ([UInt8]) throws(Problem) -> WireResponse
     ) async -> Response {
+        let arrived = simulator.clock.now
+        let path = request.uri.path
+        let idempotencyKey = APIRequest.header(request, "Idempotency-Key")
         let (latency, decision) = simulator.faultDecision(for: operation)
+        func log(status: Int?) {
+            let fault: String? = switch decision {
+            case .none: nil
+            case .connectionReset: "connectionReset"
+            case .tooManyRequests: "tooManyRequests"
+            case .serverError: "serverError"
+            case .responseLost: "responseLost"
+            }
+            simulator.record(RecordedRequest(
+                operation: operation.rawValue, method: method, path: path, idempotencyKey: idempotencyKey, fault: fault,
+                status: status, receivedAt: arrived))
+        }
         if latency > 0 { try? await Task.sleep(for: .milliseconds(latency)) }
         var request = request
         let bytes = (try? await request.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
@@ -28,6 +43,7 @@ struct OperationResponder: Sendable {
         switch decision {
         case .connectionReset:
             simulator.logger.debug("fault: connection reset", metadata: ["operation": "\(operation)"])
+            log(status: nil)
             await Self.close(context.channel, reset: true)
             return Response(status: .ok)
         case .tooManyRequests(let retryAfter):
@@ -47,9 +63,11 @@ struct OperationResponder: Sendable {
             simulator.logger.debug(
                 "fault: response lost after applying", metadata: ["operation": "\(operation)", "status": "\(wire.status)"]
             )
+            log(status: nil)
             await Self.close(context.channel, reset: false)
             return Response(status: .ok)
         }
+        log(status: wire.status)
         simulator.record(
             RecordedResponse(
                 operation: operation.rawValue, method: method, pathTemplate: pathTemplate, status: wire.status,

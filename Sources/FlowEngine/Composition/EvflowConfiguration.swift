@@ -49,8 +49,6 @@ public struct EvflowConfiguration: Sendable {
     package var crashPoint: CrashPoint?
     /// Called after every durable save, outermost (see ``EvflowRuntime`` for the order).
     package var saveHooks: [SaveHook] = []
-    /// How the payment client built from ``Payments/settings(_:)`` retries one call in-process.
-    package var paymentRetry: EPayment.RetryPolicy = .standard
     /// Picks a number in a range, for retry jitter; a flow test makes it deterministic.
     package var random: @Sendable (ClosedRange<Int64>) -> Int64 = { Int64.random(in: $0) }
 

@@ -39,7 +39,7 @@ public struct EvflowRuntime: Sendable {
             payments = client
         case .settings(let settings):
             guard let httpClient else { throw EvflowRuntimeError("payment settings need an HTTP client: pass one, or use EvflowRuntime.run") }
-            payments = EPaymentClient(configuration: settings, httpClient: httpClient, retryPolicy: configuration.paymentRetry,
+            payments = EPaymentClient(configuration: settings, httpClient: httpClient, retryPolicy: RuntimeServices.paymentRequestRetryPolicy,
                                      logger: configuration.logger)
         }
         let notifier: StationNotifier

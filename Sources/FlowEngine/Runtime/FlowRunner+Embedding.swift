@@ -24,6 +24,12 @@ extension FlowRunner {
     /// Shorthand for `EvflowRuntime(configuration).runner` with a state folder; build an ``EvflowConfiguration``
     /// instead to opt into metrics. `notify` steps are recorded as skipped: an embedding backend learns about its
     /// sessions from ``finished(_:)`` and ``instance(_:)``. Drive the runner with ``work(while:)``.
+    ///
+    /// The runner sends through a copy of `payments` that makes one attempt per call
+    /// (`payments.retrying(.noRetries)`, sharing its access-token cache), whatever retry policy `payments` was
+    /// created with: under the engine the steps' durable `retry` policies own every retry of a payment call (each
+    /// one a saved step attempt with the step's Idempotency-Key, honouring `Retry-After`), so a call is never
+    /// retried in process while its instance is locked. `payments` itself is unchanged for the backend's own use.
     /// - Throws: ``StoreError`` when the state folder cannot be created or opened.
     public convenience init(
         stateDirectory: URL, definitions: [String: FlowDefinition], payments: EPaymentClient,

@@ -20,7 +20,7 @@ extension Interpreter {
         record.nextAttemptAt = nil
         instance.updateCurrentRecord { $0 = record }
 
-        let errorClass: RetryPolicy.ErrorClass?
+        let errorClass: StepRetryPolicy.ErrorClass?
         let message: String
         switch await services.notifier.deliver(endpoint: notify.endpoint, body: body, eventID: eventID, at: now) {
         case .notConfigured:

@@ -88,7 +88,7 @@ extension Interpreter {
                 break
             }
         } catch let error as EPaymentError {
-            FlowMetrics.paymentCallFailed(errorClass: RetryPolicy.ErrorClass.of(error)?.rawValue ?? "permanent", operation: "poll")
+            FlowMetrics.paymentCallFailed(errorClass: StepRetryPolicy.ErrorClass.of(error)?.rawValue ?? "permanent", operation: "poll")
             instance.updateCurrentRecord { $0.attempts += 1; $0.lastError = error.description }
             instance.log("retry", step: step.id, "polling \(reference) failed: \(error)", at: now)
         }

@@ -96,7 +96,7 @@ extension Interpreter {
         do {
             looked = try await confirm()
         } catch {
-            let delay = max(policy.backoff(beforeAttempt: (record?.attempts ?? 0) + 1), .seconds(5))
+            let delay = Self.lookUpDelay(sinceLastSent: now.timeIntervalSince(record?.lastAttemptAt ?? record?.enteredAt ?? now), policy)
             let due = now.adding(delay)
             instance.updateCurrentRecord {
                 $0.nextAttemptAt = due
@@ -123,6 +123,18 @@ extension Interpreter {
         return .failed("\(lastError) The provider confirmed that Idempotency-Key \(key) took no effect.")
     }
 
+    /// How long a visit with no attempt left waits before asking the provider again after a failed look-up: a
+    /// quarter of the time since the call was last sent, at least 5 s and at most the policy's `maxBackoff`.
+    ///
+    /// A look-up is a read, so soon after the last send it is repeated every few seconds (what the client's own
+    /// retry loop used to do within one call, before the step policy became the only retry layer), and ever more
+    /// slowly while an outage lasts, rather than waiting the backoff of an attempt beyond the last (5 minutes for
+    /// the shipped flow's money steps) after a single failed read.
+    static func lookUpDelay(sinceLastSent elapsed: TimeInterval, _ policy: StepRetryPolicy) -> FlowDuration {
+        let quarter = Int64(max(0, min(elapsed, 1e9)) * 250)
+        return FlowDuration(milliseconds: min(max(quarter, 5_000), max(policy.maxBackoff.milliseconds, 5_000)))
+    }
+
     /// The call (or its confirmation) took effect: the visit is no longer unconfirmed, and until the next save
     /// succeeds its outcome exists only in memory.
     private func took<Success>(effect: Success, _ step: Step, _ instance: inout FlowInstance, key: String) -> SideEffectResult<Success> {
@@ -140,7 +152,7 @@ extension Interpreter {
         confirm: () async throws -> Success?
     ) async throws -> SideEffectResult<Success> {
         let policy = step.retry ?? .standard
-        let errorClass = RetryPolicy.ErrorClass.of(error)
+        let errorClass = StepRetryPolicy.ErrorClass.of(error)
         FlowMetrics.paymentCallFailed(errorClass: errorClass?.rawValue ?? "permanent", operation: error.operation.description)
         let message = error.description
         let uncertain = Self.mayHaveTakenEffect(error)
@@ -148,14 +160,12 @@ extension Interpreter {
             record.lastError = message
             if uncertain && record.unconfirmedSince == nil { record.unconfirmedSince = now }
         }
-        if let errorClass, policy.retryOn.contains(errorClass), record.attempts < policy.maxAttempts {
+        if let retried = policy.retryClass(of: error), record.attempts < policy.maxAttempts {
             var delay = policy.delay(beforeAttempt: record.attempts + 1, using: services.random)
-            if let retryAfter = error.retryAfter {
-                delay = max(delay, FlowDuration(milliseconds: Int64(retryAfter.components.seconds) * 1000))
-            }
+            if let retryAfter = error.retryAfter { delay = max(delay, Self.waitAtLeast(retryAfter)) }
             let due = now.adding(delay)
             instance.updateCurrentRecord { $0.nextAttemptAt = due }
-            instance.log("retry", step: step.id, "\(errorClass.rawValue) error, attempt \(record.attempts + 1) in \(delay): \(message)", at: now)
+            instance.log("retry", step: step.id, "\(retried.rawValue) error, attempt \(record.attempts + 1) in \(delay): \(message)", at: now)
             return .retry(at: due)
         }
         guard instance.currentRecord?.unconfirmedSince != nil else {
@@ -163,14 +173,26 @@ extension Interpreter {
             return .failed(message)
         }
         // The last attempt was answered (a 5xx, a conflict): the provider processed it, so its look-up is final at
-        // once. Only a call that got no answer can still land later.
-        return try await settle(step, &instance, key: key, lastError: message, lastAnswered: error.httpStatus != nil, confirm: confirm)
+        // once. Only a call that got no answer can still land later. A failed token fetch answers nothing about the
+        // call: the provider never saw that attempt.
+        let answered = error.httpStatus != nil && error.operation != .accessToken
+        return try await settle(step, &instance, key: key, lastError: message, lastAnswered: answered, confirm: confirm)
+    }
+
+    /// A provider's `Retry-After` as a step backoff: whole milliseconds, rounded up (`Retry-After: 0.5` waits
+    /// 500 ms, not 0), at most a day (a larger value is taken as a day rather than overflowing).
+    static func waitAtLeast(_ retryAfter: Duration) -> FlowDuration {
+        let (seconds, attoseconds) = retryAfter.components
+        guard seconds < 86_400 else { return .seconds(86_400) }
+        return FlowDuration(milliseconds: max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
     }
 
     /// Whether a failed call may nevertheless have taken effect at the provider: anything sent that did not come
     /// back with a clear refusal (a timeout or lost response, a 5xx, a conflict over the reference or key, a
-    /// success whose body could not be read).
+    /// success whose body could not be read). Never a call that failed fetching its access token: it was not sent.
     static func mayHaveTakenEffect(_ error: EPaymentError) -> Bool {
+        // The access token could not be fetched: the call itself was never sent.
+        if error.operation == .accessToken { return false }
         if let transport = error.transportError { return transport.delivery != .notSent }
         if error.httpStatus == 429 { return false }
         switch error.code {

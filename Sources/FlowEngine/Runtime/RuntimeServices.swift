@@ -4,18 +4,33 @@ import Logging
 /// What the interpreter needs from the outside world: the payment provider, the station callbacks, time and
 /// randomness. Tests substitute a virtual clock and a simulator-backed client.
 package struct RuntimeServices: Sendable {
-    package var payments: EPaymentClient
+    /// The request retry policy of every payment client the engine sends through: one attempt per call.
+    ///
+    /// Retries under the engine belong to the step's durable policy (``StepRetryPolicy``, `retry` in a flow
+    /// definition): each retry is a step attempt, saved before it is sent, with the step's recorded
+    /// Idempotency-Key, after a durable backoff that honours `Retry-After`. The client's own in-process loop
+    /// (`RequestRetryPolicy.standard`, up to 5 tries in 60 s) would run inside a step attempt while the instance
+    /// is locked, invisible in the step record, and multiply the attempts the flow declares; so ``init`` switches
+    /// it off for whatever client it is given (the CLI's, `evflow serve`'s, a flow test bed's, an embedding
+    /// backend's), and production and flow tests send exactly the same way. The client keeps its single
+    /// immediate re-send after a 401 with a fresh access token, which is no retry of a failure of the provider.
+    package static let paymentRequestRetryPolicy = RequestRetryPolicy.noRetries
+
+    /// The payment client, always with ``paymentRequestRetryPolicy``.
+    package private(set) var payments: EPaymentClient
     package var notifier: StationNotifier
     package var clock: any FlowClock
     package var logger: Logger
     /// Picks a number in the range, for retry jitter.
     package var random: @Sendable (ClosedRange<Int64>) -> Int64
 
+    /// - Parameter payments: any client; the services keep a copy that makes one attempt per call
+    ///   (``paymentRequestRetryPolicy``), sharing its access-token cache.
     package init(
         payments: EPaymentClient, notifier: StationNotifier, clock: any FlowClock, logger: Logger,
         random: @escaping @Sendable (ClosedRange<Int64>) -> Int64 = { Int64.random(in: $0) }
     ) {
-        self.payments = payments
+        self.payments = payments.retrying(Self.paymentRequestRetryPolicy)
         self.notifier = notifier
         self.clock = clock
         self.logger = logger

@@ -145,7 +145,7 @@ private struct ScriptedResponder: RouterMiddleware {
 
 /// Test settings for the client under test.
 struct ClientSetup: Sendable {
-    var retryPolicy = RetryPolicy(
+    var retryPolicy = RequestRetryPolicy(
         maximumAttempts: 4, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
         defaultDeadline: .seconds(30))
     var httpTimeout: Duration = .seconds(10)

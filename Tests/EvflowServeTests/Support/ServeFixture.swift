@@ -135,7 +135,7 @@ final class ServeFixture: Sendable {
 /// `webhooks` is set), the station stub, an HTTP client and a fresh state folder, all torn down afterwards.
 func withServeFixture<Result: Sendable>(
     webhooks: Bool, autoApproveAfter: Duration = .milliseconds(300), poll: String = #"{ "firstAfter": "5s", "every": "2s" }"#,
-    _ body: @Sendable (ServeFixture) async throws -> Result
+    recordsRequests: Bool = false, _ body: @Sendable (ServeFixture) async throws -> Result
 ) async throws -> Result {
     let port = try freePort()
     let flows = try flowsFolder(poll: poll)
@@ -147,7 +147,8 @@ func withServeFixture<Result: Sendable>(
     let configuration = SimulatorConfiguration(
         autoApproveAfter: autoApproveAfter, rateLimitsEnabled: false,
         webhooks: WebhookConfiguration(urls: webhooks ? ["http://127.0.0.1:\(port)/webhooks/epayment"] : [], secret: ServeFixture.webhookSecret,
-                                       maximumAttempts: 30, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1)))
+                                       maximumAttempts: 30, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1)),
+        recordsRequests: recordsRequests)
     let station = StationBackendStub()
     return try await withSimulator(configuration: configuration, clock: .system(), logger: .quiet) { simulator in
         try await station.serve { stationURL in

@@ -146,7 +146,7 @@ struct MoneySafetyTests {
             let configuration = EPaymentConfiguration(
                 baseURL: bed.simulator.baseURL, clientID: "money-test", clientSecret: Secret("money-test-secret"),
                 subscriptionKey: Secret("money-test-key"), merchantSerialNumber: "123456")
-            return try await body(EPaymentClient(configuration: configuration, httpClient: http, retryPolicy: RetryPolicy(maximumAttempts: 1)))
+            return try await body(EPaymentClient(configuration: configuration, httpClient: http, retryPolicy: .noRetries))
         }
     }
 }

@@ -66,16 +66,16 @@ extension DefinitionDecoder {
         return step
     }
 
-    func retryPolicy(_ node: JSONNode, _ path: String) -> RetryPolicy? {
+    func retryPolicy(_ node: JSONNode, _ path: String) -> StepRetryPolicy? {
         let names = ["maxAttempts", "initialBackoff", "maxBackoff", "multiplier", "jitter", "retryOn"]
         guard let fields = members(node, path, allowed: names, what: "a retry policy") else { return nil }
-        var policy = RetryPolicy.standard
+        var policy = StepRetryPolicy.standard
         if let value = integer(fields["maxAttempts"], "\(path).maxAttempts", in: 1...100) { policy.maxAttempts = Int(value) }
         if let value = duration(fields["initialBackoff"], "\(path).initialBackoff") { policy.initialBackoff = value }
         if let value = duration(fields["maxBackoff"], "\(path).maxBackoff") { policy.maxBackoff = value }
         if let value = integer(fields["multiplier"], "\(path).multiplier", in: 1...10) { policy.multiplier = Int(value) }
         if let jitterNode = fields["jitter"], let text = string(jitterNode, "\(path).jitter") {
-            if let jitter = RetryPolicy.Jitter(rawValue: text) {
+            if let jitter = StepRetryPolicy.Jitter(rawValue: text) {
                 policy.jitter = jitter
             } else {
                 report("\(path).jitter", jitterNode.position, "unknown jitter \"\(text)\"", hint: "one of: none, full, equal")
@@ -92,11 +92,11 @@ extension DefinitionDecoder {
             policy.retryOn = []
             for (index, element) in elements.enumerated() {
                 guard let text = string(element, "\(path).retryOn[\(index)]") else { continue }
-                if let errorClass = RetryPolicy.ErrorClass(rawValue: text) {
+                if let errorClass = StepRetryPolicy.ErrorClass(rawValue: text) {
                     policy.retryOn.insert(errorClass)
                 } else {
                     report("\(path).retryOn[\(index)]", element.position, "unknown error class \"\(text)\"",
-                           hint: "one of: \(RetryPolicy.ErrorClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                           hint: "one of: \(StepRetryPolicy.ErrorClass.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             }
         }

@@ -2,8 +2,8 @@
 package struct Step: Sendable, Equatable {
     package var id: String
     package var kind: StepKind
-    /// Retry policy for the step's side effect; `nil` means ``RetryPolicy/standard`` for side-effect steps.
-    package var retry: RetryPolicy?
+    /// Retry policy for the step's side effect; `nil` means ``StepRetryPolicy/standard`` for side-effect steps.
+    package var retry: StepRetryPolicy?
     /// A duration expression bounding the whole step (all attempts, or the wait).
     package var timeout: Expression?
     /// Where to go when ``timeout`` elapses; `nil` means ``onFailure``.
