@@ -170,6 +170,8 @@ let package = Package(
                 "FlowTesting",
                 "EPaymentSimulator",
             ],
+            // State files and definitions the tests read by path (relative to #filePath), not bundled resources.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         // Runs the built `evflow` binary against a simulator in the test process.
