@@ -1,0 +1,128 @@
+import EPayment
+import EPaymentSimulator
+import FlowTesting
+import Foundation
+import Testing
+
+@testable import FlowEngine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// State files written before intents became typed values (``IntentFixtures``) still load, say what they said, are
+/// written back byte for byte, and resume: a crash across the upgrade loses nothing and charges nothing twice.
+@Suite("Intent state files")
+struct IntentStateFileTests {
+    /// A fresh state folder holding the fixture instances `ids` (all when `nil`) and the pinned definition, with
+    /// the modes the store insists on (git checks files out 0644).
+    static func stateFolder(with ids: [String]? = nil) throws -> URL {
+        let manager = FileManager.default
+        let root = manager.temporaryDirectory.appendingPathComponent("evflow-intent-state-\(UUID().uuidString)")
+        for folder in ["instances", "definitions"] {
+            try manager.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let ids = ids ?? IntentFixtures.Scenario.allCases.map(\.id)
+        var files = ids.map { "instances/\($0).json" }
+        files += try manager.contentsOfDirectory(atPath: IntentFixtures.state.appendingPathComponent("definitions").path)
+            .map { "definitions/\($0)" }
+        for file in files {
+            try manager.copyItem(at: IntentFixtures.state.appendingPathComponent(file), to: root.appendingPathComponent(file))
+            chmod(root.appendingPathComponent(file).path, 0o600)
+        }
+        for folder in ["", "/instances", "/definitions"] { chmod(root.path + folder, 0o700) }
+        return root
+    }
+
+    static func fixtureBytes(_ id: String) throws -> Data {
+        try Data(contentsOf: IntentFixtures.state.appendingPathComponent("instances/\(id).json"))
+    }
+
+    @Test(arguments: IntentFixtures.Scenario.allCases)
+    func aFileWrittenBeforeTypedIntentsLoadsAndIsWrittenBackByteForByte(_ scenario: IntentFixtures.Scenario) throws {
+        let folder = try Self.stateFolder(with: [scenario.id])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try FileInstanceStore(stateDirectory: folder)
+        let instance = try store.load(scenario.id)
+        let written = try StateFileCoding.encoder().encode(instance)
+        #expect(String(decoding: written, as: UTF8.self) == String(decoding: try Self.fixtureBytes(scenario.id), as: UTF8.self))
+        // The outline, read from the file, agrees with the whole instance.
+        #expect(try store.loadOutline(scenario.id) == InstanceOutline(instance))
+    }
+
+    /// Every intent, step output, failure and ledger entry the engine writes today for the fixture scenarios is
+    /// what the engine wrote before intents were typed (only the salted input digest differs from run to run).
+    @Test(arguments: IntentFixtures.Scenario.allCases)
+    func theEngineStillWritesWhatItWroteBeforeTypedIntents(_ scenario: IntentFixtures.Scenario) async throws {
+        let produced = try await IntentFixtures.produce(scenario)
+        defer { try? FileManager.default.removeItem(at: produced) }
+        func document(_ data: Data) throws -> [String: Any] {
+            var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            object["inputDigest"] = nil
+            return object
+        }
+        let now = try document(try Data(contentsOf: produced.appendingPathComponent("instances/\(scenario.id).json")))
+        let before = try document(try Self.fixtureBytes(scenario.id))
+        #expect(NSDictionary(dictionary: now) == NSDictionary(dictionary: before), "\(scenario.id) differs from the fixture")
+    }
+
+    /// A reserve intent recorded by the earlier version, whose create answered 5xx: the upgraded engine confirms it
+    /// with the provider (not found), sends the same request with the same key, and runs the flow to the end.
+    @Test func anInterruptedReserveResumesToCompletion() async throws {
+        let id = IntentFixtures.Scenario.reserveInFlight.id
+        let folder = try Self.stateFolder(with: [id])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorded = try FileInstanceStore(stateDirectory: folder).load(id)
+        let key = try #require(recorded.currentRecord?.idempotencyKey)
+        try await withFlowTestBed(flows: IntentFixtures.flows, stateDirectory: folder) { bed in
+            #expect(try bed.runner.recover() == 1)
+            try await bed.advance(by: .seconds(5))
+            let reference = "fx-\(id)"
+            let payment = try #require(bed.ledger.payment(reference: reference))
+            #expect(payment.amount == 50_000)
+            #expect(payment.events(named: "CREATED").first?.idempotencyKey == key)
+            try await bed.approve(id)
+            try await bed.advance(by: .seconds(10))
+            try await bed.signal(id, "finished", IntentFixtures.finished, signalID: "end")
+            try await bed.advance(by: .seconds(10))
+            let instance = try bed.instance(id)
+            #expect(instance.status == .succeeded)
+            let aggregate = try #require(bed.ledger.payment(reference: reference)?.aggregate)
+            #expect(aggregate == LedgerAggregate(authorized: 50_000, captured: 30_000, cancelled: 20_000, refunded: 5_000))
+            #expect(instance.output?["captured"] == .money(Money(minorUnits: 30_000, currency: "NOK")))
+        }
+    }
+
+    /// A capture intent recorded by the earlier version, whose call answered 5xx: the upgraded engine sends the
+    /// recorded amount with the recorded key, then releases and refunds.
+    @Test func anInterruptedCaptureResumesWithItsRecordedAmountAndKey() async throws {
+        let id = IntentFixtures.Scenario.captureInFlight.id
+        let folder = try Self.stateFolder(with: [id])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recorded = try FileInstanceStore(stateDirectory: folder).load(id)
+        let key = try #require(recorded.currentRecord?.idempotencyKey)
+        let reference = "fx-\(id)"
+        try await withFlowTestBed(flows: IntentFixtures.flows, stateDirectory: folder) { bed in
+            // The provider as the earlier run left it: the payment created and authorized, nothing captured.
+            let payments = bed.runner.services.payments
+            _ = try await payments.createPayment(
+                CreatePaymentRequest(amount: Amount(value: 50_000, currency: .nok), reference: reference, userFlow: .pushMessage,
+                                     customer: Customer(phoneNumber: IntentFixtures.phone), paymentDescription: "Intent fixtures"),
+                idempotencyKey: try #require(recorded.steps.first?.idempotencyKey))
+            try bed.simulator.approve(reference: reference)
+            #expect(try bed.runner.recover() == 1)
+            // Its retry was due 14 s after the earlier run started (the bed's clock starts at the same instant).
+            try await bed.advance(by: .seconds(30))
+            let instance = try bed.instance(id)
+            #expect(instance.status == .succeeded, "\(instance.history.suffix(6).map { "\($0.event) \($0.detail ?? "")" })")
+            let payment = try #require(bed.ledger.payment(reference: reference))
+            let captures = payment.events(named: "CAPTURED")
+            #expect(captures.count == 1)
+            #expect(captures.first?.idempotencyKey == key)
+            #expect(captures.first?.amount == 30_000)
+            #expect(payment.aggregate == LedgerAggregate(authorized: 50_000, captured: 30_000, cancelled: 20_000, refunded: 5_000))
+        }
+    }
+}
