@@ -52,7 +52,7 @@ struct InstanceResource: Encodable, Sendable {
             Payment(reference: p.reference, state: p.state, currency: p.currency, reserved: p.reserved, authorized: p.authorized,
                     captured: p.captured, released: p.cancelled, refunded: p.refunded, held: p.held)
         }
-        failure = instance.failure.map { Failure(code: $0.code, message: $0.message, step: $0.step) }
+        failure = instance.failure.map { Failure(code: $0.code.rawValue, message: $0.message, step: $0.step) }
         cancellationRequest = instance.cancellationRequest
         output = instance.output?.mapValues(PlainValue.init)
     }

@@ -29,7 +29,7 @@ package final class PaymentReferenceIndex: Sendable {
     /// Indexes the payment an instance created, or is about to create (its current step's intent).
     package func record(_ outline: InstanceOutline) {
         if let reference = outline.payment?.reference { record(reference: reference, instance: outline.id) }
-        if case .string(let reference)? = outline.currentRecord?.intent?["reference"] {
+        if let reference = outline.currentRecord?.intent?.reservation?.reference {
             record(reference: reference, instance: outline.id)
         }
     }

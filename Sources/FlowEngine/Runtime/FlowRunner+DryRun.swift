@@ -39,7 +39,7 @@ extension FlowRunner {
             ?? Interpreter.idempotencyKey(instance: id, step: stepID, visit: record?.visit ?? instance.steps.filter { $0.step == stepID }.count + 1)
         let reference = instance.payment?.reference ?? "(not created yet)"
         func amount(_ expression: Expression) -> String {
-            if case .money(let recorded)? = record?.intent?["amount"] { return recorded.description }
+            if let recorded = record?.intent?.amount { return recorded.description }
             return (try? expression.evaluate(in: interpreter.environment(instance)).description) ?? "(cannot evaluate yet)"
         }
         let recorded = record?.idempotencyKey != nil

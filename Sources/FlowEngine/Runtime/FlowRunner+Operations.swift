@@ -175,7 +175,7 @@ extension FlowRunner {
             }
             guard let failedStep = definition.step(failed), !failedStep.isTerminal else {
                 throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, step: failed, detail:
-                    "instance \(id) ended at its '\(failed)' step (\(instance.failure?.code ?? "failed")), which would only fail again; give --from-step")
+                    "instance \(id) ended at its '\(failed)' step (\(instance.failure?.code.rawValue ?? "failed")), which would only fail again; give --from-step")
             }
             instance.currentStep = failed
             if let index = instance.steps.lastIndex(where: { $0.step == failed }) {
@@ -224,7 +224,7 @@ extension FlowRunner {
             guard record.step == step.id, record.completedAt != nil, let key = record.idempotencyKey, !known.contains(key),
                   record.attempts > 0, record.noEffectConfirmedAt == nil else { return nil }
             var amount: Int64 = 0
-            if case .money(let money)? = record.intent?["amount"] { amount = money.minorUnits }
+            if let money = record.intent?.amount { amount = money.minorUnits }
             return MoneyLedger.Movement(kind: kind, step: step.id, visit: record.visit, idempotencyKey: key, amount: amount,
                                         currency: instance.payment?.currency ?? "NOK", confirmedAt: record.completedAt ?? record.enteredAt, override: nil)
         }

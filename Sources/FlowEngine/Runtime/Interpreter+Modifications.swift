@@ -7,17 +7,19 @@ import Foundation
 extension Interpreter {
     func execute(_ capture: CaptureStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
         guard let reference = paymentReference(capture.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(capture.payment) created no payment")
+            return try failStep(step, &instance, code: .noPayment, message: "step \(capture.payment) created no payment")
         }
-        var freshIntent: [String: Value] = [:]
+        // Stays the empty intent (`{}`, no amount) only when the amount is not money, which a validated definition
+        // rules out; the call then sends no amount, as before intents were typed.
+        var freshIntent = PaymentIntent.release
         if instance.currentRecord?.idempotencyKey == nil, case .money(let owed) = try capture.amount.evaluate(in: environment(instance)) {
             if owed.minorUnits == 0 && capture.skipIfZero && instance.knownCaptured == 0 {
-                instance.stepOutputs[step.id] = ["capturedAmount": .money(owed), "skipped": .boolean(true)]
+                instance.recordOutputs([.capturedAmount: .money(owed), .skipped: .boolean(true)], of: step)
                 instance.log("skipped", step: step.id, "nothing to capture", at: now)
                 return .goto(capture.next)
             }
             if owed.minorUnits < 0 {
-                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message: "refusing to capture a negative amount (\(owed))")
+                return try failStep(step, &instance, code: .captureAboveAuthorized, message: "refusing to capture a negative amount (\(owed))")
             }
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
             let already = instance.knownCaptured
@@ -26,80 +28,80 @@ extension Interpreter {
             if remaining <= 0 {
                 // This instance already captured what the flow's amount says it owes: capturing again would charge
                 // the customer twice.
-                instance.stepOutputs[step.id] = ["capturedAmount": .money(alreadyMoney), "skipped": .boolean(true)]
+                instance.recordOutputs([.capturedAmount: .money(alreadyMoney), .skipped: .boolean(true)], of: step)
                 let over = remaining < 0 ? "; that is \(Money(minorUnits: -remaining, currency: owed.currency)) more than owed: refund the difference" : ""
                 instance.log("skipped", step: step.id, "already captured \(alreadyMoney) of the \(owed) owed (\(MoneyLedger.describe(instance.moneyLedger.movements.filter { $0.kind == .capture })))\(over): nothing more to capture", at: now)
                 return .goto(capture.next)
             }
             let capturable = instance.payment?.held ?? 0
             if remaining > capturable {
-                return try failStep(step, &instance, code: "payment.captureAboveAuthorized", message:
+                return try failStep(step, &instance, code: .captureAboveAuthorized, message:
                     "refusing to capture \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: capturable, currency: owed.currency)) of payment \(reference) is authorized and not yet captured or released")
             }
-            freshIntent = ["amount": .money(Money(minorUnits: remaining, currency: owed.currency)), "owed": .money(owed), "alreadyCaptured": .money(alreadyMoney)]
+            freshIntent = .capture(CaptureIntent(amount: Money(minorUnits: remaining, currency: owed.currency), owed: owed, alreadyCaptured: alreadyMoney))
         }
         let result = try await modification(step, &instance, reference: reference, kind: .capture, intent: freshIntent) { amount, key in
             try await services.payments.capture(reference: reference, amount: amount, idempotencyKey: key)
         }
         if case .done = result, let currency = instance.payment?.currency {
-            instance.stepOutputs[step.id] = ["capturedAmount": .money(Money(minorUnits: instance.knownCaptured, currency: currency)), "skipped": .boolean(false)]
+            instance.recordOutputs([.capturedAmount: .money(Money(minorUnits: instance.knownCaptured, currency: currency)), .skipped: .boolean(false)], of: step)
         }
         return try outcome(of: result, step, &instance, next: capture.next)
     }
 
     func execute(_ cancel: CancelStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
         guard let reference = paymentReference(cancel.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(cancel.payment) created no payment")
+            return try failStep(step, &instance, code: .noPayment, message: "step \(cancel.payment) created no payment")
         }
         if instance.currentRecord?.idempotencyKey == nil {
             // A release is always safe to send: a failed read of the figures only means it may be a no-op.
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference, required: false) { return wait }
             if let payment = instance.payment, payment.state == PaymentState.authorized.rawValue, payment.held == 0 {
                 // Everything authorized is already captured or released: a cancel would only be refused.
-                instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled, currency: payment.currency))]
+                instance.recordOutputs([.cancelledAmount: .money(Money(minorUnits: payment.cancelled, currency: payment.currency))], of: step)
                 instance.log("skipped", step: step.id, "nothing left to release on \(reference)", at: now)
                 return .goto(cancel.next)
             }
         }
-        let result = try await modification(step, &instance, reference: reference, kind: .release, intent: [:]) { _, key in
+        let result = try await modification(step, &instance, reference: reference, kind: .release, intent: .release) { _, key in
             try await services.payments.cancel(reference: reference, idempotencyKey: key)
         }
         if case .done = result, let payment = instance.payment {
-            instance.stepOutputs[step.id] = ["cancelledAmount": .money(Money(minorUnits: payment.cancelled, currency: payment.currency))]
+            instance.recordOutputs([.cancelledAmount: .money(Money(minorUnits: payment.cancelled, currency: payment.currency))], of: step)
         }
         return try outcome(of: result, step, &instance, next: cancel.next)
     }
 
     func execute(_ refund: RefundStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
         guard let reference = paymentReference(refund.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(refund.payment) created no payment")
+            return try failStep(step, &instance, code: .noPayment, message: "step \(refund.payment) created no payment")
         }
-        var freshIntent: [String: Value] = [:]
+        var freshIntent = PaymentIntent.release  // as for a capture
         if instance.currentRecord?.idempotencyKey == nil, case .money(let owed) = try refund.amount.evaluate(in: environment(instance)) {
             if owed.minorUnits < 0 {
-                return try failStep(step, &instance, code: "payment.refundAboveCaptured", message: "refusing to refund a negative amount (\(owed))")
+                return try failStep(step, &instance, code: .refundAboveCaptured, message: "refusing to refund a negative amount (\(owed))")
             }
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
             let already = instance.knownRefunded
             let remaining = owed.minorUnits - already  // both >= 0: cannot overflow
             let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
             if remaining <= 0 {
-                instance.stepOutputs[step.id] = ["refundedAmount": .money(alreadyMoney)]
+                instance.recordOutputs([.refundedAmount: .money(alreadyMoney)], of: step)
                 instance.log("skipped", step: step.id, "already refunded \(alreadyMoney) of the \(owed) to refund: nothing more to refund", at: now)
                 return .goto(refund.next)
             }
             let refundable = instance.payment.map { max(0, $0.captured - $0.refunded) } ?? 0
             if remaining > refundable {
-                return try failStep(step, &instance, code: "payment.refundAboveCaptured", message:
+                return try failStep(step, &instance, code: .refundAboveCaptured, message:
                     "refusing to refund \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: refundable, currency: owed.currency)) of payment \(reference) is captured and not yet refunded")
             }
-            freshIntent = ["amount": .money(Money(minorUnits: remaining, currency: owed.currency)), "owed": .money(owed), "alreadyRefunded": .money(alreadyMoney)]
+            freshIntent = .refund(RefundIntent(amount: Money(minorUnits: remaining, currency: owed.currency), owed: owed, alreadyRefunded: alreadyMoney))
         }
         let result = try await modification(step, &instance, reference: reference, kind: .refund, intent: freshIntent) { amount, key in
             try await services.payments.refund(reference: reference, amount: amount, idempotencyKey: key)
         }
         if case .done = result, let currency = instance.payment?.currency {
-            instance.stepOutputs[step.id] = ["refundedAmount": .money(Money(minorUnits: instance.knownRefunded, currency: currency))]
+            instance.recordOutputs([.refundedAmount: .money(Money(minorUnits: instance.knownRefunded, currency: currency))], of: step)
         }
         return try outcome(of: result, step, &instance, next: refund.next)
     }
@@ -107,7 +109,7 @@ extension Interpreter {
     private func outcome(of result: SideEffectResult<ModificationResponse>, _ step: Step, _ instance: inout FlowInstance, next: String) throws -> Outcome {
         switch result {
         case .retry(let due): return .park(until: due)
-        case .failed(let message): return try failStep(step, &instance, code: "payment.modificationFailed", message: message)
+        case .failed(let message): return try failStep(step, &instance, code: .modificationFailed, message: message)
         case .done: return .goto(next)
         }
     }
@@ -136,7 +138,7 @@ extension Interpreter {
             let attempts = record.attempts + 1
             instance.updateCurrentRecord { $0.attempts = attempts; $0.lastError = "reading payment \(reference) before moving money failed: \(error)" }
             guard attempts < policy.maxAttempts else {
-                return try failStep(step, &instance, code: "payment.lookupFailed", message:
+                return try failStep(step, &instance, code: .lookupFailed, message:
                     "could not read payment \(reference) to learn what is already captured, released and refunded (\(error)); nothing was sent for this visit")
             }
             let due = now.adding(policy.delay(beforeAttempt: attempts + 1, using: services.random))
@@ -150,7 +152,7 @@ extension Interpreter {
     /// a confirmed outcome is recorded in the instance's ``MoneyLedger``.
     private func modification(
         _ step: Step, _ instance: inout FlowInstance, reference: String, kind: MoneyLedger.Kind,
-        intent freshIntent: [String: Value], call: (Amount, String) async throws -> ModificationResponse
+        intent freshIntent: PaymentIntent, call: (Amount, String) async throws -> ModificationResponse
     ) async throws -> SideEffectResult<ModificationResponse> {
         let payments = services.payments
         let currency = instance.payment?.currency ?? "NOK"
@@ -172,7 +174,7 @@ extension Interpreter {
                                         aggregate: payment.aggregate, pspReference: payment.pspReference)
         }, call: { intent, key in
             var amount = Amount(value: 0, currency: Currency(rawValue: currency))
-            if case .money(let money) = intent["amount"] {
+            if let money = intent.amount {
                 amount = Amount(value: money.minorUnits, currency: Currency(rawValue: money.currency))
             }
             return try await call(amount, key)
@@ -180,7 +182,7 @@ extension Interpreter {
         if case .done(let response) = result, let record = instance.currentRecord, let key = record.idempotencyKey {
             update(&instance, from: response.aggregate, state: response.state)
             var moved = response.aggregate.cancelledAmount.value - releasedBefore
-            if kind != .release, case .money(let amount)? = record.intent?["amount"] { moved = amount.minorUnits }
+            if kind != .release, let amount = record.intent?.amount { moved = amount.minorUnits }
             instance.moneyLedger.record(MoneyLedger.Movement(
                 kind: kind, step: step.id, visit: record.visit, idempotencyKey: key, amount: max(0, moved),
                 currency: response.aggregate.authorizedAmount.currency.rawValue, confirmedAt: now, override: record.operatorOverride))

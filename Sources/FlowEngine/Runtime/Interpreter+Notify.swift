@@ -24,11 +24,11 @@ extension Interpreter {
         let message: String
         switch await services.notifier.deliver(endpoint: notify.endpoint, body: body, eventID: eventID, at: now) {
         case .notConfigured:
-            instance.stepOutputs[step.id] = ["status": .integer(0)]
+            instance.recordOutputs([.status: .integer(0)], of: step)
             instance.log("skipped", step: step.id, "\(notify.event): no '\(notify.endpoint)' endpoint is configured", at: now)
             return .goto(notify.next)
         case .delivered(let status):
-            instance.stepOutputs[step.id] = ["status": .integer(Int64(status))]
+            instance.recordOutputs([.status: .integer(Int64(status))], of: step)
             instance.log("notified", step: step.id, "\(notify.event) delivered (HTTP \(status), attempt \(record.attempts))", at: now)
             return .goto(notify.next)
         case .rejected(let status, let body):
@@ -46,7 +46,7 @@ extension Interpreter {
             instance.log("retry", step: step.id, "\(message); attempt \(record.attempts + 1) at \(due)", at: now)
             return .park(until: due)
         }
-        return try failStep(step, &instance, code: "notify.failed", message: message)
+        return try failStep(step, &instance, code: .notifyFailed, message: message)
     }
 }
 

@@ -6,20 +6,22 @@ extension Interpreter {
         let payments = services.payments
         let env = environment(instance)
         let result: SideEffectResult<String> = try await sideEffect(step, &instance, intent: {
+            // Not money or not a string: impossible for a validated definition; the empty intent is refused below.
             guard case .money(let amount) = try reserve.amount.evaluate(in: env),
-                  case .string(let reference) = try reserve.reference.evaluate(in: env) else { return [:] }
-            return ["amount": .money(amount), "reference": .string(PaymentReference.make(from: reference))]
+                  case .string(let reference) = try reserve.reference.evaluate(in: env) else { return .release }
+            return .reserve(ReserveIntent(amount: amount, reference: PaymentReference.make(from: reference)))
         }, confirm: { intent, _ in
-            guard case .string(let reference) = intent["reference"] else { return nil }
+            guard let reference = intent.reservation?.reference else { return nil }
             do {
                 return try await payments.getPayment(reference: reference).reference
             } catch let error as EPaymentError where error.code == .notFound {
                 return nil
             }
         }, call: { intent, key in
-            guard case .money(let amount) = intent["amount"], case .string(let reference) = intent["reference"] else {
+            guard let intent = intent.reservation else {
                 throw EPaymentError(.invalid, operation: .createPayment, detail: "reserve intent is incomplete")
             }
+            let (amount, reference) = (intent.amount, intent.reference)
             var customer: Customer?
             if let phone = reserve.customerPhone, case .phoneNumber(let number) = try phone.evaluate(in: env) {
                 customer = Customer(phoneNumber: number)
@@ -38,14 +40,14 @@ extension Interpreter {
         case .retry(let due):
             return .park(until: due)
         case .failed(let message):
-            return try failStep(step, &instance, code: "payment.createFailed", message: message)
+            return try failStep(step, &instance, code: .createFailed, message: message)
         case .done(let reference):
-            guard let record = instance.currentRecord, case .money(let amount) = record.intent?["amount"] else {
-                return try failStep(step, &instance, code: "engine.intentMissing", message: "reserve finished without its intent")
+            guard let amount = instance.currentRecord?.intent?.reservation?.amount else {
+                return try failStep(step, &instance, code: .intentMissing, message: "reserve finished without its intent")
             }
             instance.payment = PaymentSummary(reference: reference, state: PaymentState.created.rawValue,
                                               currency: amount.currency, reserved: amount.minorUnits)
-            instance.stepOutputs[step.id] = ["reference": .string(reference), "amount": .money(amount)]
+            instance.recordOutputs([.reference: .string(reference), .amount: .money(amount)], of: step)
             // The customer's phone number is needed only to create the payment: drop it now.
             instance.inputs = instance.inputs.filter { if case .phoneNumber = $0.value { false } else { true } }
             // A digest from before v2 is an unsalted hash over the inputs, phone number included: replace it now
@@ -59,7 +61,7 @@ extension Interpreter {
     func execute(_ awaitStep: AwaitPaymentStep, _ step: Step, _ instance: inout FlowInstance) async throws -> Outcome {
         guard let record = instance.currentRecord else { return .park(until: nil) }
         guard let reference = paymentReference(awaitStep.payment, instance) else {
-            return try failStep(step, &instance, code: "engine.noPayment", message: "step \(awaitStep.payment) created no payment")
+            return try failStep(step, &instance, code: .noPayment, message: "step \(awaitStep.payment) created no payment")
         }
         // A webhook about this payment wakes the step early; the poll below confirms what it says.
         let notified = instance.pendingSignals.contains { $0.name == PaymentUpdate.signalName }
@@ -73,15 +75,15 @@ extension Interpreter {
             update(&instance, from: payment.aggregate, state: payment.state)
             switch payment.state {
             case .authorized:
-                instance.stepOutputs[step.id] = [
-                    "state": .string(payment.state.rawValue),
-                    "authorizedAmount": .money(Money(minorUnits: payment.aggregate.authorizedAmount.value,
-                                                     currency: payment.aggregate.authorizedAmount.currency.rawValue)),
-                ]
+                instance.recordOutputs([
+                    .state: .string(payment.state.rawValue),
+                    .authorizedAmount: .money(Money(minorUnits: payment.aggregate.authorizedAmount.value,
+                                                    currency: payment.aggregate.authorizedAmount.currency.rawValue)),
+                ], of: step)
                 instance.log("succeeded", step: step.id, "payment \(reference) authorized", at: now)
                 return .goto(awaitStep.next)
             case .aborted, .expired, .terminated:
-                instance.stepOutputs[step.id] = ["state": .string(payment.state.rawValue)]
+                instance.recordOutputs([.state: .string(payment.state.rawValue)], of: step)
                 instance.log("succeeded", step: step.id, "payment \(reference) ended \(payment.state.rawValue)", at: now)
                 return .goto(payment.state == PaymentState.aborted ? awaitStep.onAborted : payment.state == PaymentState.expired ? awaitStep.onExpired : awaitStep.onTerminated)
             default:
@@ -103,7 +105,7 @@ extension Interpreter {
     }
 
     func paymentReference(_ reserveStep: String, _ instance: FlowInstance) -> String? {
-        if case .string(let reference)? = instance.stepOutputs[reserveStep]?["reference"] { return reference }
+        if case .string(let reference)? = instance.output(.reference, of: reserveStep) { return reference }
         return nil
     }
 }

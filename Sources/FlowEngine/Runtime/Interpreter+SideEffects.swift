@@ -19,21 +19,21 @@ extension Interpreter {
     /// 3. failures are retried per the step's policy on durable timers, or end the step.
     ///
     /// - Parameters:
-    ///   - intent: the request in values; stored with the key and handed back on every attempt, so a retry
-    ///     after a crash sends exactly what the first attempt sent.
+    ///   - intent: the request (``PaymentIntent``); stored with the key and handed back on every attempt, so a
+    ///     retry after a crash sends exactly what the first attempt sent.
     ///   - confirm: looks the key up at the provider; `nil` when it did not take effect.
     ///   - call: performs the request with the key.
     func sideEffect<Success>(
-        _ step: Step, _ instance: inout FlowInstance, intent makeIntent: () throws -> [String: Value],
-        confirm: ([String: Value], String) async throws -> Success?,
-        call: ([String: Value], String) async throws -> Success
+        _ step: Step, _ instance: inout FlowInstance, intent makeIntent: () throws -> PaymentIntent,
+        confirm: (PaymentIntent, String) async throws -> Success?,
+        call: (PaymentIntent, String) async throws -> Success
     ) async throws -> SideEffectResult<Success> {
         guard var record = instance.currentRecord else { return .failed("step \(step.id) was not entered") }
         if let due = record.nextAttemptAt, now < due { return .retry(at: due) }
 
         let policy = step.retry ?? .standard
         let key: String
-        let intent: [String: Value]
+        let intent: PaymentIntent
         if let recorded = record.idempotencyKey, let recordedIntent = record.intent {
             key = recorded
             intent = recordedIntent

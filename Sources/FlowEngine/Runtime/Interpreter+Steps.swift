@@ -4,7 +4,7 @@ import Foundation
 extension Interpreter {
     func execute(_ wait: AwaitSignalStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
         if let target = try firstTrue(wait.until, instance) {
-            instance.stepOutputs[step.id] = ["endedBy": .string("until")]
+            instance.recordOutputs([.endedBy: .string("until")], of: step)
             return .goto(target)
         }
         while let index = instance.pendingSignals.firstIndex(where: { wait.handler(for: $0.name) != nil }) {
@@ -14,11 +14,11 @@ extension Interpreter {
             instance.consumedSignals[signal.name, default: []].append(signal.data)
             instance.log("signal", step: step.id, "\(signal.name) \(signal.id) used", at: now)
             if let target = handler.next {
-                instance.stepOutputs[step.id] = ["endedBy": .string(signal.name)]
+                instance.recordOutputs([.endedBy: .string(signal.name)], of: step)
                 return .goto(target)
             }
             if let target = try firstTrue(wait.until, instance) {
-                instance.stepOutputs[step.id] = ["endedBy": .string("until")]
+                instance.recordOutputs([.endedBy: .string("until")], of: step)
                 return .goto(target)
             }
         }
@@ -54,7 +54,7 @@ extension Interpreter {
     }
 
     func execute(_ fail: FailStep, _ step: Step, _ instance: inout FlowInstance) throws -> Outcome {
-        instance.failure = FlowInstance.Failure(code: fail.error, message: fail.message ?? fail.error, step: step.id)
+        instance.failure = FlowInstance.Failure(code: FailureCode(rawValue: fail.error), message: fail.message ?? fail.error, step: step.id)
         finish(&instance, status: .failed)
         instance.log("finished", step: step.id, "failed: \(fail.error)", at: now)
         return .ended
@@ -91,7 +91,7 @@ extension Interpreter {
                     update(&instance, from: current.aggregate, state: current.state)
                     if let now = instance.payment, !Self.holdsMoney(now) {
                         instance.log("succeeded", step: nil, "nothing left to release: payment \(payment.reference) is \(now.state) (\(PaymentSummary.describe(current.aggregate)))", at: self.now)
-                        try finishFailed(&instance, code: "operator.cancelled", message: reason)
+                        try finishFailed(&instance, code: .operatorCancelled, message: reason)
                         return
                     }
                 }
@@ -103,7 +103,7 @@ extension Interpreter {
                 return
             }
         }
-        try finishFailed(&instance, code: "operator.cancelled", message: reason)
+        try finishFailed(&instance, code: .operatorCancelled, message: reason)
     }
 
     /// Whether the customer still has money reserved on the payment: created and awaiting approval, or authorized

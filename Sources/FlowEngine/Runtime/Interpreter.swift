@@ -51,7 +51,7 @@ struct Interpreter {
         while let stepID = instance.currentStep, !instance.status.isFinished {
             transitions += 1
             if transitions > 10_000 {
-                try finishFailed(&instance, code: "engine.noProgress", message: "more than 10,000 transitions without waiting; the definition loops")
+                try finishFailed(&instance, code: .noProgress, message: "more than 10,000 transitions without waiting; the definition loops")
                 return
             }
             if let reason = instance.cancellationRequest {
@@ -84,7 +84,7 @@ struct Interpreter {
                 continue
             }
             guard let step = definition.step(stepID) else {
-                try finishFailed(&instance, code: "engine.unknownStep", message: "step \(stepID) is not in the pinned definition")
+                try finishFailed(&instance, code: .unknownStep, message: "step \(stepID) is not in the pinned definition")
                 return
             }
             if instance.currentRecord == nil { enter(step, &instance) }
@@ -97,7 +97,7 @@ struct Interpreter {
             do {
                 outcome = try await execute(step, &instance)
             } catch let error as EvaluationError {
-                outcome = try failStep(step, &instance, code: "expression.error", message: error.description)
+                outcome = try failStep(step, &instance, code: .expressionError, message: error.description)
             }
             switch outcome {
             case .goto(let target):
@@ -184,7 +184,7 @@ struct Interpreter {
     }
 
     /// Leaves a step that failed: through its `onFailure` transition, or by failing the instance.
-    func failStep(_ step: Step, _ instance: inout FlowInstance, code: String, message: String) throws -> Outcome {
+    func failStep(_ step: Step, _ instance: inout FlowInstance, code: FailureCode, message: String) throws -> Outcome {
         instance.updateCurrentRecord { $0.lastError = message }
         instance.log("failed", step: step.id, message, at: now)
         if let onFailure = step.onFailure { return .goto(onFailure) }
@@ -192,7 +192,7 @@ struct Interpreter {
         return .ended
     }
 
-    func finishFailed(_ instance: inout FlowInstance, code: String, message: String) throws {
+    func finishFailed(_ instance: inout FlowInstance, code: FailureCode, message: String) throws {
         instance.failure = FlowInstance.Failure(code: code, message: message, step: instance.currentStep)
         finish(&instance, status: .failed)
         instance.log("finished", "failed: \(code): \(message)", at: now)

@@ -130,12 +130,21 @@ extension FlowRunner {
             } else if definition != nil {
                 continue
             }
-            if amount == nil, case .money(let money)? = record.intent?["owed"] ?? record.intent?["amount"], record.intent?["reference"] == nil {
-                amount = money.minorUnits
-            }
+            if amount == nil, let money = Self.owedRecorded(in: record.intent) { amount = money.minorUnits }
             if let amount { owed = max(owed ?? 0, amount) }
         }
         return owed
+    }
+
+    /// What an intent recorded as owed in total: a capture's (or, read without the definition, a refund's) `owed`,
+    /// or the amount of one written before the ledger; a reserve or release records none.
+    private static func owedRecorded(in intent: PaymentIntent?) -> Money? {
+        switch intent {
+        case .capture(let capture)?: capture.owed
+        case .refund(let refund)?: refund.owed
+        case .amountOnly(let amount)?: amount
+        case .reserve?, .release?, nil: nil
+        }
     }
 
     /// An instance with a reserve intent but no recorded payment: the payment may exist and hold money.

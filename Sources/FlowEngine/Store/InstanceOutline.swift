@@ -98,14 +98,13 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         var confirmedAbsent = false
 
         private enum Keys: String, CodingKey { case intent, noEffectConfirmedAt }
-        private enum IntentKeys: String, CodingKey { case reference }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
             confirmedAbsent = container.contains(.noEffectConfirmedAt)
-            guard container.contains(.intent), (try? container.decodeNil(forKey: .intent)) == false,
-                  let intent = try? container.nestedContainer(keyedBy: IntentKeys.self, forKey: .intent) else { return }
-            if case .string(let text)? = try? intent.decodeIfPresent(Value.self, forKey: .reference) { reference = text }
+            // Decoded as the whole instance decodes it; one that does not decode is no reference here, and loading the
+            // whole instance reports it.
+            reference = (try? container.decodeIfPresent(PaymentIntent.self, forKey: .intent))?.reservation?.reference
         }
     }
 }

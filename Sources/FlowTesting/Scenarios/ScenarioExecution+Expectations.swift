@@ -28,8 +28,8 @@ extension ScenarioExecution {
             let reason = instance?.failure.map { " (\($0.code): \($0.message))" } ?? ""
             fail("status", status, result.status + reason)
         }
-        if let failure = expect.failure, failure != instance?.failure?.code {
-            fail("failure", failure, instance?.failure?.code ?? "no failure")
+        if let failure = expect.failure, failure != instance?.failure?.code.rawValue {
+            fail("failure", failure, instance?.failure?.code.rawValue ?? "no failure")
         }
         if let state = expect.paymentState, state != (payment?.state ?? "none") {
             fail("paymentState", state, payment?.state ?? "no payment created")

@@ -119,7 +119,7 @@ struct EVChargingFlowTests {
             try await bed.advance(by: .seconds(10))
             let instance = try bed.instance("session-abort")
             #expect(instance.status == .failed)
-            #expect(instance.failure?.code == "payment.notAuthorized")
+            #expect(instance.failure?.code.rawValue == "payment.notAuthorized")
             let payment = try #require(bed.ledger.payment(reference: try bed.reference(of: "session-abort")))
             #expect(payment.state == "ABORTED")
             #expect(payment.aggregate.captured == 0)

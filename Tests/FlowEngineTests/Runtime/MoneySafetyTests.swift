@@ -88,7 +88,7 @@ struct MoneySafetyTests {
             try await bed.runner.modify(id) { instance in
                 var record = StepRecord(step: "capture", visit: 2, enteredAt: bed.now)
                 record.idempotencyKey = key
-                record.intent = ["amount": .money(Money(minorUnits: 4_788, currency: "NOK"))]
+                record.intent = .amountOnly(Money(minorUnits: 4_788, currency: "NOK"))
                 record.attempts = 1
                 record.completedAt = bed.now
                 instance.steps.append(record)

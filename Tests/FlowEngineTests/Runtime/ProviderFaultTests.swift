@@ -91,7 +91,7 @@ struct ProviderFaultTests {
             try await bed.advance(by: .seconds(60))
             let instance = try bed.instance("fault-operator-cancel")
             #expect(instance.status == .failed)
-            #expect(instance.failure?.code == "operator.cancelled")
+            #expect(instance.failure?.code == .operatorCancelled)
             let payment = try #require(bed.ledger.payment(reference: try bed.reference(of: "fault-operator-cancel")))
             #expect(payment.aggregate.cancelled == 50_000)
             #expect(payment.aggregate.captured == 0)

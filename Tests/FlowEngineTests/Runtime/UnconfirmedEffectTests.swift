@@ -73,7 +73,7 @@ struct UnconfirmedEffectTests {
             try bed.simulator.reject(reference: reference)
             let cancelled = try await bed.runner.cancel(id, reason: "customer walked away")
             #expect(cancelled.status == .failed, "\(cancelled.status): \(cancelled.history.suffix(3).map { $0.detail ?? "" })")
-            #expect(cancelled.failure?.code == "operator.cancelled")
+            #expect(cancelled.failure?.code == .operatorCancelled)
             #expect(cancelled.payment?.state == "ABORTED")
             #expect(bed.ledger.payment(reference: reference)?.aggregate.authorized == 0)
         }
@@ -93,7 +93,7 @@ struct UnconfirmedEffectTests {
             try bed.simulator.approve(reference: reference)
             try await bed.runner.modify(id) { instance in
                 instance.updateCurrentRecord { $0.completedAt = bed.now; $0.unconfirmedSince = nil }
-                instance.failure = FlowInstance.Failure(code: "payment.createFailed", message: "Nothing was applied", step: "reserve")
+                instance.failure = FlowInstance.Failure(code: .createFailed, message: "Nothing was applied", step: "reserve")
                 instance.status = .failed
                 instance.currentStep = nil
                 instance.wakeAt = nil

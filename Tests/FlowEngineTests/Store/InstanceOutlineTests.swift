@@ -10,11 +10,11 @@ struct InstanceOutlineTests {
         try await StoreFixtures.withStore { store, _ throws in
             var instance = StoreFixtures.instance("outline-1")
             instance.currentStep = "capture"
-            instance.failure = .init(code: "payment.failed", message: "500 from the provider", step: "capture")
+            instance.failure = .init(code: .modificationFailed, message: "500 from the provider", step: "capture")
             for (index, step) in ["reserve", "authorize", "capture"].enumerated() {
                 var record = StepRecord(step: step, visit: 1, enteredAt: instance.createdAt.addingTimeInterval(Double(index)))
                 record.attempts = index + 1
-                record.intent = ["reference": .string("ev-outline-1")]
+                record.intent = .reserve(ReserveIntent(amount: Money(minorUnits: 50_000, currency: "NOK"), reference: "ev-outline-1"))
                 record.lastError = index == 2 ? "HTTP 500" : nil
                 record.completedAt = index == 2 ? nil : instance.createdAt.addingTimeInterval(Double(index) + 0.5)
                 instance.steps.append(record)
@@ -24,7 +24,7 @@ struct InstanceOutlineTests {
             let outline = try store.loadOutline(instance.id)
             #expect(outline == InstanceOutline(try store.load(instance.id)))
             #expect(outline.lastStep?.step == "capture")
-            #expect(outline.currentRecord?.intent?["reference"] == .string("ev-outline-1"))
+            #expect(outline.currentRecord?.intent?.reservation?.reference == "ev-outline-1")
             #expect(outline.updatedAt == instance.updatedAt, "dates read back exactly")
             #expect(InstanceSummary(outline) == InstanceSummary(instance))
         }

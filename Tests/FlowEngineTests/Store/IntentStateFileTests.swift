@@ -52,6 +52,58 @@ struct IntentStateFileTests {
         #expect(try store.loadOutline(scenario.id) == InstanceOutline(instance))
     }
 
+    static func nok(_ minorUnits: Int64) -> Money { Money(minorUnits: minorUnits, currency: "NOK") }
+
+    /// What each fixture's step records say, read as typed intents.
+    @Test func theTypedIntentsSayWhatTheFilesSay() throws {
+        let folder = try Self.stateFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try FileInstanceStore(stateDirectory: folder)
+        func intents(_ scenario: IntentFixtures.Scenario) throws -> [String: PaymentIntent?] {
+            Dictionary(try store.load(scenario.id).steps.map { ($0.step, $0.intent) }) { _, last in last }
+        }
+        func reserve(_ scenario: IntentFixtures.Scenario) -> PaymentIntent {
+            .reserve(ReserveIntent(amount: Self.nok(50_000), reference: "fx-\(scenario.id)"))
+        }
+        let capture = PaymentIntent.capture(CaptureIntent(amount: Self.nok(30_000), owed: Self.nok(30_000), alreadyCaptured: Self.nok(0)))
+        let refund = PaymentIntent.refund(RefundIntent(amount: Self.nok(5_000), owed: Self.nok(5_000), alreadyRefunded: Self.nok(0)))
+
+        let complete = try intents(.complete)
+        #expect(complete == ["reserve": reserve(.complete), "authorize": nil, "meter": nil, "capture": capture, "release": .release,
+                             "refund": refund, "done": nil])
+        let completed = try store.load(IntentFixtures.Scenario.complete.id)
+        #expect(completed.status == .succeeded && completed.failure == nil)
+        #expect(completed.output(.capturedAmount, of: "capture") == .money(Self.nok(30_000)))
+        #expect(completed.output(.cancelledAmount, of: "release") == .money(Self.nok(20_000)))
+        #expect(completed.output(.refundedAmount, of: "refund") == .money(Self.nok(5_000)))
+        #expect(completed.output(.reference, of: "reserve") == .string("fx-fx-complete"))
+
+        // The operator's release: no step record of its own, a ledger movement under the reserved step name and key.
+        let cancelled = try store.load(IntentFixtures.Scenario.operatorCancelled.id)
+        #expect(try intents(.operatorCancelled)["reserve"] == reserve(.operatorCancelled))
+        #expect(cancelled.failure?.code == .operatorCancelled)
+        let release = try #require(cancelled.moneyLedger.movements.first)
+        #expect(release.kind == .release && release.amount == 50_000)
+        #expect(release.step == Interpreter.operatorCancelStep)
+        #expect(release.idempotencyKey == Interpreter.operatorCancelKey(cancelled.id))
+
+        // A create in flight: the reference is known before the payment is, to the outline and the reference index.
+        let inFlight = try store.load(IntentFixtures.Scenario.reserveInFlight.id)
+        #expect(inFlight.currentRecord?.intent == reserve(.reserveInFlight))
+        #expect(inFlight.currentRecord?.intentReference == "fx-fx-reserve-in-flight")
+        #expect(inFlight.unconfirmedReservation == "fx-fx-reserve-in-flight")
+        #expect(try store.loadOutline(inFlight.id).unconfirmedReservation == "fx-fx-reserve-in-flight")
+
+        let failed = try store.load(IntentFixtures.Scenario.reserveFailed.id)
+        #expect(failed.failure?.code == .createFailed)
+        #expect(failed.steps.last?.intent == reserve(.reserveFailed))
+        #expect(failed.unconfirmedReservation == nil, "the provider confirmed the create took no effect")
+
+        #expect(try store.load(IntentFixtures.Scenario.captureInFlight.id).currentRecord?.intent == capture)
+        #expect(try store.load(IntentFixtures.Scenario.releaseInFlight.id).currentRecord?.intent == .release)
+        #expect(try store.load(IntentFixtures.Scenario.refundInFlight.id).currentRecord?.intent == refund)
+    }
+
     /// Every intent, step output, failure and ledger entry the engine writes today for the fixture scenarios is
     /// what the engine wrote before intents were typed (only the salted input digest differs from run to run).
     @Test(arguments: IntentFixtures.Scenario.allCases)

@@ -57,14 +57,15 @@ enum StoreFixtures {
             payment.captured = 12_345
             return payment
         }()
-        instance.failure = .init(code: "payment.notAuthorized", message: "aborted by the user", step: "authorize")
+        instance.failure = .init(code: FailureCode(rawValue: "payment.notAuthorized"), message: "aborted by the user", step: "authorize")
         instance.cancellationRequest = "operator: station offline"
         instance.output = ["charged": .money(Money(minorUnits: 12_345, currency: "NOK"))]
         instance.stepOutputs = ["reserve": every]
         var record = StepRecord(step: "capture", visit: 2, enteredAt: start.addingTimeInterval(60))
         record.attempts = 3
         record.idempotencyKey = "key-\(id)-capture-2"
-        record.intent = ["amount": .money(Money(minorUnits: 12_345, currency: "NOK"))]
+        record.intent = .capture(CaptureIntent(amount: Money(minorUnits: 12_345, currency: "NOK"), owed: Money(minorUnits: 20_000, currency: "NOK"),
+                                               alreadyCaptured: Money(minorUnits: 7_655, currency: "NOK")))
         record.completedAt = start.addingTimeInterval(61.5)
         record.lastError = "HTTP 503 from ePayment"
         record.nextAttemptAt = start.addingTimeInterval(62)

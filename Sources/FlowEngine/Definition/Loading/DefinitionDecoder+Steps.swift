@@ -18,7 +18,7 @@ extension DefinitionDecoder {
             firstSeen[id] = idNode.position
             let kind: String = if let kindNode = element["kind"], case .string(let name) = kindNode.kind { name } else { "" }
             stepKinds[id] = kind
-            scope.stepOutputs[id] = StepKind.outputs(ofKind: kind)
+            scope.stepOutputs[id] = Dictionary(uniqueKeysWithValues: StepKind.outputs(ofKind: kind).map { ($0.key.rawValue, $0.value) })
         }
     }
 

@@ -20,18 +20,21 @@ package enum StepKind: Sendable, Equatable {
     ]
 
     /// The outputs a step of this kind records when it completes, readable as `steps.<id>.<output>`.
-    package static func outputs(ofKind name: String) -> [String: ValueType] {
+    package static func outputs(ofKind name: String) -> [StepOutputKey: ValueType] {
         switch name {
-        case "reserve": ["reference": .string, "amount": .money]
-        case "awaitPayment": ["state": .string, "authorizedAmount": .money]
-        case "awaitSignal": ["endedBy": .string]
-        case "capture": ["capturedAmount": .money, "skipped": .boolean]
-        case "cancel": ["cancelledAmount": .money]
-        case "refund": ["refundedAmount": .money]
-        case "notify": ["status": .integer]
+        case "reserve": [.reference: .string, .amount: .money]
+        case "awaitPayment": [.state: .string, .authorizedAmount: .money]
+        case "awaitSignal": [.endedBy: .string]
+        case "capture": [.capturedAmount: .money, .skipped: .boolean]
+        case "cancel": [.cancelledAmount: .money]
+        case "refund": [.refundedAmount: .money]
+        case "notify": [.status: .integer]
         default: [:]
         }
     }
+
+    /// The outputs a step of this kind records, as ``outputs(ofKind:)``.
+    package var outputs: [StepOutputKey: ValueType] { Self.outputs(ofKind: name) }
 
     /// The kind-specific transitions (not timeout or failure), with the field that declares each.
     var transitions: [(field: String, target: String)] {

@@ -14,13 +14,14 @@ public struct FlowInstance: Codable, Sendable, Equatable {
 
     /// Why an instance failed, for operators.
     public struct Failure: Codable, Sendable, Equatable {
-        /// A stable machine-readable code, for example `payment.notAuthorized`.
-        public var code: String
+        /// A stable machine-readable code: one of the engine's (``FailureCode/engineCodes``) or the one a `fail`
+        /// step names, for example `payment.notAuthorized`.
+        public var code: FailureCode
         public var message: String
         /// The step where it happened.
         public var step: String?
 
-        package init(code: String, message: String, step: String?) {
+        package init(code: FailureCode, message: String, step: String?) {
             self.code = code
             self.message = message
             self.step = step

@@ -32,7 +32,8 @@ package struct MoneyLedger: Codable, Sendable, Equatable {
     package struct Movement: Codable, Sendable, Equatable {
         /// Capture, release or refund.
         package var kind: Kind
-        /// The step id (or `$operator-cancel` / `$operator-refund` for operator commands).
+        /// The step id, or ``Interpreter/operatorCancelStep`` (`$operator-cancel`, which no step id can be) for an
+        /// operator's release.
         package var step: String
         /// The visit of that step whose key made it.
         package var visit: Int

@@ -17,7 +17,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// The Idempotency-Key for this visit's side effect, recorded before the first call.
     package var idempotencyKey: String?
     /// The request the key stands for (for example the capture amount), so a retry sends the identical body.
-    package var intent: [String: Value]?
+    package var intent: PaymentIntent?
     /// Set once the side effect's outcome is known and recorded.
     package var completedAt: Date?
     /// The last error, in words an operator can act on.
@@ -59,7 +59,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
         enteredAt = try container.decode(Date.self, forKey: .enteredAt)
         attempts = try Self.count(in: container, .attempts)
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
-        intent = try container.decodeIfPresent([String: Value].self, forKey: .intent)
+        intent = try container.decodeIfPresent(PaymentIntent.self, forKey: .intent)
         completedAt = try container.decodeIfPresent(Date.self, forKey: .completedAt)
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
         nextAttemptAt = try container.decodeIfPresent(Date.self, forKey: .nextAttemptAt)
@@ -82,8 +82,5 @@ package struct StepRecord: Codable, Sendable, Equatable {
     package var isInterrupted: Bool { idempotencyKey != nil && completedAt == nil && attempts > 0 }
 
     /// The payment reference of a reserve intent.
-    package var intentReference: String? {
-        if case .string(let reference)? = intent?["reference"] { return reference }
-        return nil
-    }
+    package var intentReference: String? { intent?.reservation?.reference }
 }
