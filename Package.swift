@@ -134,9 +134,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share instead of copies: one child-process runner, one loopback HTTP stub, the
+        // built products' paths, temporary folders, condition waits, the shipped flows made fast, and the contract
+        // every InstanceStore keeps (InstanceStoreConformance). A plain library target, not a product: only test
+        // targets depend on it, so nothing outside the package sees it; it lives under Tests/ because it is test code.
+        .target(
+            name: "EvflowTestSupport",
+            dependencies: [
+                "FlowEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/EvflowTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: [
+                "EvflowTestSupport",
                 "CurlHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +162,7 @@ let package = Package(
         .testTarget(
             name: "EPaymentTests",
             dependencies: [
+                "EvflowTestSupport",
                 "EPayment",
                 "CurlHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,6 +172,7 @@ let package = Package(
         .testTarget(
             name: "EPaymentSimulatorTests",
             dependencies: [
+                "EvflowTestSupport",
                 "EPaymentSimulator",
                 "EPayment",
                 "CurlHTTP",
@@ -166,6 +183,7 @@ let package = Package(
         .testTarget(
             name: "FlowEngineTests",
             dependencies: [
+                "EvflowTestSupport",
                 "FlowEngine",
                 "FlowTesting",
                 "EPaymentSimulator",
@@ -178,6 +196,10 @@ let package = Package(
         .testTarget(
             name: "EvflowCLITests",
             dependencies: [
+                "EvflowTestSupport",
+                // The executable's module, for parsing its commands in-process (`@testable import evflow`).
+                "evflow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "FlowEngine",
                 "FlowTesting",
                 "EPaymentSimulator",
@@ -191,6 +213,8 @@ let package = Package(
         .testTarget(
             name: "EvflowServeTests",
             dependencies: [
+                "EvflowTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 "EvflowServer",
                 "FlowEngine",
                 "FlowTesting",

@@ -31,15 +31,16 @@ struct APIProblem: Error, Sendable, Encodable {
 
     /// The problem for an engine error, with the status a client can act on.
     init(_ error: FlowError) {
-        let status: Int
+        // The named statuses carry their reason phrase; `Status(code:)` has an empty one (the title was blank).
+        let status: HTTPResponse.Status
         switch error.code {
-        case .unknownFlow, .unknownInstance: status = 404
-        case .invalidInstanceID, .invalidInput, .unknownSignal, .invalidSignal: status = 422
-        case .conflictingStart, .finished: status = 409
-        case .locked: status = 503
-        default: status = 500
+        case .unknownFlow, .unknownInstance: status = .notFound
+        case .invalidInstanceID, .invalidInput, .unknownSignal, .invalidSignal: status = .unprocessableContent
+        case .conflictingStart, .finished: status = .conflict
+        case .locked: status = .serviceUnavailable
+        default: status = .internalServerError
         }
-        self.init(status: status, title: HTTPResponse.Status(code: status).reasonPhrase, detail: error.detail, code: error.code.description)
+        self.init(status: Int(status.code), title: status.reasonPhrase, detail: error.detail, code: error.code.description)
     }
 
     init(_ error: InputValidationError) {

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -66,27 +67,8 @@ func withTestServer<Result: Sendable>(_ body: @Sendable (TestServer) async throw
         return Response(status: .created, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "two cookies")))
     }
 
-    let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .critical
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-        logger: logger
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        do {
-            let result = try await body(TestServer(port: port, connections: connections))
-            group.cancelAll()
-            return result
-        } catch {
-            group.cancelAll()
-            throw error
-        }
+    return try await withLoopbackServer(router, label: "test-server") { port in
+        try await body(TestServer(port: port, connections: connections))
     }
 }
 

@@ -1,45 +1,26 @@
 import CurlHTTP
+import EvflowTestSupport
 import Foundation
 import Testing
 
 /// The built `epayment-sim` binary, end to end.
 @Suite("epayment-sim command")
 struct CommandLineTests {
-    static let executable: URL? = {
-        let siblings = URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return [
-            siblings.appending(path: "epayment-sim"), siblings.deletingLastPathComponent().appending(path: "epayment-sim"),
-            repository.appending(path: ".build/debug/epayment-sim"),
-        ].first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
     @Test(.timeLimit(.minutes(1))) func portZeroPrintsTheURLQuicklyAndServesUntilTerminated() async throws {
-        let executable = try #require(Self.executable, "build the epayment-sim product first (swift build --build-tests)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--port", "0", "--log-level", "warning", "--fault", "getPayment:5xx=1"]
-        let output = Pipe()
-        process.standardOutput = output
-        let lines = AsyncStream<String> { continuation in
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty { continuation.finish() } else { continuation.yield(String(decoding: data, as: UTF8.self)) }
-            }
-        }
         let started = ContinuousClock.now
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        var printed = ""
-        for await chunk in lines {
-            printed += chunk
-            if printed.contains("\n") { break }
+        let simulator = try BuiltProduct.epaymentSimulator.launch(["--port", "0", "--log-level", "warning", "--fault", "getPayment:5xx=1"])
+        defer { simulator.kill() }
+        let printed = try await waitFor("epayment-sim to print its URL", timeout: .seconds(50), pollingEvery: .milliseconds(20),
+                                        lastSeen: { simulator.standardOutputSoFar }) {
+            let text = simulator.standardOutputSoFar
+            return text.contains("\n") ? text : nil
         }
         // The issue asks for under a second, which holds on an idle machine (about 0.1 s). With the whole suite on
         // 2 cores (a fault campaign and fuzzers among it) launching a process took 10.7 s once, so the time is
         // printed, and a hang is caught by the test's time limit rather than by a wall-clock expectation.
         print("epayment-sim --port 0 ready after \(ContinuousClock.now - started)")
-        let url = try #require(printed.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let firstLine = printed.prefix { $0 != "\n" }
+        let url = try #require(firstLine.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(url.hasPrefix("http://127.0.0.1:"))
         #expect(!url.hasSuffix(":0"))
 
@@ -49,23 +30,15 @@ struct CommandLineTests {
             let faults = try await client.execute(HTTPRequest(url: url + "/_sim/faults"))
             #expect(faults.bodyText.contains("getPayment"), "--fault is applied at start")
         }
-        process.terminate()
-        process.waitUntilExit()
-        output.fileHandleForReading.readabilityHandler = nil
-        #expect(process.terminationStatus == 0, "SIGTERM shuts down gracefully")
+        simulator.terminate()
+        let ended = await simulator.finish(timeout: .seconds(30))
+        #expect(ended.status == 0 && !ended.killedBySignal, "SIGTERM shuts down gracefully: \(ended)")
     }
 
-    @Test func helpDocumentsEveryOption() throws {
-        let executable = try #require(Self.executable, "build the epayment-sim product first (swift build --build-tests)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--help"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+    @Test func helpDocumentsEveryOption() async throws {
+        let help = try await BuiltProduct.epaymentSimulator.run(["--help"])
+        #expect(help.status == 0)
+        let text = help.stdout
         for option in [
             "--host", "--port", "--client-id", "--client-secret", "--subscription-key", "--token-lifetime",
             "--payment-expiry", "--auto-approve-ms", "--no-rate-limits", "--modifications-per-minute",
@@ -77,18 +50,9 @@ struct CommandLineTests {
         #expect(text.contains("capturePayment:lost=1,times=1"), "--help shows a fault example")
     }
 
-    @Test func badOptionsAreRefusedWithAReason() throws {
-        let executable = try #require(Self.executable, "build the epayment-sim product first (swift build --build-tests)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--fault", "capture:lost=1"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(text.contains("unknown operation 'capture'"))
+    @Test func badOptionsAreRefusedWithAReason() async throws {
+        let refused = try await BuiltProduct.epaymentSimulator.run(["--fault", "capture:lost=1"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("unknown operation 'capture'"), "\(refused)")
     }
 }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -7,24 +8,16 @@ import Testing
 /// (`../shared/reference/epayment-openapi.yaml`) by `scripts/check-epayment-responses.py`.
 @Suite("Responses conform to the ePayment OpenAPI spec")
 struct SpecConformanceTests {
-    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// Runs the checker on `records`; returns its exit status and output.
-    static func check(_ records: [RecordedResponse]) throws -> (status: Int32, output: String) {
-        let file = FileManager.default.temporaryDirectory.appending(path: "sim-responses-\(UUID().uuidString).json")
-        try JSONEncoder().encode(records).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = ["python3", repository.appending(path: "scripts/check-epayment-responses.py").path, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func check(_ records: [RecordedResponse]) async throws -> (status: Int32, output: String) {
+        try await TemporaryFolder.with("sim-responses") { folder in
+            let file = folder.appending(path: "responses.json")
+            try JSONEncoder().encode(records).write(to: file)
+            let result = try await ChildProcess.run(URL(filePath: "/usr/bin/env"),
+                                                    ["python3", Repository.path("scripts/check-epayment-responses.py").path, file.path],
+                                                    mergingStandardError: true)
+            return (result.status, result.output)
+        }
     }
 
     /// Drives every operation through success and each kind of error, recording what the simulator sent.
@@ -79,7 +72,7 @@ struct SpecConformanceTests {
         let statuses = Set(records.map(\.status))
         #expect(statuses.isSuperset(of: [200, 201, 400, 401, 404, 409, 429, 500]), "the scenario covers each status")
         #expect(Set(records.map(\.operation)).isSuperset(of: SimulatedOperation.all.map(\.rawValue) + ["webhook"]))
-        let (status, output) = try Self.check(records)
+        let (status, output) = try await Self.check(records)
         #expect(status == 0, "\(output)")
         #expect(output.contains("all valid"))
     }
@@ -96,7 +89,7 @@ struct SpecConformanceTests {
             good.replacingOccurrences(of: #""pspReference""#, with: #""pspRef""#),
         ]
         // One run (starting Python is the slow part): the good body passes, each broken one is reported.
-        let (status, output) = try Self.check(([good] + broken).map(record))
+        let (status, output) = try await Self.check(([good] + broken).map(record))
         #expect(status == 1)
         #expect(!output.contains("#0 "), "\(output)")
         for index in 1...broken.count {

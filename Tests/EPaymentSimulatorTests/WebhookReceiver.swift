@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -24,6 +25,7 @@ final class WebhookReceiver: Sendable {
     var deliveries: [Delivery] { received.withLock { $0 } }
 
     /// Waits (real time, at most `timeout`) until `count` deliveries were acknowledged.
+    /// Returns what arrived by then either way: callers check the count and show the deliveries.
     func waitFor(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [Delivery] {
         let deadline = ContinuousClock.now + timeout
         while deliveries.count < count, ContinuousClock.now < deadline {
@@ -42,13 +44,6 @@ final class WebhookReceiver: Sendable {
     }
 }
 
-/// Cancelling the receiver at the end of a test makes Hummingbird log an error; that is expected here.
-private let receiverLogger: Logger = {
-    var logger = Logger(label: "webhook-receiver")
-    logger.logLevel = .critical
-    return logger
-}()
-
 /// Runs `body` with a receiver listening at the returned URL (path `/hooks/vipps?source=sim`).
 func withWebhookReceiver<Result: Sendable>(
     refuseFirst: Int = 0,
@@ -66,21 +61,7 @@ func withWebhookReceiver<Result: Sendable>(
         )
         return Response(status: receiver.accept(delivery) ? .ok : .serviceUnavailable)
     }
-    let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) },
-        logger: receiverLogger
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var port = 0
-        for await value in ready {
-            port = value
-            break
-        }
-        defer { group.cancelAll() }
-        return try await body(receiver, "http://127.0.0.1:\(port)/hooks/vipps?source=sim")
+    return try await withLoopbackServer(router, label: "webhook-receiver") { port in
+        try await body(receiver, "http://127.0.0.1:\(port)/hooks/vipps?source=sim")
     }
 }

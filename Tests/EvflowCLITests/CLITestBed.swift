@@ -1,5 +1,6 @@
 import EPayment
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Logging
 import Testing
@@ -10,7 +11,7 @@ struct CLITestBed: Sendable {
     let simulator: Simulator
     let root: URL
 
-    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var repository: URL { Repository.root }
 
     /// The inputs of a session: 500.00 NOK reserved, 3.99 NOK/kWh.
     static let sessionInputs = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}}"#
@@ -19,8 +20,8 @@ struct CLITestBed: Sendable {
     static func with(
         autoApprove: Duration? = .milliseconds(50), _ body: (CLITestBed) async throws -> Void
     ) async throws {
-        let root = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try TemporaryFolder.make("evflow-cli")
+        defer { TemporaryFolder.remove(root) }
         let flows = root.appending(path: "flows")
         try FileManager.default.createDirectory(at: flows, withIntermediateDirectories: true)
         try fastEVFlow().write(to: flows.appending(path: "ev-charging.json"), atomically: true, encoding: .utf8)
@@ -36,31 +37,30 @@ struct CLITestBed: Sendable {
     /// The shipped EV flow, polling the payment after 1 s instead of 5 s (so tests wait less) and giving up
     /// on a failing capture after one attempt (so an operator has something to retry).
     static func fastEVFlow() throws -> String {
-        var text = try String(contentsOf: repository.appending(path: "flows/ev-charging.json"), encoding: .utf8)
-        let poll = #""poll": { "firstAfter": "5s", "every": "2s" }"#
-        try #require(text.contains(poll), "flows/ev-charging.json changed its poll settings; update CLITestBed")
-        text = text.replacingOccurrences(of: poll, with: #""poll": { "firstAfter": "1s", "every": "1s" }"#)
-        let capture = try #require(text.range(of: #""id": "capture""#))
-        let attempts = try #require(text.range(of: #""maxAttempts": 10"#, range: capture.upperBound..<text.endIndex))
-        text.replaceSubrange(attempts, with: #""maxAttempts": 1"#)
-        return text
+        try ShippedFlows.evCharging(poll: ShippedFlows.fastPoll, captureAttempts: 1)
     }
 
-    /// The instance's state file, as JSON.
-    func stateFile(_ id: String) throws -> [String: Any] {
+    /// The instance's state file, as far as the tests read it (read as a file, as an operator would: no store is
+    /// opened on the folder).
+    func stateFile(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> StateFile {
         let data = try Data(contentsOf: evflow.stateDirectory.appending(path: "instances/\(id).json"))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        do {
+            return try JSONDecoder().decode(StateFile.self, from: data)
+        } catch {
+            Issue.record("instances/\(id).json does not decode: \(error)\n\(String(decoding: data, as: UTF8.self))", sourceLocation: sourceLocation)
+            throw error
+        }
     }
 
-    func status(_ id: String) throws -> String? { try stateFile(id)["status"] as? String }
+    func status(_ id: String) throws -> String? { try stateFile(id).status }
 
-    func payment(_ id: String) throws -> [String: Any] {
-        try #require(try stateFile(id)["payment"] as? [String: Any], "instance \(id) has no payment")
+    func payment(_ id: String) throws -> StateFile.Payment {
+        try #require(try stateFile(id).payment, "instance \(id) has no payment")
     }
 
     /// The provider's ledger entry for the instance's payment.
     func ledger(_ id: String) throws -> LedgerPayment {
-        let reference = try #require(try payment(id)["reference"] as? String)
+        let reference = try payment(id).reference
         return try #require(simulator.payment(reference: reference))
     }
 
@@ -73,15 +73,13 @@ struct CLITestBed: Sendable {
     }
 
     /// Runs `evflow run --once` until the instance reaches `step` (or `timeout` passes).
-    func waitForStep(_ id: String, _ step: String, timeout: Duration = .seconds(15)) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while try stateFile(id)["currentStep"] as? String != step {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("instance \(id) did not reach step \(step): \(try stateFile(id)["currentStep"] ?? "nil")")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(300))
+    func waitForStep(_ id: String, _ step: String, timeout: Duration = .seconds(15),
+                     sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await waitUntil("instance \(id) to reach step \(step)", timeout: timeout, pollingEvery: .milliseconds(300),
+                            lastSeen: { (try? stateFile(id))?.currentStep ?? "no step" }, sourceLocation: sourceLocation) {
+            if try stateFile(id).currentStep == step { return true }
             _ = try await evflow("run", "--once")
+            return try stateFile(id).currentStep == step
         }
     }
 

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -54,10 +55,17 @@ extension EvflowCLITests {
 
             let json = try await Self.evflow(in: folder)("validate", broken.path, "--json")
             #expect(json.status == 2)
-            let report = try #require(try json.json() as? [String: Any])
-            #expect(report["valid"] as? Bool == false)
-            let problems = try #require(report["problems"] as? [[String: Any]])
-            #expect(problems.contains { $0["line"] as? Int == 7 && $0["jsonPath"] as? String == "$.steps[1].kind" })
+            struct Report: Decodable {
+                struct Problem: Decodable {
+                    var line: Int?
+                    var jsonPath: String?
+                }
+                var valid: Bool
+                var problems: [Problem]
+            }
+            let report = try json.decode(Report.self)
+            #expect(report.valid == false)
+            #expect(report.problems.contains { $0.line == 7 && $0.jsonPath == "$.steps[1].kind" })
 
             let missing = try await Self.evflow(in: folder)("validate", folder.appending(path: "nope.json").path)
             #expect(missing.status == 3)

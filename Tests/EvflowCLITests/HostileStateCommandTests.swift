@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 

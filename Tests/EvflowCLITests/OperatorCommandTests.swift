@@ -1,6 +1,7 @@
 import CurlHTTP
 import EPayment
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -20,15 +21,19 @@ extension EvflowCLITests {
 
                 let due = try await evflow("run", "--dry-run")
                 #expect(due.stdout.contains("stuck-1: next step authorize: read payment ev-stuck-1 (GET)"), "\(due)")
-                #expect(try bed.stateFile("stuck-1")["wakeAt"] != nil)
+                #expect(try bed.stateFile("stuck-1").wakeAt != nil)
 
                 let stuck = try await evflow("list", "--status", "stuck", "--grace", "1s")
                 #expect(stuck.status == 0, "\(stuck)")
                 #expect(stuck.stdout.contains("stuck-1"))
                 #expect(stuck.stdout.contains("STUCK: timer due"), "\(stuck)")
-                let listed = try #require(try await evflow("list", "--status", "stuck", "--grace", "1s", "--json").json() as? [[String: Any]])
-                #expect(Set(listed.compactMap { $0["id"] as? String }) == ["stuck-1", "fine-1"])
-                #expect(listed.first?["reserved"] as? Int == 50_000)
+                struct Listed: Decodable {
+                    var id: String
+                    var reserved: Int?
+                }
+                let listed = try await evflow("list", "--status", "stuck", "--grace", "1s", "--json").decode([Listed].self)
+                #expect(Set(listed.map(\.id)) == ["stuck-1", "fine-1"])
+                #expect(listed.first?.reserved == 50_000)
                 let notYet = try await evflow("list", "--status", "stuck", "--grace", "1h")
                 #expect(notYet.stderr.contains("no instances match"))
 
@@ -38,20 +43,24 @@ extension EvflowCLITests {
                                  "reserve #1", "attempts 1", "key evf-", "Timeline:", "payment ev-stuck-1"] {
                     #expect(show.stdout.contains(expected), "missing \(expected) in\n\(show.stdout)")
                 }
-                let shown = try #require(try await evflow("show", "stuck-1", "--json").json() as? [String: Any])
-                #expect((shown["summary"] as? [String: Any])?["step"] as? String == "authorize")
-                #expect((shown["steps"] as? [[String: Any]])?.first?["idempotencyKey"] as? String != nil)
+                struct Shown: Decodable {
+                    struct Summary: Decodable { var step: String? }
+                    var summary: Summary
+                    var steps: [StateFile.Step]
+                }
+                let shown = try await evflow("show", "stuck-1", "--json").decode(Shown.self)
+                #expect(shown.summary.step == "authorize")
+                #expect(shown.steps.first?.idempotencyKey != nil)
 
                 let dryRun = try await evflow("resume", "stuck-1", "--dry-run")
                 #expect(dryRun.status == 0)
                 #expect(dryRun.stdout.contains("read payment"), "\(dryRun)")
-                #expect(try bed.stateFile("stuck-1")["currentStep"] as? String == "authorize")
+                #expect(try bed.stateFile("stuck-1").currentStep == "authorize")
 
                 let resumed = try await evflow("resume", "stuck-1")
                 #expect(resumed.status == 0, "\(resumed)")
                 #expect(resumed.stdout.contains("resumed stuck-1 waiting at meter"), "\(resumed)")
-                let history = try #require(try bed.stateFile("stuck-1")["history"] as? [[String: Any]])
-                #expect(history.contains { $0["event"] as? String == "operator" })
+                #expect(try bed.stateFile("stuck-1").history.contains { $0.event == "operator" })
 
                 let all = try await evflow("resume", "--all-stuck", "--grace", "1s")
                 #expect(all.status == 0, "\(all)")
@@ -59,7 +68,7 @@ extension EvflowCLITests {
                 #expect(!all.stdout.contains("stuck-1"))
                 let none = try await evflow("list", "--status", "stuck", "--grace", "1s")
                 #expect(none.stdout.isEmpty && none.stderr.contains("no instances match"), "\(none)")
-                let waiting = try #require(try await evflow("list", "--status", "waiting", "--flow", "ev-charging", "--json").json() as? [Any])
+                let waiting = try await evflow("list", "--status", "waiting", "--flow", "ev-charging", "--json").decode([Listed].self)
                 #expect(waiting.count == 2)
                 #expect(try await evflow("list", "--older-than", "1h").stderr.contains("no instances match"))
                 #expect(try await evflow("show", "nobody").status == 3)
@@ -84,9 +93,9 @@ extension EvflowCLITests {
                 #expect(payment.aggregate.cancelled == 50_000)
                 #expect(payment.aggregate.captured == 0)
                 let state = try bed.stateFile("cancel-1")
-                #expect(state["status"] as? String == "failed")
-                #expect((state["failure"] as? [String: Any])?["code"] as? String == "operator.cancelled")
-                #expect(state["cancellationRequest"] as? String == "charger fault")
+                #expect(state.status == "failed")
+                #expect(state.failure?.code == "operator.cancelled")
+                #expect(state.cancellationRequest == "charger fault")
 
                 let again = try await evflow("cancel", "cancel-1", "--reason", "twice")
                 #expect(again.status == 1)
@@ -103,7 +112,7 @@ extension EvflowCLITests {
                 evflow.extraEnvironment["EVFLOW_CRASH_AT"] = "before:2"
                 let crashed = try await evflow("run", "--once")
                 #expect(crashed.status != 0, "\(crashed)")
-                #expect(try bed.stateFile("crash-1")["payment"] == nil)
+                #expect(try bed.stateFile("crash-1").payment == nil)
                 #expect(bed.simulator.ledger().payments.count == 1)
 
                 evflow.extraEnvironment = [:]
@@ -132,7 +141,7 @@ extension EvflowCLITests {
                 let plan = try await evflow("retry", "retry-1", "--dry-run")
                 #expect(plan.stdout.contains("confirm with the provider whether key evf-"), "\(plan)")
                 #expect(plan.stdout.contains("capture 47.88 NOK"), "\(plan)")
-                let key = try #require((try bed.stateFile("retry-1")["steps"] as? [[String: Any]])?.last { $0["step"] as? String == "capture" }?["idempotencyKey"] as? String)
+                let key = try #require(try bed.stateFile("retry-1").steps.last { $0.step == "capture" }?.idempotencyKey)
 
                 bed.simulator.setFault(nil, for: .capturePayment)
                 let retried = try await evflow("retry", "retry-1")
@@ -156,7 +165,7 @@ extension EvflowCLITests {
                 let evflow = bed.evflow
                 try await bed.startCharging("rec-1")
                 // Someone captures 10.00 NOK outside evflow, with a key no step recorded.
-                let reference = try #require(try bed.payment("rec-1")["reference"] as? String)
+                let reference = try bed.payment("rec-1").reference
                 try await withHTTPClient { http in
                     let client = EPaymentClient(configuration: EPaymentConfiguration(
                         baseURL: bed.simulator.baseURL, clientID: "x", clientSecret: Secret("x"), subscriptionKey: Secret("x"), merchantSerialNumber: "123456"),
@@ -169,18 +178,22 @@ extension EvflowCLITests {
                 #expect(dryRun.stdout.contains("captured: local 0.00 NOK, provider 10.00 NOK"), "\(dryRun)")
                 #expect(dryRun.stdout.contains("FLAGGED: CAPTURED of 10.00 NOK"), "\(dryRun)")
                 #expect(dryRun.stdout.contains("manual-capture-1"))
-                #expect((try bed.payment("rec-1")["captured"] as? Int) == 0)
+                #expect(try bed.payment("rec-1").captured == 0)
 
                 let repaired = try await evflow("reconcile", "rec-1")
                 #expect(repaired.status == 1)  // the unrecorded capture still needs a person
                 #expect(repaired.stdout.contains("repaired"), "\(repaired)")
-                #expect((try bed.payment("rec-1")["captured"] as? Int) == 1_000)
+                #expect(try bed.payment("rec-1").captured == 1_000)
 
                 let all = try await evflow("reconcile", "--all", "--json")
-                let reports = try #require(try all.json() as? [[String: Any]])
+                struct Report: Decodable {
+                    var differences: [JSONValue]
+                    var unrecordedOperations: [JSONValue]
+                }
+                let reports = try all.decode([Report].self)
                 #expect(reports.count == 1)
-                #expect((reports.first?["differences"] as? [Any])?.isEmpty == true)
-                #expect((reports.first?["unrecordedOperations"] as? [Any])?.count == 1)
+                #expect(reports.first?.differences.isEmpty == true)
+                #expect(reports.first?.unrecordedOperations.count == 1)
 
                 // The session still ends: the 10.00 NOK already captured covers the 3.99 NOK owed, so nothing more
                 // is captured (a capture never takes the customer above what the flow owes), the rest is released,
@@ -199,8 +212,8 @@ extension EvflowCLITests {
         }
 
         @Test func corruptStateFileIsSetAsideAndListedAsStuck() async throws {
-            let folder = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
+            let folder = try TemporaryFolder.make("evflow-cli")
+            defer { TemporaryFolder.remove(folder) }
             let evflow = Evflow(stateDirectory: folder, flowsDirectory: CLITestBed.repository.appending(path: "flows"), simulatorURL: nil)
             #expect(try await evflow("list").status == 0)  // creates the state folder
             try Data("{\"id\": \"torn-1\", \"status\": ".utf8).write(to: folder.appending(path: "instances/torn-1.json"))

@@ -1,4 +1,5 @@
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -27,12 +28,10 @@ extension EvflowCLITests {
                 let ended = try await evflow("signal", "session-1", "sessionEnded", "--data", "@\(dataFile.path)", "--signal-id", "end")
                 #expect(ended.status == 0, "\(ended)")
 
-                let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-                while try bed.status("session-1") != "succeeded", ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                worker.send(SIGTERM)
-                let output = try await worker.finish(timeout: .seconds(20))
+                try await waitUntil("session-1 to succeed", timeout: .seconds(15), pollingEvery: .milliseconds(100),
+                                    lastSeen: { try? bed.status("session-1") }) { try bed.status("session-1") == "succeeded" }
+                worker.terminate()
+                let output = await worker.finish(timeout: .seconds(20))
                 #expect(output.status == 0, "\(output)")
                 #expect(output.stdout.contains("session-1 succeeded; reserved 500.00 NOK, captured 47.88 NOK, released 452.12 NOK"), "\(output)")
 
@@ -41,7 +40,7 @@ extension EvflowCLITests {
                 #expect(payment.aggregate.captured == 4_788)
                 #expect(payment.aggregate.cancelled == 45_212)
                 #expect(payment.events(named: "CAPTURED").count == 1)
-                #expect(try bed.stateFile("session-1")["inputs"].map { "\($0)" }?.contains("4791234567") == false)
+                #expect(try bed.stateFile("session-1").inputs.map { "\($0)" }?.contains("4791234567") == false)
 
                 // A signal to a finished session is refused with exit 1.
                 let late = try await evflow("signal", "session-1", "meterReading", "--data", #"{"energyWh": 1}"#)
@@ -55,9 +54,13 @@ extension EvflowCLITests {
                 let evflow = bed.evflow
                 let first = try await evflow("start", "ev-charging", "--id", "s-2", "--input", CLITestBed.sessionInputs, "--json")
                 #expect(first.status == 0, "\(first)")
-                let document = try #require(try first.json() as? [String: Any])
-                #expect(document["created"] as? Bool == true)
-                #expect(document["status"] as? String == "running")
+                struct Started: Decodable {
+                    var created: Bool
+                    var status: String
+                }
+                let document = try first.decode(Started.self)
+                #expect(document.created == true)
+                #expect(document.status == "running")
                 #expect(FileManager.default.fileExists(atPath: bed.evflow.stateDirectory.appending(path: "instances/s-2.json").path))
 
                 let again = try await evflow("start", "ev-charging", "--id", "s-2", "--input", CLITestBed.sessionInputs)
@@ -101,8 +104,8 @@ extension EvflowCLITests {
         }
 
         @Test func runWithoutProviderSettingsIsAUsageError() async throws {
-            let folder = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
+            let folder = try TemporaryFolder.make("evflow-cli")
+            defer { TemporaryFolder.remove(folder) }
             let evflow = Evflow(stateDirectory: folder, flowsDirectory: CLITestBed.repository.appending(path: "flows"), simulatorURL: nil)
             let result = try await evflow("run", "--once")
             #expect(result.status == 2, "\(result)")

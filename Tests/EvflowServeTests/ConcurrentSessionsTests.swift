@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -22,14 +23,14 @@ struct ConcurrentSessionsTests {
                     #expect(reply.status == 201, "\(id): \(reply.text)")
                 }
                 let startedAll = clock.now - started
-                try await Self.waitUntil(fixture, "every session charging") { $0.filter { $0["step"] as? String == "meter" }.count == Self.sessions }
+                try await Self.waitUntil(fixture, "every session charging") { $0.filter { $0.step == "meter" }.count == Self.sessions }
                 let authorizedAll = clock.now - started
                 try await Self.forEach(ids) { id in
                     let reply = try await fixture.call(.post, "/v1/instances/\(id)/signals/sessionEnded",
                                                        json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
                     #expect(reply.status == 202, "\(id): \(reply.text)")
                 }
-                try await Self.waitUntil(fixture, "every session succeeded") { $0.filter { $0["status"] as? String == "succeeded" }.count == Self.sessions }
+                try await Self.waitUntil(fixture, "every session succeeded") { $0.filter { $0.status == "succeeded" }.count == Self.sessions }
                 let elapsed = clock.now - started
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 let rate = Double(Self.sessions) / seconds
@@ -60,19 +61,13 @@ struct ConcurrentSessionsTests {
     }
 
     static func waitUntil(_ fixture: ServeFixture, _ what: String, timeout: Duration = .seconds(120),
-                          _ condition: ([[String: Any]]) -> Bool) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        var last: [[String: Any]] = []
-        while clock.now < deadline {
-            let reply = try await fixture.call(.get, "/v1/instances?flow=ev-charging")
-            last = try reply.json()["instances"] as? [[String: Any]] ?? []
-            if condition(last) { return }
-            try await Task.sleep(for: .milliseconds(250))
+                          _ condition: ([APIInstanceList.Row]) -> Bool) async throws {
+        var last: [APIInstanceList.Row] = []
+        let byState = { Dictionary(grouping: last) { "\($0.status)/\($0.step ?? "-")" }.mapValues(\.count).description }
+        try await EvflowTestSupport.waitUntil(what, timeout: timeout, pollingEvery: .milliseconds(250), lastSeen: byState) {
+            last = try await fixture.call(.get, "/v1/instances?flow=ev-charging").decode(APIInstanceList.self).instances
+            return condition(last)
         }
-        let byState = Dictionary(grouping: last) { "\($0["status"] ?? "-")/\($0["step"] ?? "-")" }.mapValues(\.count)
-        Issue.record("timed out waiting for \(what): \(byState)")
-        throw CancellationError()
     }
 
     /// `VmHWM` from /proc/self/status: the peak resident set size of this process.

@@ -1,6 +1,7 @@
 import CurlHTTP
 import EPaymentSimulator
 import FlowTesting
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -29,11 +30,11 @@ struct HostileClientTests {
                 held.append(connection)
             }
             try await Task.sleep(for: .milliseconds(500))
-            server.process.terminate()
-            let output = try await server.finish(timeout: .seconds(20))
-            #expect(server.process.terminationReason == .exit, "\(output)")
-            #expect(server.process.terminationStatus == 0, "\(output)")
-            #expect(!output.contains("did not stop"), "SIGTERM with five half-sent requests: \(output)")
+            server.terminate()
+            let output = await server.finish(timeout: .seconds(20))
+            #expect(!output.killedBySignal && !output.timedOut, "\(output)")
+            #expect(output.status == 0, "\(output)")
+            #expect(!output.timedOut, "SIGTERM with five half-sent requests: \(output)")
             _ = held
         }
     }
@@ -156,8 +157,8 @@ struct HostileClientTests {
     /// Runs the built `evflow serve` with the fixture's environment plus `extra`, healthy before `body`; stops it
     /// with SIGTERM afterwards unless `body` did.
     private func withServe(_ extra: [String: String],
-                           _ body: @Sendable (ServeFixture, ServeBinaryTests.Launched) async throws -> Void) async throws {
-        let binary = try ServeBinaryTests.evflowBinary()
+                           _ body: @Sendable (ServeFixture, ChildProcess) async throws -> Void) async throws {
+        let binary = try BuiltProduct.evflow.url()
         try await withServeFixture(webhooks: false) { fixture in
             let environment = [
                 "EVFLOW_API_TOKENS": ServeFixture.token,
@@ -170,13 +171,13 @@ struct HostileClientTests {
                 try await Self.waitUntilServing(fixture.port)
                 try await body(fixture, server)
             } catch {
-                server.process.terminate()
-                _ = try? await server.finish()
+                server.terminate()
+                _ = await server.finish(timeout: .seconds(30))
                 throw error
             }
-            if server.process.isRunning {
-                server.process.terminate()
-                _ = try await server.finish()
+            if server.isRunning {
+                server.terminate()
+                _ = await server.finish(timeout: .seconds(30))
             }
         }
     }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPayment
+import EvflowTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -8,9 +9,6 @@ import Testing
 /// `scripts/check-evflow-api.py` (openapi-schema-validator, installed into a venv when missing).
 @Suite(.serialized)
 struct OpenAPIConformanceTests {
-    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     struct Record: Codable, Sendable {
         var method: String
         var path: String
@@ -48,7 +46,7 @@ struct OpenAPIConformanceTests {
                 try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start, json: ServeFixture.startBody("c-5"), token: nil)
                 try await recorder.call(fixture, .post, "/v1/flows/ev-charging/instances", template: start,
                                         json: #"{"id": "c-6", "input": {"x": ""# + String(repeating: "y", count: 70_000) + #""}}"#)
-                try await fixture.waitFor("c-1", "authorization") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("c-1", "authorization") { $0.step == "meter" }
                 try await recorder.call(fixture, .get, "/v1/instances/c-1", template: one)
                 try await recorder.call(fixture, .get, "/v1/instances/missing", template: one)
                 try await recorder.call(fixture, .get, "/v1/instances/bad%20id", template: one)
@@ -57,7 +55,7 @@ struct OpenAPIConformanceTests {
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"watts": 1}}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/missing/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/sessionEnded", template: signal, json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
-                try await fixture.waitFor("c-1", "success") { $0["status"] as? String == "succeeded" }
+                try await fixture.waitFor("c-1", "success") { $0.status == "succeeded" }
                 try await recorder.call(fixture, .get, "/v1/instances/c-1", template: one)
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": "conformance"}"#)
@@ -76,16 +74,16 @@ struct OpenAPIConformanceTests {
         let records = recorder.records.withLock { $0 }
         let statuses = Set(records.map { "\($0.method) \($0.path) \($0.status)" })
         #expect(statuses.count >= 20, "\(statuses.sorted())")
-        let (status, output) = try Self.check(records)
+        let (status, output) = try await Self.check(records)
         #expect(status == 0, "\(output)")
         #expect(output.contains(", 0 problems"), "\(output)")
     }
 
-    @Test func theCheckerCatchesANonConformingResponse() throws {
+    @Test func theCheckerCatchesANonConformingResponse() async throws {
         let wrong = [Record(method: "GET", path: "/v1/instances/{id}", status: 200, contentType: "application/json",
                             body: #"{"id": "x", "flow": "f", "version": "one", "status": "running", "createdAt": "yesterday", "updatedAt": "2026-01-01T00:00:00Z", "surprise": 1}"#),
                      Record(method: "GET", path: "/v1/instances/{id}", status: 418, contentType: "application/problem+json", body: "{}")]
-        let (status, output) = try Self.check(wrong)
+        let (status, output) = try await Self.check(wrong)
         #expect(status == 1, "\(output)")
         #expect(output.contains("version"))
         #expect(output.contains("createdAt"))
@@ -94,37 +92,33 @@ struct OpenAPIConformanceTests {
     }
 
     /// Runs the checker, with a venv holding openapi-schema-validator when the system Python lacks it.
-    static func check(_ records: [Record]) throws -> (status: Int32, output: String) {
-        let file = FileManager.default.temporaryDirectory.appending(path: "evflow-api-responses-\(UUID().uuidString).json")
-        try JSONEncoder().encode(records).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let python = try pythonWithValidator()
-        return try run(python, [repository.appending(path: "scripts/check-evflow-api.py").path, file.path])
+    static func check(_ records: [Record]) async throws -> (status: Int32, output: String) {
+        try await TemporaryFolder.with("evflow-api-responses") { folder in
+            let file = folder.appending(path: "responses.json")
+            try JSONEncoder().encode(records).write(to: file)
+            let python = try await pythonWithValidator()
+            return try await run(python, [Repository.path("scripts/check-evflow-api.py").path, file.path])
+        }
     }
 
-    static func pythonWithValidator() throws -> String {
-        if try run("/usr/bin/env", ["python3", "-c", "import yaml, openapi_schema_validator"]).status == 0 { return "/usr/bin/env" }
+    static func pythonWithValidator() async throws -> String {
+        if try await run("/usr/bin/env", ["python3", "-c", "import yaml, openapi_schema_validator"]).status == 0 { return "/usr/bin/env" }
         let venv = FileManager.default.temporaryDirectory.appending(path: "evflow-api-check-venv")
         let python = venv.appending(path: "bin/python").path
-        if try !FileManager.default.fileExists(atPath: python) || run(python, ["-c", "import yaml, openapi_schema_validator"]).status != 0 {
-            let created = try run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
+        var usable = FileManager.default.fileExists(atPath: python)
+        if usable { usable = try await run(python, ["-c", "import yaml, openapi_schema_validator"]).status == 0 }
+        if !usable {
+            let created = try await run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
             try #require(created.status == 0, "python3 -m venv failed: \(created.output)")
-            let installed = try run(python, ["-m", "pip", "install", "--quiet", "openapi-schema-validator", "pyyaml"])
+            let installed = try await run(python, ["-m", "pip", "install", "--quiet", "openapi-schema-validator", "pyyaml"])
             try #require(installed.status == 0, "pip install failed: \(installed.output)")
         }
         return python
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(filePath: executable)
-        process.arguments = executable == "/usr/bin/env" && arguments.first != "python3" ? ["python3"] + arguments : arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let arguments = executable == "/usr/bin/env" && arguments.first != "python3" ? ["python3"] + arguments : arguments
+        let result = try await ChildProcess.run(URL(filePath: executable), arguments, mergingStandardError: true, timeout: .seconds(300))
+        return (result.status, result.output)
     }
 }

@@ -12,23 +12,23 @@ struct ServeAPITests {
         try await withServeFixture(webhooks: true, autoApproveAfter: .seconds(60)) { fixture in
             try await fixture.withServer {
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-forged")).status == 201)
-                let waiting = try await fixture.waitFor("s-forged", "a payment") { ($0["payment"] as? [String: Any])?["reference"] != nil }
-                let reference = try #require((waiting["payment"] as? [String: Any])?["reference"] as? String)
+                let waiting = try await fixture.waitFor("s-forged", "a payment") { $0.payment != nil }
+                let reference = try #require(waiting.payment?.reference)
                 let body = Array(#"{"msn":"123456","reference":"\#(reference)","pspReference":"forged-1","name":"AUTHORIZED","amount":{"value":50000,"currency":"NOK"},"timestamp":"2026-11-27T12:00:00Z","idempotencyKey":null,"success":true}"#.utf8)
 
                 let forged = try await Self.deliver(body, fixture, secret: "not-the-secret", date: Date())
                 #expect(forged.status == 401)
                 #expect(forged.header("Content-Type") == "application/problem+json")
-                #expect(try forged.json()["code"] as? String == "webhook.signatureMismatch")
+                #expect(try forged.problem().code == "webhook.signatureMismatch")
 
                 let stale = try await Self.deliver(body, fixture, secret: ServeFixture.webhookSecret, date: Date().addingTimeInterval(-900))
                 #expect(stale.status == 401)
-                #expect(try stale.json()["code"] as? String == "webhook.staleDate")
-                #expect(try stale.json()["detail"] as? String ?? "" != "")
+                #expect(try stale.problem().code == "webhook.staleDate")
+                #expect(try stale.problem().detail != "")
 
                 var tampered = try await Self.deliver(body, fixture, secret: ServeFixture.webhookSecret, date: Date(), alter: true)
                 #expect(tampered.status == 401)
-                #expect(try tampered.json()["code"] as? String == "webhook.contentHashMismatch")
+                #expect(try tampered.problem().code == "webhook.contentHashMismatch")
 
                 let unsigned = try await fixture.call(.post, "/webhooks/epayment", json: String(decoding: body, as: UTF8.self), token: nil)
                 #expect(unsigned.status == 401)
@@ -36,20 +36,20 @@ struct ServeAPITests {
                 // A correctly signed event only wakes the instance: polling finds the payment still CREATED.
                 let signed = try await Self.deliver(body, fixture, secret: ServeFixture.webhookSecret, date: Date())
                 #expect(signed.status == 200, "\(signed.text)")
-                #expect(try signed.json()["outcome"] as? String == "delivered")
+                #expect(try signed.decode(WebhookReceipt.self).outcome == "delivered")
                 tampered = try await Self.deliver(body, fixture, secret: ServeFixture.webhookSecret, date: Date())
-                #expect(try tampered.json()["outcome"] as? String == "duplicate")
+                #expect(try tampered.decode(WebhookReceipt.self).outcome == "duplicate")
                 try await Task.sleep(for: .milliseconds(500))
-                let instance = try await fixture.call(.get, "/v1/instances/s-forged").json()
-                #expect(instance["step"] as? String == "authorize")
-                #expect((instance["payment"] as? [String: Any])?["state"] as? String == "CREATED")
+                let instance = try await fixture.call(.get, "/v1/instances/s-forged").decode(APIInstance.self)
+                #expect(instance.step == "authorize")
+                #expect(instance.payment?.state == "CREATED")
                 #expect(fixture.simulator.ledger().payments.first?.state == "CREATED")
 
                 // Cancelling releases the reservation: the payment can no longer be approved.
                 let cancelled = try await fixture.call(.post, "/v1/instances/s-forged/cancel", json: #"{"reason": "station out of order"}"#)
                 #expect(cancelled.status == 200, "\(cancelled.text)")
-                let ended = try await fixture.waitFor("s-forged", "failure after cancel") { $0["status"] as? String == "failed" }
-                #expect((ended["failure"] as? [String: Any])?["code"] as? String == "operator.cancelled")
+                let ended = try await fixture.waitFor("s-forged", "failure after cancel") { $0.status == "failed" }
+                #expect(ended.failure?.code == "operator.cancelled")
                 #expect(fixture.simulator.ledger().payments.first?.aggregate.captured == 0)
             }
         }
@@ -67,11 +67,11 @@ struct ServeAPITests {
 
                 let unknownFlow = try await fixture.call(.post, "/v1/flows/no-such-flow/instances", json: ServeFixture.startBody("x1"))
                 #expect(unknownFlow.status == 404)
-                #expect((try unknownFlow.json()["detail"] as? String)?.contains("ev-charging") == true)
+                #expect(try unknownFlow.problem().detail.contains("ev-charging"))
 
                 let badInput = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: #"{"id": "x2", "input": {"pricePerKWh": 399}}"#)
                 #expect(badInput.status == 422)
-                #expect((try badInput.json()["problems"] as? [String])?.isEmpty == false)
+                #expect(try badInput.problem().problems?.isEmpty == false)
 
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: "{not json").status == 400)
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: #"{"input": {}}"#).status == 400)
@@ -83,7 +83,7 @@ struct ServeAPITests {
                 let conflict = try await fixture.call(.post, "/v1/flows/ev-charging/instances",
                                                       json: #"{"id": "s-1", "input": {"phoneNumber": "4791234567", "pricePerKWh": {"value": 1, "currency": "NOK"}}}"#)
                 #expect(conflict.status == 409)
-                #expect(try conflict.json()["code"] as? String == "conflictingStart")
+                #expect(try conflict.problem().code == "conflictingStart")
 
                 #expect(try await fixture.call(.get, "/v1/instances/nope").status == 404)
                 #expect(try await fixture.call(.post, "/v1/instances/s-1/signals/teleport", json: #"{"data": {}}"#).status == 422)
@@ -93,10 +93,10 @@ struct ServeAPITests {
                 #expect(try await fixture.call(.get, "/v1/instances?status=sleepy").status == 400)
                 #expect(try await fixture.call(.get, "/v1/nowhere").status == 404)
 
-                let all = try await fixture.call(.get, "/v1/instances?flow=ev-charging").json()
-                #expect((all["instances"] as? [[String: Any]])?.map { $0["id"] as? String } == ["s-1"])
-                let none = try await fixture.call(.get, "/v1/instances?status=succeeded").json()
-                #expect((none["instances"] as? [Any])?.isEmpty == true)
+                let all = try await fixture.call(.get, "/v1/instances?flow=ev-charging").decode(APIInstanceList.self)
+                #expect(all.instances.map(\.id) == ["s-1"])
+                let none = try await fixture.call(.get, "/v1/instances?status=succeeded").decode(APIInstanceList.self)
+                #expect(none.instances.isEmpty)
 
                 let metrics = try await fixture.call(.get, "/metrics", token: nil)
                 #expect(metrics.status == 200)

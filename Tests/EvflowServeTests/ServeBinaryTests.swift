@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPaymentSimulator
+import EvflowTestSupport
 import FlowTesting
 import Foundation
 import Testing
@@ -9,7 +10,7 @@ import Testing
 struct ServeBinaryTests {
     @Test(.timeLimit(.minutes(2)))
     func sigtermParksDurablyAndExitsZero() async throws {
-        let binary = try Self.evflowBinary()
+        let binary = try BuiltProduct.evflow.url()
         try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
             let environment = [
                 "EVFLOW_API_TOKENS": "other-token-0123456789abcdef0123456789,\(ServeFixture.token)",
@@ -22,22 +23,24 @@ struct ServeBinaryTests {
             let first = try Self.launch(binary, arguments, environment)
             try await Self.waitUntilHealthy(fixture)
             #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("bin-1")).status == 201)
-            try await fixture.waitFor("bin-1", "authorization") { $0["step"] as? String == "meter" }
+            try await fixture.waitFor("bin-1", "authorization") { $0.step == "meter" }
             #expect(try await fixture.call(.post, "/v1/instances/bin-1/signals/sessionEnded",
                                            json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#).status == 202)
-            first.process.terminate()  // SIGTERM while the session's capture and release are due
-            let firstOutput = try await first.finish()
-            #expect(first.process.terminationStatus == 0, "\(firstOutput)")
-            #expect(first.process.terminationReason == .exit)
+            first.terminate()  // SIGTERM while the session's capture and release are due
+            let firstRun = await first.finish(timeout: .seconds(30))
+            let firstOutput = firstRun.output
+            #expect(firstRun.status == 0, "\(firstRun)")
+            #expect(!firstRun.killedBySignal && !firstRun.timedOut)
             #expect(firstOutput.contains("evflow serve stopped"), "\(firstOutput)")
 
             let second = try Self.launch(binary, arguments, environment)
             try await Self.waitUntilHealthy(fixture)
-            let done = try await fixture.waitFor("bin-1", "success after the restart") { $0["status"] as? String == "succeeded" }
-            #expect((done["payment"] as? [String: Any])?["captured"] as? Int == 7971)
-            second.process.interrupt()  // Ctrl-C
-            let secondOutput = try await second.finish()
-            #expect(second.process.terminationStatus == 0, "\(secondOutput)")
+            let done = try await fixture.waitFor("bin-1", "success after the restart") { $0.status == "succeeded" }
+            #expect(done.payment?.captured == 7971)
+            second.interrupt()  // Ctrl-C
+            let secondRun = await second.finish(timeout: .seconds(30))
+            let secondOutput = secondRun.output
+            #expect(secondRun.status == 0 && !secondRun.killedBySignal, "\(secondRun)")
 
             let payment = try #require(fixture.simulator.ledger().payments.first)
             #expect(payment.aggregate.captured == 7971)
@@ -48,65 +51,14 @@ struct ServeBinaryTests {
         }
     }
 
-    struct Launched {
-        let process: Process
-        let log: URL
-        let exited: AsyncStream<Void>
-
-        func finish(timeout: Duration = .seconds(30)) async throws -> String {
-            let stopped = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { for await _ in exited { return true }; return true }
-                group.addTask { try? await Task.sleep(for: timeout); return false }
-                defer { group.cancelAll() }
-                return await group.next() ?? false
-            }
-            if !stopped {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-            defer { try? FileManager.default.removeItem(at: log) }
-            return ((try? String(contentsOf: log, encoding: .utf8)) ?? "") + (stopped ? "" : "\n[did not stop within \(timeout)]")
-        }
+    /// Starts the built `evflow` with `environment` over this process's, its stdout and stderr in one log.
+    static func launch(_ binary: URL, _ arguments: [String], _ environment: [String: String]) throws -> ChildProcess {
+        try ChildProcess(binary, arguments, environment: ChildProcess.environment(adding: environment), mergingStandardError: true)
     }
 
-    static func launch(_ binary: URL, _ arguments: [String], _ environment: [String: String]) throws -> Launched {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = handle
-        process.standardError = handle
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in
-            try? handle.close()
-            continuation.yield()
-            continuation.finish()
+    static func waitUntilHealthy(_ fixture: ServeFixture, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await waitUntil("evflow serve to become healthy", timeout: .seconds(30), sourceLocation: sourceLocation) {
+            (try? await fixture.call(.get, "/healthz", token: nil))?.status == 200
         }
-        try process.run()
-        return Launched(process: process, log: log, exited: stream)
-    }
-
-    static func waitUntilHealthy(_ fixture: ServeFixture) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
-        while clock.now < deadline {
-            if let reply = try? await fixture.call(.get, "/healthz", token: nil), reply.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("evflow serve did not become healthy")
-        throw CancellationError()
-    }
-
-    /// The `evflow` executable built next to this test bundle (`swift build --build-tests` builds it too).
-    static func evflowBinary() throws -> URL {
-        let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [
-            URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("evflow"),
-            root.appendingPathComponent(".build/debug/evflow"),
-        ]
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "build evflow first")
     }
 }

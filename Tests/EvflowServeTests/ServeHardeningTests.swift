@@ -33,22 +33,22 @@ struct ServeHardeningTests {
         try await withServeFixture(webhooks: true, autoApproveAfter: .seconds(60)) { fixture in
             try await fixture.withServer {
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-msn")).status == 201)
-                let waiting = try await fixture.waitFor("s-msn", "a payment") { ($0["payment"] as? [String: Any])?["reference"] != nil }
-                let reference = try #require((waiting["payment"] as? [String: Any])?["reference"] as? String)
+                let waiting = try await fixture.waitFor("s-msn", "a payment") { $0.payment != nil }
+                let reference = try #require(waiting.payment?.reference)
                 func event(msn: String) -> [UInt8] {
                     Array(#"{"msn":"\#(msn)","reference":"\#(reference)","pspReference":"psp-\#(msn)","name":"AUTHORIZED","amount":{"value":50000,"currency":"NOK"},"timestamp":"2026-11-27T12:00:00Z","idempotencyKey":null,"success":true}"#.utf8)
                 }
                 let foreign = try await ServeAPITests.deliver(event(msn: "999999"), fixture, secret: ServeFixture.webhookSecret, date: Date())
                 #expect(foreign.status == 200, "\(foreign.text)")
-                #expect(try foreign.json()["outcome"] as? String == "foreignMerchant", "\(foreign.text)")
-                #expect(try foreign.json()["instance"] == nil)
+                #expect(try foreign.decode(WebhookReceipt.self).outcome == "foreignMerchant", "\(foreign.text)")
+                #expect(try foreign.decode(WebhookReceipt.self).instance == nil)
                 try await Task.sleep(for: .milliseconds(300))
                 let afterForeign = try FileInstanceStore(stateDirectory: fixture.stateDirectory).load("s-msn")
                 #expect(!afterForeign.seenSignalIDs.contains { $0.hasPrefix("webhook-") }, "\(afterForeign.seenSignalIDs)")
 
                 // The same event from our merchant serial number does reach it.
                 let ours = try await ServeAPITests.deliver(event(msn: "123456"), fixture, secret: ServeFixture.webhookSecret, date: Date())
-                #expect(try ours.json()["outcome"] as? String == "delivered", "\(ours.text)")
+                #expect(try ours.decode(WebhookReceipt.self).outcome == "delivered", "\(ours.text)")
             }
         }
     }
@@ -60,7 +60,7 @@ struct ServeHardeningTests {
                 let anonymous = try await fixture.call(.get, "/metrics", token: nil)
                 #expect(anonymous.status == 401)
                 #expect(anonymous.header("Content-Type") == "application/problem+json")
-                #expect(try anonymous.json()["detail"] as? String ?? "" != "")
+                #expect(try anonymous.problem().detail != "")
                 #expect(!anonymous.text.contains(token))
                 #expect(try await fixture.call(.get, "/metrics", token: ServeFixture.token).status == 401, "an API token is not the metrics token")
                 let scraped = try await fixture.call(.get, "/metrics", token: token)

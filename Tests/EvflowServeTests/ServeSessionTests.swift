@@ -18,7 +18,7 @@ struct ServeSessionTests {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-webhook"))
                 #expect(created.status == 201, "\(created.text)")
                 #expect(created.header("Location") == "/v1/instances/s-webhook")
-                try await fixture.waitFor("s-webhook", timeout: .seconds(60), "authorization by webhook") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("s-webhook", timeout: .seconds(60), "authorization by webhook") { $0.step == "meter" }
                 try await Self.meterAndEnd(fixture, "s-webhook")
                 let metrics = try await fixture.call(.get, "/metrics", token: nil).text
                 for series in [#"evflow_instances_succeeded_total{flow="ev-charging"}"#, #"evflow_amount_captured_minor_units_total{currency="NOK"}"#,
@@ -42,7 +42,7 @@ struct ServeSessionTests {
             try await fixture.withServer {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-poll"))
                 #expect(created.status == 201, "\(created.text)")
-                try await fixture.waitFor("s-poll", "authorization by polling") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("s-poll", "authorization by polling") { $0.step == "meter" }
                 try await Self.meterAndEnd(fixture, "s-poll")
             }
             let payment = try #require(fixture.simulator.ledger().payments.first)
@@ -57,7 +57,7 @@ struct ServeSessionTests {
             try await fixture.withServer {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-restart"))
                 #expect(created.status == 201, "\(created.text)")
-                try await fixture.waitFor("s-restart", "authorization") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("s-restart", "authorization") { $0.step == "meter" }
                 let reading = try await fixture.call(.post, "/v1/instances/s-restart/signals/meterReading",
                                                      json: #"{"signalId": "r-1", "data": {"energyWh": 9000}}"#)
                 #expect(reading.status == 202, "\(reading.text)")
@@ -68,7 +68,7 @@ struct ServeSessionTests {
                 #expect(again.status == 200, "the same start after a restart is a harmless repeat: \(again.text)")
                 let repeatReading = try await fixture.call(.post, "/v1/instances/s-restart/signals/meterReading",
                                                            json: #"{"signalId": "r-1", "data": {"energyWh": 9000}}"#)
-                #expect(try repeatReading.json()["accepted"] as? Bool == false)
+                #expect(try repeatReading.decode(SignalReceipt.self).accepted == false)
                 try await Self.meterAndEnd(fixture, "s-restart")
             }
             let payment = try #require(fixture.simulator.ledger().payments.first)
@@ -86,7 +86,7 @@ struct ServeSessionTests {
             try await fixture.withServer {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-step-retry"))
                 #expect(created.status == 201, "\(created.text)")
-                try await fixture.waitFor("s-step-retry", "authorization by polling") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("s-step-retry", "authorization by polling") { $0.step == "meter" }
                 fixture.simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .capturePayment)
                 fixture.simulator.setFault(FaultRule(tooManyRequestsRate: 1, retryAfterSeconds: 1, times: 1), for: .cancelPayment)
                 try await Self.meterAndEnd(fixture, "s-step-retry")
@@ -117,17 +117,17 @@ struct ServeSessionTests {
             let reply = try await fixture.call(.post, "/v1/instances/\(id)/signals/meterReading",
                                                json: #"{"signalId": "r-\#(number)", "data": {"energyWh": \#(energy)}}"#)
             #expect(reply.status == 202, "\(reply.text)")
-            #expect(try reply.json()["accepted"] as? Bool == true)
+            #expect(try reply.decode(SignalReceipt.self).accepted == true)
         }
         let end = try await fixture.call(.post, "/v1/instances/\(id)/signals/sessionEnded",
                                          json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
         #expect(end.status == 202, "\(end.text)")
-        let finished = try await fixture.waitFor(id, "success") { $0["status"] as? String == "succeeded" }
-        let payment = try #require(finished["payment"] as? [String: Any])
-        #expect(payment["captured"] as? Int == Int(expectedCapture))
-        #expect(payment["released"] as? Int == 50_000 - Int(expectedCapture))
-        #expect(payment["held"] as? Int == 0)
-        let output = try #require(finished["output"] as? [String: Any])
-        #expect(output["energyWh"] as? Int == 18_750)
+        let finished = try await fixture.waitFor(id, "success") { $0.status == "succeeded" }
+        let payment = try #require(finished.payment)
+        #expect(payment.captured == Int(expectedCapture))
+        #expect(payment.released == 50_000 - Int(expectedCapture))
+        #expect(payment.held == 0)
+        let output = try #require(finished.output)
+        #expect(output["energyWh"] == .number(18_750))
     }
 }

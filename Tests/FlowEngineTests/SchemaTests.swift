@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -5,8 +6,6 @@ import Testing
 
 /// Keeps `flows/schema.json` (what editors validate and complete) in step with what the loader accepts.
 struct SchemaTests {
-    static var repository: URL { DefinitionFixtures.flowsDirectory.deletingLastPathComponent() }
-
     static func schema() throws -> JSONNode {
         try JSONParser.parse(String(contentsOf: DefinitionFixtures.flowsDirectory.appendingPathComponent("schema.json"), encoding: .utf8))
     }
@@ -50,42 +49,31 @@ struct SchemaTests {
     }
 
     static let jsonschemaAvailable: Bool = {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import jsonschema"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let probe = try? ChildProcess.runBlocking(URL(filePath: "/usr/bin/env"), ["python3", "-c", "import jsonschema"])
+        return probe?.status == 0
     }()
 
-    static func runChecker(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = ["python3", repository.appendingPathComponent("scripts/check-flow-schema.py").path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func runChecker(_ arguments: [String]) async throws -> ChildProcess.Output {
+        try await ChildProcess.run(URL(filePath: "/usr/bin/env"),
+                                   ["python3", Repository.path("scripts/check-flow-schema.py").path] + arguments)
     }
 
     @Test(.enabled(if: jsonschemaAvailable, "needs python3 with the jsonschema package"))
-    func shippedFlowsMatchTheSchema() throws {
-        let result = try Self.runChecker([DefinitionFixtures.flowsDirectory.path])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.components(separatedBy: ": ok").count - 1 == 3, "\(result.output)")
+    func shippedFlowsMatchTheSchema() async throws {
+        let result = try await Self.runChecker([DefinitionFixtures.flowsDirectory.path])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.components(separatedBy: ": ok").count - 1 == 3, "\(result)")
     }
 
     @Test(.enabled(if: jsonschemaAvailable, "needs python3 with the jsonschema package"))
-    func schemaRejectsAnUnknownField() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
+    func schemaRejectsAnUnknownField() async throws {
+        let folder = try TemporaryFolder.make("evflow-schema")
+        defer { TemporaryFolder.remove(folder) }
+        let file = folder.appending(path: "bad.json")
         let text = DefinitionFixtures.paymentFlow().replacingOccurrences(of: "\"kind\": \"cancel\"", with: "\"kind\": \"cancel\", \"amount\": \"1\"")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let result = try Self.runChecker([file.path])
-        #expect(result.status == 1, "\(result.output)")
-        #expect(result.output.contains("$.steps[3]"), "\(result.output)")
+        let result = try await Self.runChecker([file.path])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("$.steps[3]"), "\(result)")
     }
 }

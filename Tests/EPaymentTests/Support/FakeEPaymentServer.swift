@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPayment
+import EvflowTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -164,38 +165,19 @@ func withFakeEPayment<Result: Sendable>(
     _ setup: ClientSetup = ClientSetup(), logger: Logger = Logger(label: "epayment-tests"),
     _ body: @Sendable (FakeEPaymentServer, EPaymentClient, TestClock) async throws -> Result
 ) async throws -> Result {
-    let (ports, portContinuation) = AsyncStream<Int>.makeStream()
     let server = FakeEPaymentServer()
     let router = Router()
     router.middlewares.add(ScriptedResponder(server: server))
-    var serverLogger = Logger(label: "fake-epayment")
-    serverLogger.logLevel = .critical
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-        logger: serverLogger
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+    return try await withLoopbackServer(router, label: "fake-epayment") { port in
         server.port = port
-        do {
-            let result = try await withHTTPClient(configuration: .init(timeout: setup.httpTimeout)) { http in
-                var configuration = testConfiguration
-                configuration.baseURL = setup.baseURL ?? server.baseURL
-                let clock = TestClock()
-                let client = EPaymentClient(
-                    configuration: configuration, httpClient: http, retryPolicy: setup.retryPolicy, logger: logger,
-                    clock: clock, jitter: setup.jitter)
-                return try await body(server, client, clock)
-            }
-            group.cancelAll()
-            return result
-        } catch {
-            group.cancelAll()
-            throw error
+        return try await withHTTPClient(configuration: .init(timeout: setup.httpTimeout)) { http in
+            var configuration = testConfiguration
+            configuration.baseURL = setup.baseURL ?? server.baseURL
+            let clock = TestClock()
+            let client = EPaymentClient(
+                configuration: configuration, httpClient: http, retryPolicy: setup.retryPolicy, logger: logger,
+                clock: clock, jitter: setup.jitter)
+            return try await body(server, client, clock)
         }
     }
 }

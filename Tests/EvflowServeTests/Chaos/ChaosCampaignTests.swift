@@ -1,6 +1,7 @@
 import CurlHTTP
 import EPaymentSimulator
 import FlowTesting
+import EvflowTestSupport
 import Foundation
 import Logging
 import Testing
@@ -37,7 +38,7 @@ struct ChaosCampaignTests {
     func sessionsSurviveFaultsKillsAndRestarts() async throws {
         let configuration = try ChaosConfiguration.fromEnvironment()
         print("chaos: \(configuration)")
-        let binary = try ServeBinaryTests.evflowBinary()
+        let binary = try BuiltProduct.evflow.url()
         let port = try freePort()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-chaos-\(configuration.seed)-\(UUID().uuidString.prefix(8))")
         let flows = work.appendingPathComponent("flows")

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Synchronization
 
@@ -122,8 +123,9 @@ final class ChaosOperator: Sendable {
         var output: String
         do {
             let launched = try ServeBinaryTests.launch(binary, arguments + folders, environment)
-            output = try await launched.finish(timeout: timeLimit)
-            exit = launched.process.terminationReason == .uncaughtSignal ? "killed" : "\(launched.process.terminationStatus)"
+            let result = await launched.finish(timeout: timeLimit)
+            output = result.output + (result.timedOut ? "\n[did not stop within \(timeLimit)]" : "")
+            exit = result.killedBySignal ? "killed" : "\(result.status)"
         } catch {
             exit = "not started"
             output = "\(error)"

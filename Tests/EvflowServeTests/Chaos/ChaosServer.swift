@@ -1,4 +1,5 @@
 import CurlHTTP
+import EvflowTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ actor ChaosServer {
     let baseURL: String
     let http: HTTPClient
     let logFile: URL
-    private var current: ServeBinaryTests.Launched?
+    private var current: ChildProcess?
     private(set) var launches = 0
     private(set) var kills = 0
 
@@ -35,11 +36,11 @@ actor ChaosServer {
         for _ in 1...5 {
             launches += 1
             let launched = try ServeBinaryTests.launch(binary, arguments, environment)
-            if await waitUntilHealthy(launched.process) {
+            if await waitUntilHealthy(launched) {
                 current = launched
                 return
             }
-            kill(launched.process.processIdentifier, SIGKILL)
+            launched.kill()
             lastOutput = try await keepOutput(of: launched, note: "did not become healthy")
             try await Task.sleep(for: .milliseconds(300))
         }
@@ -52,8 +53,8 @@ actor ChaosServer {
     func killNow() async throws -> Int32 {
         guard let launched = current else { return 0 }
         current = nil
-        let pid = launched.process.processIdentifier
-        kill(pid, SIGKILL)
+        let pid = launched.processIdentifier
+        launched.kill()
         kills += 1
         _ = try await keepOutput(of: launched, note: "SIGKILL #\(kills)")
         return pid
@@ -63,21 +64,23 @@ actor ChaosServer {
     func stopGracefully() async throws -> (status: Int32, exitedNormally: Bool, output: String) {
         guard let launched = current else { throw ChaosSessionDriver.Failure("evflow serve is not running") }
         current = nil
-        launched.process.terminate()
+        launched.terminate()
         let output = try await keepOutput(of: launched, note: "SIGTERM", timeout: .seconds(60))
-        return (launched.process.terminationStatus, launched.process.terminationReason == .exit, output)
+        let result = await launched.finish()  // the output kept above, with the status
+        return (result.status, !result.killedBySignal, output)
     }
 
-    private func keepOutput(of launched: ServeBinaryTests.Launched, note: String, timeout: Duration = .seconds(30)) async throws -> String {
-        let output = try await launched.finish(timeout: timeout)
+    private func keepOutput(of launched: ChildProcess, note: String, timeout: Duration = .seconds(30)) async throws -> String {
+        let result = await launched.finish(timeout: timeout)
+        let output = result.output + (result.timedOut ? "\n[did not stop within \(timeout)]" : "")
         let handle = try FileHandle(forWritingTo: logFile)
         defer { try? handle.close() }
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data("=== incarnation pid \(launched.process.processIdentifier), ended by \(note)\n\(output)\n".utf8))
+        try handle.write(contentsOf: Data("=== incarnation pid \(launched.processIdentifier), ended by \(note)\n\(output)\n".utf8))
         return output
     }
 
-    private func waitUntilHealthy(_ process: Process) async -> Bool {
+    private func waitUntilHealthy(_ process: ChildProcess) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
         while clock.now < deadline, process.isRunning {

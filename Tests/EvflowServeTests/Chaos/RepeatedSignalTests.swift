@@ -15,14 +15,14 @@ struct RepeatedSignalTests {
                 let path = "/v1/instances/repeat-1/signals/sessionEnded"
                 let end = #"{"signalId": "end", "data": {"energyWh": 18750}}"#
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("repeat-1")).status == 201)
-                try await fixture.waitFor("repeat-1", "authorization") { $0["step"] as? String == "meter" }
+                try await fixture.waitFor("repeat-1", "authorization") { $0.step == "meter" }
                 #expect(try await fixture.call(.post, path, json: end).status == 202)
-                let done = try await fixture.waitFor("repeat-1", "success") { $0["status"] as? String == "succeeded" }
-                #expect((done["payment"] as? [String: Any])?["captured"] as? Int == 7971, "the reading was used")
+                let done = try await fixture.waitFor("repeat-1", "success") { $0.status == "succeeded" }
+                #expect(done.payment?.captured == 7971, "the reading was used")
 
                 let repeated = try await fixture.call(.post, path, json: end)
                 #expect(repeated.status == 202, "\(repeated.text)")
-                #expect((try? repeated.json())?["accepted"] as? Bool == false)
+                #expect(try repeated.decode(SignalReceipt.self).accepted == false)
                 let other = try await fixture.call(.post, path, json: #"{"signalId": "late", "data": {"energyWh": 20000}}"#)
                 #expect(other.status == 409, "a new signal to a finished instance is still refused: \(other.text)")
             }

@@ -2,6 +2,7 @@ import CurlHTTP
 import EPayment
 import EPaymentSimulator
 import EvflowServer
+import EvflowTestSupport
 import FlowEngine
 import FlowTesting
 import Foundation
@@ -44,20 +45,9 @@ final class ServeFixture: Sendable {
 
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
     func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, _ body: @Sendable () async throws -> Result) async throws -> Result {
-        let configuration = EPaymentConfiguration(
-            baseURL: simulator.baseURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
-            subscriptionKey: Secret("serve-test-key"), merchantSerialNumber: "123456")
-        var runtimeConfiguration = EvflowConfiguration(
-            store: .directory(stateDirectory), definitions: try FlowDefinitionLoader().load(directory: flows),
-            payments: .settings(configuration))
-        runtimeConfiguration.stations = ["station": .init(url: stationURL, secret: Secret("station-secret"))]
-        runtimeConfiguration.logger = .quiet
-        runtimeConfiguration.maximumConcurrency = maximumConcurrency
-        let runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
-        let server = EvflowServer(runtime: runtime, configuration: ServerConfiguration(
-            host: "127.0.0.1", port: port, apiTokens: APITokens([Self.token]),
-            webhookSecret: webhooksEnabled ? Secret(Self.webhookSecret) : nil, pollInterval: .milliseconds(50),
-            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), logger: .quiet)
+        let server = try Self.makeServer(
+            stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
+            port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken)
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: server.services(onReady: { _ in readyContinuation.yield() }), logger: .quiet))
@@ -79,6 +69,31 @@ final class ServeFixture: Sendable {
         }
     }
 
+    /// The one place the tests build `evflow serve` in-process (runtime and server), for ``withServer(maximumConcurrency:metricsToken:_:)``
+    /// and the router tests (`app.test(.router)`): when the composition of the runtime changes, only this changes.
+    /// - Parameters:
+    ///   - providerURL: the ePayment API (the simulator); the router tests' error paths never reach it.
+    ///   - stationURL: the station backend's `notify` endpoint, `nil` for none.
+    static func makeServer(
+        stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
+        webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024
+    ) throws -> EvflowServer {
+        let configuration = EPaymentConfiguration(
+            baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
+            subscriptionKey: Secret("serve-test-key"), merchantSerialNumber: "123456")
+        var runtimeConfiguration = EvflowConfiguration(
+            store: .directory(stateDirectory), definitions: try FlowDefinitionLoader().load(directory: flows),
+            payments: .settings(configuration))
+        runtimeConfiguration.stations = stationURL.map { ["station": StationNotifier.Endpoint(url: $0, secret: Secret("station-secret"))] } ?? [:]
+        runtimeConfiguration.logger = .quiet
+        runtimeConfiguration.maximumConcurrency = maximumConcurrency
+        let runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
+        return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
+            host: "127.0.0.1", port: port, apiTokens: APITokens([token]),
+            webhookSecret: webhooks ? Secret(webhookSecret) : nil, maximumBodySize: maximumBodySize, pollInterval: .milliseconds(50),
+            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), logger: .quiet)
+    }
+
     // MARK: Calling the API
 
     struct Reply: Sendable {
@@ -88,8 +103,19 @@ final class ServeFixture: Sendable {
 
         var text: String { String(decoding: body, as: UTF8.self) }
 
-        func json() throws -> [String: Any] {
-            try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], "not a JSON object: \(text)")
+        /// The body decoded as `type` (an ``APIInstance``, an ``APIProblemBody``...).
+        func decode<Value: Decodable>(_ type: Value.Type, sourceLocation: SourceLocation = #_sourceLocation) throws -> Value {
+            do {
+                return try JSONDecoder().decode(type, from: Data(body))
+            } catch {
+                Issue.record("HTTP \(status) body is not \(type): \(error)\n\(text)", sourceLocation: sourceLocation)
+                throw error
+            }
+        }
+
+        /// The body as a problem (every error the API answers).
+        func problem(sourceLocation: SourceLocation = #_sourceLocation) throws -> APIProblemBody {
+            try decode(APIProblemBody.self, sourceLocation: sourceLocation)
         }
 
         func header(_ name: String) -> String? {
@@ -110,20 +136,14 @@ final class ServeFixture: Sendable {
     /// Polls the instance until `condition` holds, at most `timeout`.
     @discardableResult
     func waitFor(_ id: String, timeout: Duration = .seconds(20), _ what: String,
-                 sourceLocation: SourceLocation = #_sourceLocation, _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        var last: [String: Any] = [:]
-        while clock.now < deadline {
+                 sourceLocation: SourceLocation = #_sourceLocation, _ condition: (APIInstance) -> Bool) async throws -> APIInstance {
+        var last = "nothing yet"
+        return try await EvflowTestSupport.waitFor("instance \(id) to get \(what)", timeout: timeout, lastSeen: { last }, sourceLocation: sourceLocation) {
             let reply = try await call(.get, "/v1/instances/\(id)")
-            if reply.status == 200 {
-                last = try reply.json()
-                if condition(last) { return last }
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            last = "HTTP \(reply.status) \(reply.text)"
+            guard reply.status == 200, let instance = try? JSONDecoder().decode(APIInstance.self, from: Data(reply.body)) else { return nil }
+            return condition(instance) ? instance : nil
         }
-        Issue.record("instance \(id) never got \(what); last seen: \(last)", sourceLocation: sourceLocation)
-        throw CancellationError()
     }
 
     static let sessionInput = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}, "startFee": {"value": 490, "currency": "NOK"}}"#
@@ -139,10 +159,11 @@ func withServeFixture<Result: Sendable>(
 ) async throws -> Result {
     let port = try freePort()
     let flows = try flowsFolder(poll: poll)
-    let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-serve-\(UUID().uuidString)")
+    let base = try TemporaryFolder.make("evflow-serve")
+    let state = base.appending(path: "state")  // created by the store, as in production
     defer {
-        try? FileManager.default.removeItem(at: flows)
-        try? FileManager.default.removeItem(at: state)
+        TemporaryFolder.remove(flows)
+        TemporaryFolder.remove(base)
     }
     let configuration = SimulatorConfiguration(
         autoApproveAfter: autoApproveAfter, rateLimitsEnabled: false,
@@ -162,14 +183,7 @@ func withServeFixture<Result: Sendable>(
 
 /// The shipped EV flow with `poll` as its authorization polling, in a temporary folder.
 func flowsFolder(poll: String) throws -> URL {
-    let shipped = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("flows/ev-charging.json")
-    var text = try String(contentsOf: shipped, encoding: .utf8)
-    text = text.replacingOccurrences(of: #""poll": { "firstAfter": "5s", "every": "2s" }"#, with: #""poll": \#(poll)"#)
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-serve-flows-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try text.write(to: folder.appendingPathComponent("ev-charging.json"), atomically: true, encoding: .utf8)
-    return folder
+    try ShippedFlows.evChargingFolder(poll: poll)
 }
 
 /// A free loopback port for a server the test starts (and may restart) itself: the simulator must know the webhook

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -371,7 +372,7 @@ struct DefinitionFuzzTests {
         print("fuzz encoding: 3 BOM cases, 6 invalid UTF-8 cases, \(duplicates) duplicate-key cases")
     }
 
-    @Test func validateCommandReportsFuzzedFilesWithExitCode2() throws {
+    @Test func validateCommandReportsFuzzedFilesWithExitCode2() async throws {
         let folder = try FuzzRandom.temporaryFolder("definition-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let text = try Self.shippedText("ev-charging.json")
@@ -388,7 +389,7 @@ struct DefinitionFuzzTests {
         for (name, bytes) in inputs {
             let file = folder.appending(path: name)
             try Data(bytes).write(to: file)
-            let run = try EvflowBinary.run(["validate", file.path])
+            let run = try await BuiltProduct.evflow.run(["validate", file.path])
             #expect(run.status == 2, "\(name): exit \(run.status)\n\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("\(file.path):"), "\(name): \(run.stdout)\n\(run.stderr)")
             #expect(run.stderr.contains("in 1 file"), "\(name): \(run.stderr)")

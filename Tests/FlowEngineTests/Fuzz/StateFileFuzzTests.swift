@@ -1,5 +1,6 @@
 import EPaymentSimulator
 import FlowTesting
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -364,10 +365,14 @@ struct StateFileFuzzTests {
             // `evflow list --json`, the built binary, on a copy of the folder.
             let copy = outside.appending(path: "copy")
             try FileManager.default.copyItem(atPath: layout.root, toPath: copy.path)
-            let list = try EvflowBinary.run(["list", "--json", "--state-dir", copy.path, "--flows-dir", Self.flows.path])
+            let list = try await BuiltProduct.evflow.run(["list", "--json", "--state-dir", copy.path, "--flows-dir", Self.flows.path])
             #expect(list.status == 0, "\(list.stderr)")
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]], "\(list.stdout)")
-            let listed = Set(rows.compactMap { $0["id"] as? String })
+            struct Row: Decodable {
+                var id: String
+                var status: String
+            }
+            let rows = try JSONDecoder().decode([Row].self, from: Data(list.stdout.utf8))
+            let listed = Set(rows.map(\.id))
             #expect(listed.isSuperset(of: ["healthy-1", "finished-1"]))
             var listedAsCorrupt = 0
             for (id, mutation) in damaged {
@@ -383,7 +388,7 @@ struct StateFileFuzzTests {
                 }
             }
             // Plus the directory and the dangling symlink, which are set aside too.
-            #expect(rows.filter { $0["status"] as? String == "corrupt" }.count == listedAsCorrupt + 2, "\(list.stdout)")
+            #expect(rows.filter { $0.status == "corrupt" }.count == listedAsCorrupt + 2, "\(list.stdout)")
             #expect(list.stderr.contains("warning: fuzz-directory:") && list.stderr.contains("a directory"), "\(list.stderr)")
             #expect(list.stderr.contains("warning: fuzz-dangling:") && list.stderr.contains("a symbolic link"), "\(list.stderr)")
 

@@ -1,5 +1,6 @@
 import EPaymentSimulator
 import FlowEngine
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -9,9 +10,9 @@ import Testing
 @Suite("Crash recovery at every durable boundary")
 struct CrashRecoveryTests {
     @Test func killedAtEveryBoundaryCapturesExactlyOnceAndReleasesTheRest() async throws {
-        let binary = try ChildProcess.evflowBinary()
-        let flows = try Self.fastFlowsFolder()
-        defer { try? FileManager.default.removeItem(at: flows) }
+        let binary = try BuiltProduct.evflow.url()
+        let flows = try ShippedFlows.evChargingFolder()
+        defer { TemporaryFolder.remove(flows) }
         let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(50), rateLimitsEnabled: false)
         try await withSimulator(configuration: configuration) { simulator in
             var covered: [String] = []
@@ -25,13 +26,13 @@ struct CrashRecoveryTests {
 
                     var crashing = environment
                     crashing["EVFLOW_CRASH_AT"] = "\(moment):\(save)"
-                    let first = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: crashing)
+                    let first = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: ChildProcess.environment(adding: crashing))
                     if !first.killedBySignal {
                         // No save number `save`: every boundary of this moment has been covered.
                         #expect(first.status == 0, "worker failed: \(first.output)")
                         break
                     }
-                    let second = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: environment)
+                    let second = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: ChildProcess.environment(adding: environment))
                     #expect(second.status == 0, "restarted worker failed after a crash \(moment) save \(save): \(second.output)")
 
                     let instance = try FileInstanceStore(stateDirectory: state).load(id)
@@ -56,9 +57,9 @@ struct CrashRecoveryTests {
     /// taken effect, it is confirmed with the provider on the next run, and the worker exits non-zero. Every save
     /// of the EV flow is failed in turn (`EVFLOW_CRASH_AT=full:N`); the session must still capture exactly once.
     @Test func aFullDiskAfterAPaymentCallIsReportedAndConfirmedOnTheNextRun() async throws {
-        let binary = try ChildProcess.evflowBinary()
-        let flows = try Self.fastFlowsFolder()
-        defer { try? FileManager.default.removeItem(at: flows) }
+        let binary = try BuiltProduct.evflow.url()
+        let flows = try ShippedFlows.evChargingFolder()
+        defer { TemporaryFolder.remove(flows) }
         let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(50), rateLimitsEnabled: false)
         try await withSimulator(configuration: configuration) { simulator in
             var reported: [Int] = []
@@ -70,7 +71,7 @@ struct CrashRecoveryTests {
                 let flowsArgument = ["--flows-dir", flows.path]
                 var failing = environment
                 failing["EVFLOW_CRASH_AT"] = "full:\(save)"
-                let run = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: failing)
+                let run = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: ChildProcess.environment(adding: failing))
                 guard run.output.contains("ENOSPC") else {
                     #expect(run.status == 0, "worker failed: \(run.output)")
                     break  // no save number `save`: every save has been failed once
@@ -103,26 +104,14 @@ struct CrashRecoveryTests {
             "EPAYMENT_CLIENT_SECRET": "crash-secret", "EPAYMENT_SUBSCRIPTION_KEY": "crash-key", "EPAYMENT_MSN": "123456",
         ]
         let flowsArgument = ["--flows-dir", flows.path]
-        let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: environment)
+        let started = try await ChildProcess.run(binary, ["start", "ev-charging", "--id", id, "--input", Self.input] + flowsArgument, environment: ChildProcess.environment(adding: environment))
         try #require(started.status == 0, "start failed: \(started.output)")
         let signalled = try await ChildProcess.run(
             binary, ["signal", id, "sessionEnded", "--data", #"{"energyWh": 12000}"#, "--signal-id", "end"] + flowsArgument,
-            environment: environment)
+            environment: ChildProcess.environment(adding: environment))
         try #require(signalled.status == 0, "signal failed: \(signalled.output)")
         return environment
     }
 
     static let input = #"{"phoneNumber": "4791234567", "maxAmount": {"value": 50000, "currency": "NOK"}, "pricePerKWh": {"value": 399, "currency": "NOK"}}"#
-
-    /// The shipped EV flow with the provider's fastest allowed polling, so each crash-and-restart takes about a second.
-    static func fastFlowsFolder() throws -> URL {
-        let shipped = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("flows/ev-charging.json")
-        var text = try String(contentsOf: shipped, encoding: .utf8)
-        text = text.replacingOccurrences(of: #""poll": { "firstAfter": "5s", "every": "2s" }"#, with: #""poll": { "firstAfter": "1s", "every": "1s" }"#)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-crash-flows-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try text.write(to: folder.appendingPathComponent("ev-charging.json"), atomically: true, encoding: .utf8)
-        return folder
-    }
 }

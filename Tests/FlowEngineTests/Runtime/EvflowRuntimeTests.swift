@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import CurlHTTP
 import EPayment
 import Foundation
@@ -24,7 +25,7 @@ import Testing
                                        { instance in seen.withLock { $0.append("second \(instance.variables["n"].map { "\($0)" } ?? "")") } }]
             try await withHTTPClient { http in
                 let runtime = try EvflowRuntime(configuration, httpClient: http)
-                var instance = StoreFixtures.instance("layers-1")
+                var instance = InstanceSamples.instance("layers-1")
                 #expect(try runtime.store.create(instance) == nil)
                 for n in 1...3 {
                     instance.variables["n"] = .integer(Int64(n))

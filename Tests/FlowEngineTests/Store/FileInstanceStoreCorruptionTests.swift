@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -43,9 +44,9 @@ struct FileInstanceStoreCorruptionTests {
     @Test(arguments: Damage.allCases)
     func aCorruptInstanceIsMovedAsideUntouched(damage: Damage) async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            let good = StoreFixtures.instance("good-1")
+            let good = InstanceSamples.instance("good-1")
             _ = try store.create(good)
-            _ = try store.create(StoreFixtures.instance("bad-1"))
+            _ = try store.create(InstanceSamples.instance("bad-1"))
             let path = layout.instanceFile("bad-1")
             let (damaged, expected) = try damage.apply(to: try #require(StoreFixtures.bytes(path)))
             try StoreFixtures.write(damaged, to: path)
@@ -93,7 +94,7 @@ struct FileInstanceStoreCorruptionTests {
     @Test(.enabled(if: getuid() != 0, "root reads files whatever their mode"))
     func aFileWithoutReadPermissionIsAnIOErrorAndStaysInPlace() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("noread-1"))
+            _ = try store.create(InstanceSamples.instance("noread-1"))
             chmod(layout.instanceFile("noread-1"), 0o000)
             let error = expectStoreError(.io) { try store.load("noread-1") }
             #expect(error?.detail.contains("permission") == true)
@@ -104,9 +105,9 @@ struct FileInstanceStoreCorruptionTests {
 
     @Test func aCorruptSignalIsMovedAsideAndTheRestOfTheInboxStays() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("sig-1"))
-            #expect(try store.deliver(StoreFixtures.signal("good"), to: "sig-1"))
-            #expect(try store.deliver(StoreFixtures.signal("bad"), to: "sig-1"))
+            _ = try store.create(InstanceSamples.instance("sig-1"))
+            #expect(try store.deliver(InstanceSamples.signal("good"), to: "sig-1"))
+            #expect(try store.deliver(InstanceSamples.signal("bad"), to: "sig-1"))
             try StoreFixtures.write(Array("{\"id\":".utf8), to: layout.signalFile("bad", of: "sig-1"))
 
             let error = expectStoreError(.corrupt) { try store.inbox(of: "sig-1") }

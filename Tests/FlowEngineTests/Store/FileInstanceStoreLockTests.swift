@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -63,22 +64,18 @@ struct FileInstanceStoreLockTests {
             try #require(try store.lock("dead-1")).release()  // creates the lock file
             // The shell opens the lock file on fd 9, locks it with flock(1), writes its pid as a runner would,
             // then becomes `sleep` (same pid, fd 9 still open and locked): a runner that hangs until killed.
-            let child = Process()
-            child.executableURL = URL(filePath: "/bin/sh")
-            child.arguments = ["-c", #"exec 9>>"$0"; /usr/bin/flock -x 9; echo $$ >&9; exec sleep 60"#, layout.lockFile("dead-1")]
-            try child.run()
-            defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+            let child = try ChildProcess(URL(filePath: "/bin/sh"),
+                                         ["-c", #"exec 9>>"$0"; /usr/bin/flock -x 9; echo $$ >&9; exec sleep 60"#, layout.lockFile("dead-1")])
+            defer { child.kill() }
 
-            let deadline = Date().addingTimeInterval(20)
-            while store.lockHolder("dead-1")?.processID != child.processIdentifier, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+            try await waitUntil("the child to hold the lock", lastSeen: { "holder \(store.lockHolder("dead-1").map { "\($0)" } ?? "none")" }) {
+                store.lockHolder("dead-1")?.processID == child.processIdentifier
             }
-            #expect(store.lockHolder("dead-1")?.processID == child.processIdentifier, "the child holds the lock and is named")
             #expect(try store.lock("dead-1") == nil)
 
-            kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
-            #expect(child.terminationReason == .uncaughtSignal)
+            child.kill()
+            let ended = await child.finish()
+            #expect(ended.killedBySignal)
             let recovered = try #require(try store.lock("dead-1"), "the kernel released the dead holder's lock")
             #expect(store.lockHolder("dead-1")?.processID == getpid())
             recovered.release()

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ import Darwin
 struct FileInstanceStoreTests {
     @Test func savedInstancesLoadBackIdentically() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            let instance = StoreFixtures.instance()
+            let instance = InstanceSamples.instance()
             #expect(try store.create(instance) == nil)
             #expect(try store.load(instance.id) == instance)
 
@@ -34,8 +35,8 @@ struct FileInstanceStoreTests {
 
     @Test func creatingAnExistingInstanceReturnsItUnchanged() async throws {
         try await StoreFixtures.withStore { store, _ throws in
-            let first = StoreFixtures.instance("dup-1", variables: ["who": .string("first")])
-            let second = StoreFixtures.instance("dup-1", variables: ["who": .string("second")])
+            let first = InstanceSamples.instance("dup-1", variables: ["who": .string("first")])
+            let second = InstanceSamples.instance("dup-1", variables: ["who": .string("second")])
             #expect(try store.create(first) == nil)
             let before = store.statistics
             #expect(try store.create(second) == first)
@@ -49,7 +50,7 @@ struct FileInstanceStoreTests {
             let results = try await withThrowingTaskGroup(of: (Int, FlowInstance?).self) { group in
                 for creator in 0..<20 {
                     group.addTask {
-                        (creator, try store.create(StoreFixtures.instance("race-1", variables: ["creator": .integer(Int64(creator))])))
+                        (creator, try store.create(InstanceSamples.instance("race-1", variables: ["creator": .integer(Int64(creator))])))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -65,8 +66,8 @@ struct FileInstanceStoreTests {
 
     @Test func filesAre0600AndDirectories0700WhateverTheUmask() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("perm-1"))
-            _ = try store.deliver(StoreFixtures.signal("s-1"), to: "perm-1")
+            _ = try store.create(InstanceSamples.instance("perm-1"))
+            _ = try store.deliver(InstanceSamples.signal("s-1"), to: "perm-1")
             let definition = Array(#"{"name":"x"}"#.utf8)
             try store.saveDefinition(definition, contentHash: StateLayout.sha256(definition))
             let lock = try #require(try store.lock("perm-1"))
@@ -84,7 +85,7 @@ struct FileInstanceStoreTests {
 
     @Test func openingTightensLooseSubdirectories() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("loose-1"))
+            _ = try store.create(InstanceSamples.instance("loose-1"))
             chmod(layout.instances, 0o755)
             chmod(layout.locks, 0o777)
             let reopened = try FileInstanceStore(stateDirectory: store.stateDirectory)
@@ -104,7 +105,7 @@ struct FileInstanceStoreTests {
 
     @Test func savingReplacesAtomicallyAndLeavesNoTemporaryFiles() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            var instance = StoreFixtures.instance("atomic-1")
+            var instance = InstanceSamples.instance("atomic-1")
             _ = try store.create(instance)
             for step in 0..<5 {
                 instance.currentStep = "step-\(step)"
@@ -117,7 +118,7 @@ struct FileInstanceStoreTests {
 
     @Test func aFailedWriteKeepsThePreviousVersion() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            let previous = StoreFixtures.instance("fail-1")
+            let previous = InstanceSamples.instance("fail-1")
             _ = try store.create(previous)
             let before = try #require(StoreFixtures.bytes(layout.instanceFile("fail-1")))
             // The same state directory, through a file system that refuses to put the new file in place (as a
@@ -133,7 +134,7 @@ struct FileInstanceStoreTests {
             #expect(StoreFixtures.bytes(layout.instanceFile("fail-1")) == before)
             #expect(try store.load("fail-1") == previous)
 
-            expectStoreError(.io) { try failing.create(StoreFixtures.instance("fail-2")) }
+            expectStoreError(.io) { try failing.create(InstanceSamples.instance("fail-2")) }
             expectStoreError(.notFound) { try store.load("fail-2") }
             #expect(StoreFixtures.entries(layout.instances) == ["fail-1.json"], "temporary files are removed")
         }
@@ -141,7 +142,7 @@ struct FileInstanceStoreTests {
 
     @Test func temporaryFilesLeftByACrashAreIgnored() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            let instance = StoreFixtures.instance("crash-1")
+            let instance = InstanceSamples.instance("crash-1")
             _ = try store.create(instance)
             try StoreFixtures.write(Array("{\"id\": \"half".utf8), to: layout.instances + "/.crash-1.json.5f3a.tmp")
             #expect(try store.instanceIDs() == ["crash-1"])
@@ -151,8 +152,8 @@ struct FileInstanceStoreTests {
 
     @Test func openingRemovesTemporaryFilesLeftByOldCrashes() async throws {
         try await StoreFixtures.withStore { store, layout in
-            _ = try store.create(StoreFixtures.instance("old-1"))
-            _ = try store.deliver(StoreFixtures.signal("s-1"), to: "old-1")
+            _ = try store.create(InstanceSamples.instance("old-1"))
+            _ = try store.deliver(InstanceSamples.signal("s-1"), to: "old-1")
             let old = [layout.instances + "/.old-1.json.1a.tmp", layout.inboxDirectory("old-1") + "/.abc.json.2b.tmp",
                        layout.definitions + "/.def.json.3c.tmp"]
             let recent = layout.instances + "/.old-1.json.4d.tmp"
@@ -171,7 +172,7 @@ struct FileInstanceStoreTests {
     @Test func listsEveryInstance() async throws {
         try await StoreFixtures.withStore { store, _ throws in
             #expect(try store.instanceIDs().isEmpty)
-            for index in 0..<25 { _ = try store.create(StoreFixtures.instance("list-\(index)")) }
+            for index in 0..<25 { _ = try store.create(InstanceSamples.instance("list-\(index)")) }
             #expect(Set(try store.instanceIDs()) == Set((0..<25).map { "list-\($0)" }))
         }
     }
@@ -187,17 +188,17 @@ struct FileInstanceStoreTests {
     @Test func writesAndFsyncsAreCounted() async throws {
         try await StoreFixtures.withStore { store, _ throws in
             let start = store.statistics
-            var instance = StoreFixtures.instance("count-1")
+            var instance = InstanceSamples.instance("count-1")
             _ = try store.create(instance)
             #expect(store.statistics == StoreStatistics(durableWrites: start.durableWrites + 1, fsyncs: start.fsyncs + 2))
             instance.currentStep = "authorize"
             try store.save(instance)
             #expect(store.statistics == StoreStatistics(durableWrites: start.durableWrites + 2, fsyncs: start.fsyncs + 4))
             // The first signal also creates (and syncs) the inbox directory.
-            _ = try store.deliver(StoreFixtures.signal("s-1"), to: "count-1")
+            _ = try store.deliver(InstanceSamples.signal("s-1"), to: "count-1")
             #expect(store.statistics == StoreStatistics(durableWrites: start.durableWrites + 3, fsyncs: start.fsyncs + 7))
-            _ = try store.deliver(StoreFixtures.signal("s-2"), to: "count-1")
-            _ = try store.deliver(StoreFixtures.signal("s-2"), to: "count-1")
+            _ = try store.deliver(InstanceSamples.signal("s-2"), to: "count-1")
+            _ = try store.deliver(InstanceSamples.signal("s-2"), to: "count-1")
             #expect(store.statistics == StoreStatistics(durableWrites: start.durableWrites + 4, fsyncs: start.fsyncs + 9))
             // Removing absorbed signals needs no fsync: a lost removal only brings back signals already seen.
             try store.removeFromInbox(["s-1", "s-2"], of: "count-1")
@@ -209,11 +210,11 @@ struct FileInstanceStoreTests {
     func invalidIDsAreRejectedEverywhere(id: String) async throws {
         try await StoreFixtures.withStore { store, layout throws in
             let before = try FileManager.default.subpathsOfDirectory(atPath: layout.root).sorted()
-            expectStoreError(.invalidID) { try store.create(StoreFixtures.instance(id)) }
-            expectStoreError(.invalidID) { try store.save(StoreFixtures.instance(id)) }
+            expectStoreError(.invalidID) { try store.create(InstanceSamples.instance(id)) }
+            expectStoreError(.invalidID) { try store.save(InstanceSamples.instance(id)) }
             expectStoreError(.invalidID) { try store.load(id) }
             expectStoreError(.invalidID) { try store.lock(id) }
-            expectStoreError(.invalidID) { try store.deliver(StoreFixtures.signal("s"), to: id) }
+            expectStoreError(.invalidID) { try store.deliver(InstanceSamples.signal("s"), to: id) }
             expectStoreError(.invalidID) { try store.inbox(of: id) }
             expectStoreError(.invalidID) { try store.removeFromInbox(["s"], of: id) }
             #expect(store.lockHolder(id) == nil)
@@ -227,7 +228,7 @@ struct FileInstanceStoreTests {
     @Test func theLongestValidIDWorks() async throws {
         try await StoreFixtures.withStore { store, _ throws in
             let id = String(repeating: "a", count: InstanceID.maximumLength)
-            #expect(try store.create(StoreFixtures.instance(id)) == nil)
+            #expect(try store.create(InstanceSamples.instance(id)) == nil)
             #expect(try store.load(id).id == id)
         }
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import EvflowTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -64,7 +65,7 @@ struct HostileFileTests {
     func anInstanceFileThatIsNotARegularFileIsSetAsideAndTheRestKeepsRunning(entry: Entry) async throws {
         try await StoreFixtures.withStore { store, layout throws in
             let outside = try Self.outsideFile(near: layout)
-            let good = StoreFixtures.instance("good-1")
+            let good = InstanceSamples.instance("good-1")
             _ = try store.create(good)
             let path = layout.instanceFile("hostile-1")
             try entry.plant(at: path, outside: outside.path)
@@ -92,8 +93,8 @@ struct HostileFileTests {
     @Test(arguments: [Entry.symlinkToOutsideFile, .fifo, .directory])
     func aSignalFileThatIsNotARegularFileIsSetAsideAndTheOthersAreDelivered(entry: Entry) async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("s-1"))
-            #expect(try store.deliver(StoreFixtures.signal("m-1"), to: "s-1"))
+            _ = try store.create(InstanceSamples.instance("s-1"))
+            #expect(try store.deliver(InstanceSamples.signal("m-1"), to: "s-1"))
             let outside = try Self.outsideFile(near: layout)
             let path = layout.inboxDirectory("s-1") + "/" + String(repeating: "0", count: 64) + ".json"
             try entry.plant(at: path, outside: outside.path)
@@ -112,12 +113,12 @@ struct HostileFileTests {
 
     @Test func aSymlinkedInboxIsSetAsideAndNothingIsReadWrittenOrMovedWhereItPoints() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            _ = try store.create(StoreFixtures.instance("s-1"))
+            _ = try store.create(InstanceSamples.instance("s-1"))
             let elsewhere = DurableFile.directory(of: layout.root) + "/elsewhere-\(UUID().uuidString)"
             try #require(mkdir(elsewhere, 0o755) == 0)
             // Someone else's directory, holding a file that decodes as a signal.
             let theirs = elsewhere + "/" + String(repeating: "a", count: 64) + ".json"
-            try StoreFixtures.write(Array(try StateFileCoding.encoder().encode(StoreFixtures.signal("planted"))), to: theirs)
+            try StoreFixtures.write(Array(try StateFileCoding.encoder().encode(InstanceSamples.signal("planted"))), to: theirs)
             let before = StoreFixtures.entries(elsewhere)
             try #require(symlink(elsewhere, layout.inboxDirectory("s-1")) == 0)
 
@@ -127,7 +128,7 @@ struct HostileFileTests {
             #expect(try store.inbox(of: "s-1").isEmpty, "the planted signal was never taken in")
 
             try #require(symlink(elsewhere, layout.inboxDirectory("s-1")) == 0)
-            #expect(try store.deliver(StoreFixtures.signal("m-1"), to: "s-1"))
+            #expect(try store.deliver(InstanceSamples.signal("m-1"), to: "s-1"))
             #expect(Self.fileType(layout.inboxDirectory("s-1")) == S_IFDIR, "delivered into a real inbox")
             #expect(try store.inbox(of: "s-1").map(\.id) == ["m-1"])
             #expect(StoreFixtures.entries(elsewhere) == before, "nothing written or moved where the link pointed")
@@ -169,7 +170,7 @@ struct HostileFileTests {
     @Test func aFileAboveItsLimitIsNeitherWrittenNorRead() async throws {
         let limits = StateFileLimits(instance: 2048, signal: 512, definition: 256)
         try await StoreFixtures.withStore(limits: limits) { store, layout throws in
-            let big = StoreFixtures.instance("big-1")
+            let big = InstanceSamples.instance("big-1")
             let error = try #require(expectStoreError(.io) { try store.create(big) })
             #expect(error.detail.contains("above the limit of 2048 bytes"), "\(error.detail)")
             #expect(Self.fileType(layout.instanceFile("big-1")) == nil, "nothing was written")

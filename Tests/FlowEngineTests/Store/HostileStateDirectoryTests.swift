@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -113,7 +114,7 @@ struct HostileStateDirectoryTests {
             // 0755: readable by others (not advisable, but not dangerous to the runner), writable by the owner only.
             try #require(mkdir(root.path, 0o755) == 0 && chmod(root.path, 0o755) == 0)
             let store = try FileInstanceStore(stateDirectory: root)
-            _ = try store.create(StoreFixtures.instance("s-1"))
+            _ = try store.create(InstanceSamples.instance("s-1"))
             #expect(try store.instanceIDs() == ["s-1"])
         }
     }
@@ -122,7 +123,7 @@ struct HostileStateDirectoryTests {
 
     @Test func anIDThatDiffersOnlyByCaseIsRefusedBeforeAnythingIsMoved() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            let original = StoreFixtures.instance("Session-1")
+            let original = InstanceSamples.instance("Session-1")
             _ = try store.create(original)
             // What a case-insensitive file system (macOS, Windows) shows: both names open the same file.
             try #require(link(layout.instanceFile("Session-1"), layout.instanceFile("session-1")) == 0)
@@ -132,7 +133,7 @@ struct HostileStateDirectoryTests {
             for attempt in ["create", "load", "loadOutline"] {
                 let error = try #require(expectStoreError(.invalidID) {
                     switch attempt {
-                    case "create": _ = try store.create(StoreFixtures.instance("session-1"))
+                    case "create": _ = try store.create(InstanceSamples.instance("session-1"))
                     case "load": _ = try store.load("session-1")
                     default: _ = try store.loadOutline("session-1")
                     }

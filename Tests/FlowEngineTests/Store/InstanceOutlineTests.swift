@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 struct InstanceOutlineTests {
     @Test func anOutlineReadFromDiskEqualsTheOutlineOfTheLoadedInstance() async throws {
         try await StoreFixtures.withStore { store, _ throws in
-            var instance = StoreFixtures.instance("outline-1")
+            var instance = InstanceSamples.instance("outline-1")
             instance.currentStep = "capture"
             instance.failure = .init(code: .modificationFailed, message: "500 from the provider", step: "capture")
             for (index, step) in ["reserve", "authorize", "capture"].enumerated() {
@@ -32,7 +33,7 @@ struct InstanceOutlineTests {
 
     @Test func anInstanceWithoutStepsHasNoLastStep() async throws {
         try await StoreFixtures.withStore { store, _ throws in
-            let instance = StoreFixtures.instance("outline-2")
+            let instance = InstanceSamples.instance("outline-2")
             try store.save(instance)
             #expect(try store.loadOutline(instance.id) == InstanceOutline(instance))
         }

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -64,7 +65,7 @@ struct PaymentIntentTests {
 
     @Test func aStateFileWithABadIntentIsSetAsideNamingIt() async throws {
         try await StoreFixtures.withStore { store, layout throws in
-            var instance = StoreFixtures.instance("bad-intent")
+            var instance = InstanceSamples.instance("bad-intent")
             var record = StepRecord(step: "reserve", visit: 1, enteredAt: instance.createdAt)
             record.idempotencyKey = "key-1"
             record.intent = .reserve(ReserveIntent(amount: Money(minorUnits: 1_000, currency: "NOK"), reference: "ev-bad-intent"))

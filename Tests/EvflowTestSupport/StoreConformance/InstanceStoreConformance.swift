@@ -1,0 +1,211 @@
+import FlowEngine
+import Foundation
+import Testing
+
+/// The contract every ``InstanceStore`` keeps, as checks any store kind runs (see ``InstanceStoreKind``): the
+/// file store today, a PostgreSQL store by adding one kind to the list its test runs over.
+///
+/// Each check opens fresh storage, uses only the protocol (plus the kind's closures for what only the
+/// implementation can do), and removes the storage afterwards. The checks state behaviour callers rely on: the
+/// runner (exclusive create, locks, inbox), `evflow list` and recovery (listing, outlines, pending signals), and
+/// operators (a damaged record is reported and set aside, never overwritten).
+package enum InstanceStoreConformance {
+    /// One clause of the contract.
+    package struct Check: Sendable, CustomTestStringConvertible {
+        package var name: String
+        var body: @Sendable (InstanceStoreSubject) throws -> Void
+
+        package var testDescription: String { name }
+
+        /// Runs the clause on new storage of `kind`, removed afterwards.
+        package func run(on kind: InstanceStoreKind) throws {
+            let subject = try kind.open()
+            defer { subject.remove() }
+            try body(subject)
+        }
+    }
+
+    /// Every clause, in the order the protocol declares the operations.
+    package static let checks: [Check] = [
+        Check(name: "create is exclusive", body: createIsExclusive),
+        Check(name: "save and load round-trip every field", body: saveAndLoadRoundTrip),
+        Check(name: "an unknown instance is not found", body: unknownInstanceIsNotFound),
+        Check(name: "loadOutline equals the outline of load", body: outlineEqualsTheLoadedInstance),
+        Check(name: "instanceIDs lists every instance", body: listingNamesEveryInstance),
+        Check(name: "instancesWithPendingSignals lists non-empty inboxes", body: pendingSignalsNameNonEmptyInboxes),
+        Check(name: "deliver is durable, deduplicated and ordered", body: inboxDeliveries),
+        Check(name: "removeFromInbox removes only what it names", body: inboxRemoval),
+        Check(name: "a lock excludes every other handle until released", body: lockExclusion),
+        Check(name: "definitions are stored by content hash", body: definitionsByContentHash),
+        Check(name: "a damaged record is reported and set aside", body: damagedRecordIsSetAside),
+        // Lead (InstanceStore extension, next commits) adds clauses here, one Check each:
+        // - lock holder: `lockHolder(id)` names the holding runner while locked, nil after release;
+        // - set-aside records: the protocol lists what was set aside (then ``InstanceStoreSubject/setAside``
+        //   can go, and `damagedRecordIsSetAside` reads them through the store);
+        // - listing by status and due time: instances by status, and those whose wakeAt is due at a moment.
+    ]
+
+    // MARK: create, load, save
+
+    static func createIsExclusive(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let first = InstanceSamples.instance("create-1")
+        #expect(try store.create(first) == nil, "the first create creates")
+        var second = first
+        second.variables["other"] = .string("a different start")
+        #expect(try store.create(second) == first, "a second create returns the stored instance")
+        #expect(try store.load("create-1") == first, "and does not replace it")
+        let other = try subject.openAnotherHandle()
+        #expect(try other.create(second) == first, "another handle sees it too")
+    }
+
+    static func saveAndLoadRoundTrip(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        var instance = InstanceSamples.instance("save-1")
+        _ = try store.create(instance)
+        #expect(try store.load("save-1") == instance, "every field and value kind comes back exactly")
+        instance.status = .succeeded
+        instance.currentStep = nil
+        instance.wakeAt = nil
+        instance.log("finished", "captured 123.45 NOK", at: InstanceSamples.start.addingTimeInterval(90))
+        try store.save(instance)
+        #expect(try store.load("save-1") == instance, "save replaces the stored instance")
+        #expect(try subject.openAnotherHandle().load("save-1") == instance, "durable for another handle on return")
+        try store.save(instance)
+        #expect(try store.load("save-1") == instance, "saving the same instance again changes nothing")
+    }
+
+    static func unknownInstanceIsNotFound(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        expectStoreError(.notFound) { try store.load("missing-1") }
+        expectStoreError(.notFound) { try store.loadOutline("missing-1") }
+    }
+
+    static func outlineEqualsTheLoadedInstance(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        var unpaid = InstanceSamples.instance("outline-2")
+        unpaid.payment = nil
+        unpaid.steps = []
+        var finished = InstanceSamples.instance("outline-3")
+        finished.status = .failed
+        finished.currentStep = nil
+        for instance in [InstanceSamples.instance("outline-1"), unpaid, finished] {
+            _ = try store.create(instance)
+            #expect(try store.loadOutline(instance.id) == InstanceOutline(try store.load(instance.id)), "\(instance.id)")
+        }
+    }
+
+    // MARK: Listing
+
+    static func listingNamesEveryInstance(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        #expect(try store.instanceIDs().isEmpty, "new storage is empty")
+        let ids = ["list-b", "list-a", "list-c"]
+        for id in ids { _ = try store.create(InstanceSamples.instance(id)) }
+        #expect(try store.instanceIDs().sorted() == ids.sorted())
+        #expect(try subject.openAnotherHandle().instanceIDs().sorted() == ids.sorted(), "another handle lists them too")
+    }
+
+    static func pendingSignalsNameNonEmptyInboxes(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        for id in ["due-1", "due-2", "idle-1"] { _ = try store.create(InstanceSamples.instance(id)) }
+        #expect(try store.instancesWithPendingSignals().isEmpty)
+        _ = try store.deliver(InstanceSamples.signal("s-1"), to: "due-1")
+        _ = try store.deliver(InstanceSamples.signal("s-2"), to: "due-2")
+        #expect(Set(try store.instancesWithPendingSignals()) == ["due-1", "due-2"])
+        try store.removeFromInbox(["s-1"], of: "due-1")
+        #expect(try store.instancesWithPendingSignals() == ["due-2"], "an emptied inbox is no longer listed")
+    }
+
+    // MARK: Inbox
+
+    static func inboxDeliveries(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        _ = try store.create(InstanceSamples.instance("inbox-1"))
+        let t = InstanceSamples.start
+        let late = InstanceSamples.signal("m-2", at: t.addingTimeInterval(2))
+        let early = InstanceSamples.signal("m-1", at: t.addingTimeInterval(1), data: ["kwh": .integer(5), "cost": .money(Money(minorUnits: 250, currency: "NOK"))])
+        #expect(try store.deliver(late, to: "inbox-1"), "a new signal is accepted")
+        #expect(try subject.openAnotherHandle().inbox(of: "inbox-1") == [late], "durable before deliver returns")
+        #expect(try store.deliver(early, to: "inbox-1"))
+        let duplicate = InstanceSamples.signal("m-2", at: t.addingTimeInterval(3), data: ["kwh": .integer(999)])
+        #expect(try store.deliver(duplicate, to: "inbox-1") == false, "a repeated signal id is reported as a duplicate")
+        #expect(try store.inbox(of: "inbox-1") == [early, late], "oldest first, the original kept, fields and times exact")
+        _ = try store.create(InstanceSamples.instance("quiet-1"))
+        #expect(try store.inbox(of: "quiet-1").isEmpty, "no signals, an empty inbox")
+    }
+
+    static func inboxRemoval(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        _ = try store.create(InstanceSamples.instance("rm-1"))
+        _ = try store.create(InstanceSamples.instance("rm-2"))
+        for (offset, id) in ["a", "b", "c"].enumerated() {
+            _ = try store.deliver(InstanceSamples.signal(id, at: InstanceSamples.start.addingTimeInterval(Double(offset))), to: "rm-1")
+        }
+        _ = try store.deliver(InstanceSamples.signal("a"), to: "rm-2")
+        try store.removeFromInbox(["a", "c", "never-delivered"], of: "rm-1")
+        #expect(try store.inbox(of: "rm-1").map(\.id) == ["b"], "only the named signals go; an unknown id is harmless")
+        #expect(try store.inbox(of: "rm-2").map(\.id) == ["a"], "other inboxes are untouched")
+        try store.removeFromInbox(["b"], of: "rm-1")
+        #expect(try store.inbox(of: "rm-1").isEmpty)
+        #expect(try store.deliver(InstanceSamples.signal("d"), to: "rm-1"), "the next delivery works")
+        #expect(try store.inbox(of: "rm-1").map(\.id) == ["d"])
+    }
+
+    // MARK: Locks
+
+    static func lockExclusion(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let other = try subject.openAnotherHandle()
+        _ = try store.create(InstanceSamples.instance("lock-1"))
+        let held = try #require(try store.lock("lock-1"), "a free instance can be locked")
+        #expect(try other.lock("lock-1") == nil, "another handle is refused while it is held")
+        #expect(try store.lock("lock-1") == nil, "so is a second lock through the same handle")
+        let independent = try #require(try other.lock("lock-2"), "other instances are independent")
+        independent.release()
+        held.release()
+        held.release()  // harmless
+        let again = try #require(try other.lock("lock-1"), "free for another handle after release")
+        #expect(try store.lock("lock-1") == nil)
+        again.release()
+        // Lead (lock holder): `#expect(store.lockHolder("lock-1") == <this runner>)` while held, nil after release.
+    }
+
+    // MARK: Definitions
+
+    static func definitionsByContentHash(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let definition = try JSONParser.parse(#"{"name": "ev-charging", "version": 3, "steps": []}"#)
+        let bytes = definition.canonicalBytes, hash = definition.contentHash
+        #expect(try store.loadDefinition(contentHash: String(repeating: "cd", count: 32)) == nil, "an unknown hash has no definition")
+        #expect(try store.loadDefinition(contentHash: hash) == nil)
+        try store.saveDefinition(bytes, contentHash: hash)
+        try store.saveDefinition(bytes, contentHash: hash)  // idempotent
+        #expect(try store.loadDefinition(contentHash: hash) == bytes, "byte for byte")
+        #expect(try subject.openAnotherHandle().loadDefinition(contentHash: hash) == bytes, "another handle reads it")
+    }
+
+    // MARK: Damage
+
+    static func damagedRecordIsSetAside(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let good = InstanceSamples.instance("good-1")
+        _ = try store.create(good)
+        _ = try store.create(InstanceSamples.instance("bad-1"))
+        _ = try store.create(InstanceSamples.instance("bad-2"))
+        let damaged = try subject.damage("bad-1")
+
+        let error = try #require(expectStoreError(.corrupt) { try store.load("bad-1") })
+        #expect(error.instanceID == "bad-1", "the error names the instance: \(error)")
+        #expect(try subject.setAside("bad-1") == [damaged], "set aside byte for byte")
+        #expect(try store.load("good-1") == good, "other records keep loading")
+        #expect(try store.instanceIDs().sorted() == ["bad-2", "good-1"], "a record set aside is no longer listed")
+        expectStoreError(.notFound) { try store.load("bad-1") }
+        #expect(try subject.setAside("bad-1") == [damaged], "reading again never overwrites what was set aside")
+
+        let damagedOutline = try subject.damage("bad-2")
+        expectStoreError(.corrupt) { try store.loadOutline("bad-2") }
+        #expect(try subject.setAside("bad-2") == [damagedOutline], "loadOutline sets a damaged record aside as load does")
+        // Lead (set-aside records): list them through the store, with when and why they were set aside.
+    }
+}
