@@ -1,4 +1,5 @@
 import CurlHTTP
+import EvflowTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -104,7 +105,7 @@ struct HTTPClientFailureTests {
                 let task = Task {
                     try await client.execute(HTTPRequest(url: server.url("/slow?ms=10000")))
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                try await waitUntil("the request to reach the server", pollingEvery: .milliseconds(10)) { server.connections.requestCount >= 1 }
                 task.cancel()
                 let result = await task.result
                 let error = try #require(throws: HTTPClientError.self) { try result.get() }
@@ -160,7 +161,7 @@ struct HTTPClientFailureTests {
         try await withTestServer { server in
             let client = HTTPClient()
             let inFlight = Task { try await client.execute(HTTPRequest(url: server.url("/slow?ms=10000"))) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await waitUntil("the request to reach the server", pollingEvery: .milliseconds(10)) { server.connections.requestCount >= 1 }
             await client.shutdown()
             let error = try await #require(throws: HTTPClientError.self) { try await inFlight.value }
             #expect(error.code == .clientShutDown)

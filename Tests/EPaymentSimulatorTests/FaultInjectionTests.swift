@@ -47,7 +47,7 @@ struct FaultInjectionTests {
             simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .createPayment)
             let failed = try await api.create("fault-0003")
             #expect(failed.status == 500)
-            #expect(failed.json["traceId"] is String)
+            #expect(failed.body.traceId != nil)
             #expect(simulator.payment(reference: "fault-0003") == nil)
             #expect(try await api.create("fault-0003").status == 201)
         }

@@ -100,33 +100,71 @@ struct APIResponse: Sendable {
     var status: Int { response.status }
     var text: String { response.bodyText }
 
-    /// The body as a JSON object (empty when it is not one).
-    var json: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+    /// The fields of an ePayment response body the tests read: a payment, a problem, or both's common parts.
+    struct Body: Decodable {
+        struct ExtraDetail: Decodable {
+            var name: String
+            var reason: String?
+        }
+
+        struct Amount: Decodable {
+            var value: Int64
+            var currency: String
+        }
+
+        var title: String?
+        var state: String?
+        var traceId: String?
+        var reference: String?
+        var redirectUrl: String?
+        var extraDetails: [ExtraDetail]?
+        var aggregate: [String: Amount]?
     }
 
-    /// The body as a JSON array of objects.
-    var array: [[String: Any]] {
-        (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]) ?? []
+    /// One entry of a payment's event log.
+    struct Event: Decodable {
+        var name: String
+        var idempotencyKey: String?
     }
 
-    var title: String? { json["title"] as? String }
-    var state: String? { json["state"] as? String }
+    /// `POST /accesstoken/get`'s answer (every field a string, as the real API sends them).
+    struct AccessToken: Decodable {
+        var tokenType: String
+        var expiresIn: String
+        var accessToken: String
+
+        enum CodingKeys: String, CodingKey {
+            case tokenType = "token_type", expiresIn = "expires_in", accessToken = "access_token"
+        }
+    }
+
+    /// The body decoded as `type`, `nil` when it is not one.
+    func decode<Value: Decodable>(_ type: Value.Type) -> Value? {
+        try? JSONDecoder().decode(type, from: Data(response.body))
+    }
+
+    /// The body's fields (all absent when it is not a JSON object).
+    var body: Body { decode(Body.self) ?? Body() }
+
+    /// The body as an event log (empty when it is not one).
+    var events: [Event] { decode([Event].self) ?? [] }
+
+    var title: String? { body.title }
+    var state: String? { body.state }
 
     /// The `ErrorCode` extra detail of a domain error.
     var errorCode: String? {
-        (json["extraDetails"] as? [[String: Any]])?.first { $0["name"] as? String == "ErrorCode" }?["reason"] as? String
+        body.extraDetails?.first { $0.name == "ErrorCode" }?.reason
     }
 
     /// The names in `extraDetails`.
     var detailNames: [String] {
-        (json["extraDetails"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        body.extraDetails?.map(\.name) ?? []
     }
 
     /// `aggregate.<field>.value`, for example `aggregate("capturedAmount")`.
     func aggregate(_ field: String) -> Int64? {
-        ((json["aggregate"] as? [String: Any])?[field] as? [String: Any])?["value"] as? Int64
-            ?? (((json["aggregate"] as? [String: Any])?[field] as? [String: Any])?["value"] as? Int).map(Int64.init)
+        body.aggregate?[field]?.value
     }
 }
 

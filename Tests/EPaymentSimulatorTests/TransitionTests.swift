@@ -9,7 +9,7 @@ struct TransitionTests {
         try await withTestSimulator { simulator, api throws in
             let created = try await api.create("ev-session-0001", value: 1000)
             #expect(created.status == 201)
-            #expect(created.json["reference"] as? String == "ev-session-0001")
+            #expect(created.body.reference == "ev-session-0001")
             #expect(try await api.get("ev-session-0001").state == "CREATED")
 
             #expect(try await api.approve("ev-session-0001").status == 200)
@@ -100,8 +100,8 @@ struct TransitionTests {
             try simulator.approve(reference: "ev-session-0008")
             #expect(try await api.get("ev-session-0008").state == "AUTHORIZED")
             let log = try await api.events("ev-session-0008")
-            #expect(log.array.map { $0["name"] as? String } == ["CREATED", "AUTHORIZED"])
-            #expect(log.array.first?["idempotencyKey"] as? String == "create-ev-session-0008")
+            #expect(log.events.map(\.name) == ["CREATED", "AUTHORIZED"])
+            #expect(log.events.first?.idempotencyKey == "create-ev-session-0008")
         }
     }
 }

@@ -1,6 +1,7 @@
 import CurlHTTP
 import EPayment
 import EPaymentSimulator
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -64,10 +65,8 @@ struct WebhookTests {
                 let deliveries = try await receiver.waitFor(1)
                 #expect(deliveries.count == 1)
                 // The dispatcher logs an attempt after the receiver answered it: wait for the third entry.
-                let deadline = ContinuousClock.now + .seconds(5)
-                while simulator.webhookDeliveries().count < 3, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntil("the third delivery attempt to be logged", timeout: .seconds(5), pollingEvery: .milliseconds(20),
+                                    lastSeen: { "\(simulator.webhookDeliveries().map(\.status))" }) { simulator.webhookDeliveries().count >= 3 }
                 let attempts = simulator.webhookDeliveries()
                 #expect(attempts.map(\.attempt) == [1, 2, 3])
                 #expect(attempts.map(\.status) == [503, 503, 200])

@@ -1,7 +1,7 @@
 import CurlHTTP
 import EPaymentSimulator
-import FlowTesting
 import EvflowTestSupport
+import FlowTesting
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import CurlHTTP
 import EPaymentSimulator
+import EvflowTestSupport
 import FlowEngine
 import FlowTesting
 import Foundation

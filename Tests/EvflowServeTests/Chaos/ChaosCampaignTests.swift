@@ -1,7 +1,7 @@
 import CurlHTTP
 import EPaymentSimulator
-import FlowTesting
 import EvflowTestSupport
+import FlowTesting
 import Foundation
 import Logging
 import Testing
@@ -187,7 +187,7 @@ struct ChaosCampaignTests {
                 let request = HTTPRequest(method: .get, url: baseURL + "/v1/instances/\(id)",
                                           headers: HTTPHeaders([("Authorization", "Bearer \(ServeFixture.token)")]), timeout: .seconds(10))
                 let reply = try? await http.execute(request)
-                let object = reply.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+                let object = reply.flatMap { try? JSONDecoder().decode(APIInstance.self, from: Data($0.body)) }
                 if object.map(ChaosSessionDriver.isFinished) != true { still.append(id) }
             }
             waiting = still

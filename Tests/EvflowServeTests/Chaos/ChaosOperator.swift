@@ -104,8 +104,9 @@ final class ChaosOperator: Sendable {
         // The stuck instances listed, then a command on one of them.
         let lines = listing.output.split(separator: "\n", omittingEmptySubsequences: false)
         let json = lines.drop { !$0.hasPrefix("[") }.joined(separator: "\n")
-        let rows = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]] ?? []
-        let stuck = rows.compactMap { $0["id"] as? String }.compactMap { ids.firstIndex(of: $0) }
+        struct Row: Decodable { var id: String }
+        let rows = (try? JSONDecoder().decode([Row].self, from: Data(json.utf8))) ?? []
+        let stuck = rows.map(\.id).compactMap { ids.firstIndex(of: $0) }
         guard !stuck.isEmpty, let next = action.followingUp(on: stuck[action.pick % stuck.count]) else { return }
         await execute(next)
     }

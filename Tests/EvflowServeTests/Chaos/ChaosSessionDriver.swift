@@ -72,7 +72,7 @@ final class ChaosSessionDriver {
             }
             try await actAsCustomer()
             if plan.customerApproves {
-                _ = try await waitFor("step meter (charging started)") { $0["step"] as? String == "meter" || Self.isFinished($0) }
+                _ = try await waitFor("step meter (charging started)") { $0.step == "meter" || Self.isFinished($0) }
                 var open = true
                 for (number, energy) in plan.readings.enumerated() where open {
                     try await Task.sleep(for: .milliseconds(plan.pauses[number]))
@@ -85,12 +85,11 @@ final class ChaosSessionDriver {
             }
             let last = try await waitFor("a finished status", every: .seconds(1)) { Self.isFinished($0) }
             outcome.finishedAt = ContinuousClock.now
-            outcome.status = last["status"] as? String ?? "?"
-            outcome.step = last["step"] as? String
-            outcome.failureCode = (last["failure"] as? [String: Any])?["code"] as? String
-            let payment = last["payment"] as? [String: Any]
-            outcome.captured = (payment?["captured"] as? NSNumber)?.int64Value
-            outcome.held = (payment?["held"] as? NSNumber)?.int64Value
+            outcome.status = last.status
+            outcome.step = last.step
+            outcome.failureCode = last.failure?.code
+            outcome.captured = last.payment.map { Int64($0.captured) }
+            outcome.held = last.payment.map { Int64($0.held) }
         } catch {
             outcome.problem = "\(error)"
         }
@@ -100,9 +99,8 @@ final class ChaosSessionDriver {
         return outcome
     }
 
-    static func isFinished(_ instance: [String: Any]) -> Bool {
-        let status = instance["status"] as? String
-        return status == "succeeded" || status == "failed"
+    static func isFinished(_ instance: APIInstance) -> Bool {
+        instance.status == "succeeded" || instance.status == "failed"
     }
 
     /// The customer acts in the app once the payment exists (the flow creates it, perhaps only after a restart).
@@ -134,8 +132,8 @@ final class ChaosSessionDriver {
         let body = #"{"signalId": "\#(id)", "data": {"energyWh": \#(energyWh)}}"#
         let reply = try await call(.post, "/v1/instances/\(plan.id)/signals/\(name)", json: body, what: "signal \(id)")
         if reply.status == 202 {
-            let receipt = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
-            if receipt?["accepted"] as? Bool == false { duplicateSignals += 1 }
+            let receipt = try? JSONDecoder().decode(SignalReceipt.self, from: Data(reply.body))
+            if receipt?.accepted == false { duplicateSignals += 1 }
             return true
         }
         if reply.status == 409, reply.text.contains(#""code":"finished""#) {
@@ -148,17 +146,19 @@ final class ChaosSessionDriver {
     }
 
     private func waitFor(_ what: String, every interval: Duration = .milliseconds(300),
-                         _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
-        var last: [String: Any] = [:]
+                         _ condition: (APIInstance) -> Bool) async throws -> APIInstance {
+        var last: APIInstance?
+        // Not EvflowTestSupport.waitFor: running out of time here is a campaign verdict (a Failure in the session's
+        // outcome, with the session's own deadline), not a failed expectation of this test.
         while ContinuousClock.now < deadline {
             let reply = try await call(.get, "/v1/instances/\(plan.id)", json: nil, what: "read")
-            if reply.status == 200, let object = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any] {
-                last = object
-                if condition(object) { return object }
+            if reply.status == 200, let instance = try? JSONDecoder().decode(APIInstance.self, from: Data(reply.body)) {
+                last = instance
+                if condition(instance) { return instance }
             }
             try await Task.sleep(for: interval)
         }
-        throw Failure("\(plan.id) (\(plan.kind.rawValue)) never reached \(what) before the session deadline; last seen: status \(last["status"] ?? "?") step \(last["step"] ?? "?") wakeAt \(last["wakeAt"] ?? "-") payment \(last["payment"] ?? "-") failure \(last["failure"] ?? "-")")
+        throw Failure("\(plan.id) (\(plan.kind.rawValue)) never reached \(what) before the session deadline; last seen: status \(last?.status ?? "?") step \(last?.step ?? "?") wakeAt \(last?.wakeAt ?? "-") payment \(last?.payment.map { "\($0)" } ?? "-") failure \(last?.failure.map { "\($0)" } ?? "-")")
     }
 
     struct Reply {

@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 
 /// `GET /v1/instances/{id}` as the tests read it (`docs/api.yaml`, schema `Instance`).
@@ -19,6 +20,7 @@ struct APIInstance: Decodable, Sendable {
     var id: String
     var status: String
     var step: String?
+    var wakeAt: String?
     var payment: Payment?
     var failure: Failure?
     var output: [String: JSONValue]?
@@ -56,30 +58,4 @@ struct APIInstanceList: Decodable, Sendable {
     }
 
     var instances: [Row]
-}
-
-/// Any JSON value, where only its text matters to a test.
-enum JSONValue: Decodable, Sendable, Equatable, CustomStringConvertible {
-    case string(String), number(Double), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let string = try? container.decode(String.self) { self = .string(string) }
-        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-
-    var description: String {
-        switch self {
-        case .string(let text): "\"\(text)\""
-        case .number(let number): number == number.rounded() ? "\(Int64(number))" : "\(number)"
-        case .bool(let bool): "\(bool)"
-        case .null: "null"
-        case .array(let values): "[" + values.map(\.description).joined(separator: ", ") + "]"
-        case .object(let members): "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
-        }
-    }
 }

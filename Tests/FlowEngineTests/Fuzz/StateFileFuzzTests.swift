@@ -1,6 +1,6 @@
 import EPaymentSimulator
-import FlowTesting
 import EvflowTestSupport
+import FlowTesting
 import Foundation
 import Testing
 

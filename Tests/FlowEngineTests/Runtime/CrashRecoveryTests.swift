@@ -1,6 +1,6 @@
 import EPaymentSimulator
-import FlowEngine
 import EvflowTestSupport
+import FlowEngine
 import Foundation
 import Testing
 
