@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import Foundation
 import Testing
 
@@ -7,8 +8,7 @@ import Testing
 enum DefinitionFixtures {
     /// The shipped `flows/` folder of this repository.
     static var flowsDirectory: URL {
-        URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("flows")
+        Repository.flows
     }
 
     /// A minimal valid payment flow: reserve → authorize → capture `captureAmount` → release → done.

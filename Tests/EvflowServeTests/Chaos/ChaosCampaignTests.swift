@@ -45,8 +45,7 @@ struct ChaosCampaignTests {
         let state = work.appendingPathComponent("state")
         try FileManager.default.createDirectory(at: flows, withIntermediateDirectories: true)
         // The shipped definition, unchanged, alone in its folder.
-        let shipped = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("flows/ev-charging.json")
+        let shipped = Repository.path("flows/ev-charging.json")
         try FileManager.default.copyItem(at: shipped, to: flows.appendingPathComponent("ev-charging.json"))
 
         let plans = (0..<configuration.sessions).map { ChaosSessionPlan.make(index: $0, seed: configuration.seed) }

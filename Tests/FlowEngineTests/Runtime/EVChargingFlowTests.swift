@@ -1,4 +1,5 @@
 import EPaymentSimulator
+import EvflowTestSupport
 import FlowEngine
 import FlowTesting
 import Foundation
@@ -7,8 +8,7 @@ import Testing
 /// The shipped EV-charging flow against the simulator over real sockets, on virtual time.
 @Suite("EV charging flow end to end")
 struct EVChargingFlowTests {
-    static let flows = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("flows")
+    static var flows: URL { Repository.flows }
 
     static func inputs(max: Int64 = 50_000, pricePerKWh: Int64 = 399, startFee: Int64 = 0) -> [String: Value] {
         [

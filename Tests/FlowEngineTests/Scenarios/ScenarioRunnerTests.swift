@@ -1,3 +1,4 @@
+import EvflowTestSupport
 import FlowEngine
 import FlowTesting
 import Foundation
@@ -7,8 +8,7 @@ import Testing
 /// reported with what was expected, what happened, and where.
 @Suite("Flow-test scenarios")
 struct ScenarioRunnerTests {
-    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static var repository: URL { Repository.root }
     static let flows = repository.appending(path: "flows")
 
     @Test func everyShippedScenarioPasses() async throws {
