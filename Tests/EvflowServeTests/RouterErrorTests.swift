@@ -142,12 +142,13 @@ struct RouterErrorTests {
         }
     }
 
-    @Test func aWrongMethodOnAKnownRouteIsAProblem() async throws {
+    /// Hummingbird's router answers a known path with an unknown method as an unknown route (it has no 405), so
+    /// the client is pointed at the API description either way.
+    @Test func aWrongMethodOnAKnownRouteIsAnUnknownRoute() async throws {
         try await Self.withRouter { client in
             let reply = try await client.execute(uri: "/v1/instances/x5", method: .delete, headers: Self.authorized)
-            #expect([.notFound, .methodNotAllowed].contains(reply.status), "\(reply.status)")
-            let problem = try Self.problem(reply, reply.status)
-            #expect(problem.detail.contains("docs/api.yaml"), "points at the API description: \(problem.detail)")
+            let problem = try Self.problem(reply, .notFound)
+            #expect(problem.detail == "no such route; see docs/api.yaml", "\(problem.detail)")
         }
     }
 }
