@@ -38,11 +38,8 @@ package enum InstanceStoreConformance {
         Check(name: "a lock excludes every other handle until released", body: lockExclusion),
         Check(name: "definitions are stored by content hash", body: definitionsByContentHash),
         Check(name: "a damaged record is reported and set aside", body: damagedRecordIsSetAside),
-        // Lead (InstanceStore extension, next commits) adds clauses here, one Check each:
-        // - lock holder: `lockHolder(id)` names the holding runner while locked, nil after release;
-        // - set-aside records: the protocol lists what was set aside (then ``InstanceStoreSubject/setAside``
-        //   can go, and `damagedRecordIsSetAside` reads them through the store);
-        // - listing by status and due time: instances by status, and those whose wakeAt is due at a moment.
+        Check(name: "lockHolder names a live holder only while the lock is held", body: lockHolderWhileHeld),
+        Check(name: "outlines report each instance's status and wake time as saved", body: outlinesByStatusAndDueTime),
     ]
 
     // MARK: create, load, save
@@ -117,6 +114,36 @@ package enum InstanceStoreConformance {
         #expect(try store.instancesWithPendingSignals() == ["due-2"], "an emptied inbox is no longer listed")
     }
 
+    /// What `evflow list`, stuck detection and the worker's recovery read from outlines: every instance, with
+    /// its status and wake time as last saved, so "waiting and due at t" and "finished" can be told apart.
+    static func outlinesByStatusAndDueTime(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let t = InstanceSamples.start
+        var due = InstanceSamples.instance("due-at-t")
+        due.status = .waiting
+        due.wakeAt = t
+        var later = InstanceSamples.instance("due-later")
+        later.status = .waiting
+        later.wakeAt = t.addingTimeInterval(3600)
+        var finished = InstanceSamples.instance("finished-1")
+        finished.status = .succeeded
+        finished.wakeAt = nil
+        var running = InstanceSamples.instance("running-1")
+        running.status = .running
+        for instance in [due, later, finished, running] {
+            _ = try store.create(InstanceSamples.instance(instance.id))
+            try store.save(instance)
+        }
+        let outlines = try Dictionary(uniqueKeysWithValues: store.loadOutlines(try store.instanceIDs()).map { ($0.id, try $0.outline.get()) })
+        #expect(outlines.count == 4)
+        #expect(outlines.filter { $0.value.status == .waiting && ($0.value.wakeAt.map { $0 <= t } ?? false) }.keys.sorted() == ["due-at-t"],
+                "due at t: waiting with a wake time at or before t")
+        #expect(outlines.filter { $0.value.status.isFinished }.keys.sorted() == ["finished-1"])
+        #expect(outlines["due-later"]?.wakeAt == t.addingTimeInterval(3600), "wake times exact")
+        #expect(outlines["running-1"]?.status == .running)
+        #expect(try subject.openAnotherHandle().loadOutline("due-at-t").status == .waiting, "another handle sees the saved status")
+    }
+
     // MARK: Inbox
 
     static func inboxDeliveries(_ subject: InstanceStoreSubject) throws {
@@ -168,7 +195,24 @@ package enum InstanceStoreConformance {
         let again = try #require(try other.lock("lock-1"), "free for another handle after release")
         #expect(try store.lock("lock-1") == nil)
         again.release()
-        // Lead (lock holder): `#expect(store.lockHolder("lock-1") == <this runner>)` while held, nil after release.
+    }
+
+    static func lockHolderWhileHeld(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let other = try subject.openAnotherHandle()
+        _ = try store.create(InstanceSamples.instance("holder-1"))
+        #expect(store.lockHolder("holder-1") == nil, "nobody holds a lock never taken")
+        #expect(store.lockHolder("no-such-instance") == nil)
+        let held = try #require(try store.lock("holder-1"))
+        for handle in [store, other] {
+            let holder = try #require(handle.lockHolder("holder-1"), "every handle sees the holder")
+            #expect(!holder.isAbandoned, "a live holder is not abandoned: \(holder)")
+            if let pid = holder.processID { #expect(pid == ProcessInfo.processInfo.processIdentifier, "the holder is this process") }
+        }
+        #expect(try other.lock("holder-1") == nil, "probing the holder never takes the lock")
+        held.release()
+        #expect(store.lockHolder("holder-1") == nil, "nobody after release")
+        #expect(other.lockHolder("holder-1") == nil)
     }
 
     // MARK: Definitions
@@ -206,6 +250,12 @@ package enum InstanceStoreConformance {
         let damagedOutline = try subject.damage("bad-2")
         expectStoreError(.corrupt) { try store.loadOutline("bad-2") }
         #expect(try subject.setAside("bad-2") == [damagedOutline], "loadOutline sets a damaged record aside as load does")
-        // Lead (set-aside records): list them through the store, with when and why they were set aside.
+
+        let records = store.setAsideRecords()
+        #expect(records.count == 2, "the store lists both records it set aside: \(records)")
+        #expect(records.filter { $0.name.contains("bad-1") }.count == 1 && records.filter { $0.name.contains("bad-2") }.count == 1,
+                "each set-aside record names its instance: \(records.map(\.name))")
+        #expect(records.allSatisfy { abs($0.setAsideAt.timeIntervalSinceNow) < 600 }, "with when it was set aside")
+        #expect(records.map(\.setAsideAt) == records.map(\.setAsideAt).sorted(), "oldest first")
     }
 }

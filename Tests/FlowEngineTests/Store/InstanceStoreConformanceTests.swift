@@ -1,3 +1,4 @@
+import EPayment
 import EvflowTestSupport
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// Every store kind keeps the ``InstanceStore`` contract (``InstanceStoreConformance``): one test case per kind
 /// and clause. A new store (PostgreSQL) adds one entry to ``kinds``.
 struct InstanceStoreConformanceTests {
-    static let kinds: [InstanceStoreKind] = [.file]
+    static let kinds: [InstanceStoreKind] = [.file, .layeredFile]
 
     @Test(arguments: kinds, InstanceStoreConformance.checks)
     func storeKeepsTheContract(kind: InstanceStoreKind, check: InstanceStoreConformance.Check) throws {
@@ -36,5 +37,21 @@ extension InstanceStoreKind {
                 StoreFixtures.entries(layout.corrupt).filter { $0.hasPrefix("\(id)-") }.compactMap { StoreFixtures.bytes(layout.corrupt + "/" + $0) }
             },
             remove: { TemporaryFolder.remove(base) })
+    }
+
+    /// The file store under every layer ``EvflowRuntime`` stacks on it (crash point far away, metrics, a save
+    /// hook): the layers must forward every clause unchanged.
+    static let layeredFile = InstanceStoreKind(name: "file, layered as the runtime layers it") {
+        let subject = try InstanceStoreKind.file.open()
+        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "unused", clientSecret: Secret("unused"),
+                                             subscriptionKey: Secret("unused"), merchantSerialNumber: "123456")
+        var configuration = EvflowConfiguration(store: .opening({ subject.store }, describedAs: "conformance"), definitions: [:],
+                                                payments: .settings(settings))
+        configuration.crashPoint = CrashPoint(moment: .full, saveNumber: Int.max)
+        configuration.metrics = true
+        configuration.saveHooks = [{ _ in }]
+        var layered = subject
+        layered.store = try EvflowRuntime.layeredStore(configuration)
+        return layered
     }
 }
