@@ -241,7 +241,7 @@ extension FlowRunner {
               let index = instance.steps.lastIndex(where: { $0.intentReference == reference && $0.noEffectConfirmedAt == nil }) else { return false }
         let payment: GetPaymentResponse
         do {
-            payment = try await services.payments.getPayment(reference: reference)
+            payment = try await services.operatorPayments.getPayment(reference: reference)
         } catch let error as EPaymentError where error.code == .notFound {
             // Not proof that nothing was created: a create sent just before a crash can still land. Only its own
             // key settles it (the reserve step confirms or re-sends it).
@@ -263,11 +263,11 @@ extension FlowRunner {
         instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
         let response: ModificationResponse
         do {
-            response = try await services.payments.cancel(reference: payment.reference, idempotencyKey: key)
+            response = try await services.operatorPayments.cancel(reference: payment.reference, idempotencyKey: key)
         } catch let error as EPaymentError where !Interpreter.mayHaveTakenEffect(error) {
             // Refused outright (the customer aborted, the payment expired): refresh the stale local figures; when
             // nothing is held any more there is nothing to release.
-            guard let current = try? await services.payments.getPayment(reference: payment.reference) else { throw error }
+            guard let current = try? await services.operatorPayments.getPayment(reference: payment.reference) else { throw error }
             var refreshed = payment
             refreshed.apply(current.aggregate, state: current.state)
             instance.payment = refreshed
@@ -276,9 +276,9 @@ extension FlowRunner {
             return false
         } catch let error as EPaymentError where Interpreter.mayHaveTakenEffect(error) {
             // The release may have gone through: the event log says, by its key.
-            let events = try await services.payments.getEventLog(reference: payment.reference)
+            let events = try await services.operatorPayments.getEventLog(reference: payment.reference)
             guard events.contains(where: { $0.idempotencyKey == key && $0.success }) else { throw error }
-            let current = try await services.payments.getPayment(reference: payment.reference)
+            let current = try await services.operatorPayments.getPayment(reference: payment.reference)
             response = ModificationResponse(reference: payment.reference, state: current.state, amount: current.amount,
                                             aggregate: current.aggregate, pspReference: current.pspReference)
             instance.log("confirmed", "the release took effect although its answer was lost (key \(key))", at: now)

@@ -46,8 +46,8 @@ extension FlowRunner {
         guard let local = instance.payment else {
             return try await reconcileUnrecordedReservation(instance, report: report, repair: repair)
         }
-        let payment = try await services.payments.getPayment(reference: local.reference)
-        let events = try await services.payments.getEventLog(reference: local.reference)
+        let payment = try await services.operatorPayments.getPayment(reference: local.reference)
+        let events = try await services.operatorPayments.getEventLog(reference: local.reference)
         let provider = Self.view(of: payment)
         report.provider = provider
         func compare(_ field: String, _ mine: Int64, _ theirs: Int64) {
@@ -75,7 +75,7 @@ extension FlowRunner {
                 guard var summary = instance.payment else { return }
                 // Read again under the lock: a worker may have moved money since the comparison above, and figures
                 // read before it must not overwrite the newer ones it saved (fault campaign, operator phase).
-                let current = Self.view(of: try await services.payments.getPayment(reference: summary.reference))
+                let current = Self.view(of: try await services.operatorPayments.getPayment(reference: summary.reference))
                 summary.state = current.state
                 summary.authorized = current.authorized
                 summary.captured = current.captured
@@ -157,7 +157,7 @@ extension FlowRunner {
         }
         report.reference = intended
         do {
-            let payment = try await services.payments.getPayment(reference: intended)
+            let payment = try await services.operatorPayments.getPayment(reference: intended)
             report.provider = Self.view(of: payment)
             let held = Money(minorUnits: max(0, payment.aggregate.authorizedAmount.value - payment.aggregate.capturedAmount.value - payment.aggregate.cancelledAmount.value), currency: payment.amount.currency.rawValue)
             let next = instance.status.isFinished

@@ -16,8 +16,16 @@ package struct RuntimeServices: Sendable {
     /// immediate re-send after a 401 with a fresh access token, which is no retry of a failure of the provider.
     package static let paymentRequestRetryPolicy = RequestRetryPolicy.noRetries
 
-    /// The payment client, always with ``paymentRequestRetryPolicy``.
+    /// The request retry policy of the calls an operator's command makes itself (`evflow reconcile`, the release
+    /// and look-ups of `evflow cancel` and the API's cancel): no step runs them, so no durable policy would retry
+    /// them, and a command that rides out a transient 5xx (with the same Idempotency-Key) serves someone at a
+    /// terminal better than one that fails and must be typed again.
+    package static let operatorRequestRetryPolicy = RequestRetryPolicy.standard
+
+    /// The payment client of steps, always with ``paymentRequestRetryPolicy``.
     package private(set) var payments: EPaymentClient
+    /// The payment client of operator commands, with ``operatorRequestRetryPolicy``.
+    package private(set) var operatorPayments: EPaymentClient
     package var notifier: StationNotifier
     package var clock: any FlowClock
     package var logger: Logger
@@ -31,6 +39,7 @@ package struct RuntimeServices: Sendable {
         random: @escaping @Sendable (ClosedRange<Int64>) -> Int64 = { Int64.random(in: $0) }
     ) {
         self.payments = payments.retrying(Self.paymentRequestRetryPolicy)
+        self.operatorPayments = payments.retrying(Self.operatorRequestRetryPolicy)
         self.notifier = notifier
         self.clock = clock
         self.logger = logger

@@ -50,6 +50,21 @@ struct RetryLayerTests {
         }
     }
 
+    /// An operator's own calls (reconcile's look-ups, the release `cancel` makes for an instance that already
+    /// ended) belong to no step, so no durable policy would retry them: they keep the client's in-process loop and
+    /// ride out a transient 5xx.
+    @Test func operatorCommandsRideOutATransientFailure() async throws {
+        try await withFlowTestBed(flows: Self.flows, simulatorConfiguration: Self.logged) { bed in
+            #expect(bed.runner.services.operatorPayments.retryPolicy == RuntimeServices.operatorRequestRetryPolicy)
+            try await EVChargingFlowTests.startCharging(bed, id: "operator-retry")
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1, times: 1), for: .getPayment)
+            let report = try await bed.runner.reconcile("operator-retry", repair: false)
+            #expect(report.isConsistent, "\(report)")
+            let looks = bed.simulator.recordedRequests().filter { $0.operation == SimulatedOperation.getPayment.rawValue }
+            #expect(looks.map(\.status).suffix(2) == [500, 200], "the 5xx was retried inside the command: \(looks.map(\.status))")
+        }
+    }
+
     /// Runs a session that ends at 12 kWh (4,788 øre) with `fault` armed on the capture, and returns the capture
     /// step's record and the capture requests the simulator received.
     static func capture(under fault: FaultRule, _ bed: FlowTestBed, id: String) async throws -> (StepRecord, [RecordedRequest]) {
