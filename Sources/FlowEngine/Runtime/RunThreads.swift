@@ -21,11 +21,29 @@ final class RunThreads: TaskExecutor, @unchecked Sendable {
         running = count
         condition.unlock()
         for index in 0..<count {
-            let thread = Thread { [self] in loop() }
-            thread.name = "\(name)-\(index)"
+            let threadName = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                Self.nameCurrentThread(threadName)
+                loop()
+            }
+            thread.name = threadName
             thread.stackSize = 1 << 20
             thread.start()
         }
+    }
+
+    /// Gives the calling thread `name` in the kernel too, where `top -H`, `ps -L`, gdb and `/proc` show it.
+    /// Foundation on Linux passes `Thread.name` to the kernel only when it is set on a thread it has finished
+    /// starting: set before `start()` it never arrived (every thread kept its creator's name, a dispatch queue's),
+    /// and set as the thread's first line it races with the start.
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        // proc(5): a thread may set its own name by writing its `comm` (at most 15 bytes are kept).
+        if let comm = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
+            try? comm.write(contentsOf: Array(name.utf8.prefix(15)))
+            try? comm.close()
+        }
+        #endif
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
