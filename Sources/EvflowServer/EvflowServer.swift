@@ -13,23 +13,29 @@ import ServiceLifecycle
 /// step in flight finishes or parks durably.
 ///
 /// ```swift
-/// let server = EvflowServer(runtime: runtime, configuration: configuration, logger: logger)
+/// let metrics = ServerMetrics()
+/// MetricsSystem.bootstrap(metrics.factory)  // the executable's call, once per process
+/// let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
 /// try await ServiceGroup(configuration: .init(services: server.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
 /// ```
 package struct EvflowServer: Sendable {
     package let runtime: ServerRuntime
     package let configuration: ServerConfiguration
+    /// What `/metrics` renders: the registry of the swift-metrics backend the process bootstrapped.
+    package let metrics: ServerMetrics
     package let logger: Logger
 
-    package init(runtime: ServerRuntime, configuration: ServerConfiguration, logger: Logger) {
+    package init(runtime: ServerRuntime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.runtime = runtime
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
     }
 
     /// The routes, for in-process tests and for ``services(onReady:)``.
     package func router() -> Router<BasicRequestContext> {
-        let registry = PrometheusRegistry.shared
+        let metrics = self.metrics
+        metrics.registerFlows(runtime.catalog.names)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.get("healthz") { _, _ in
@@ -39,7 +45,7 @@ package struct EvflowServer: Sendable {
         router.get("metrics") { request, _ in
             if let metricsTokens { try BearerAuthMiddleware<BasicRequestContext>.authorize(request, tokens: metricsTokens, setting: APITokens.metricsVariable) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: registry.render())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
         let bodyLimit = JSONBody.Limit(maximumSize: configuration.maximumBodySize, timeout: configuration.connectionLimits.bodyTimeout)

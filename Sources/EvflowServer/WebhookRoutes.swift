@@ -89,7 +89,7 @@ struct WebhookRoutes {
     }
 
     private func count(_ outcome: String) {
-        Counter(label: "evflow_webhooks_total", dimensions: [("outcome", outcome)]).increment()
+        Counter(label: MetricCatalog.webhooksLabel, dimensions: [("outcome", outcome)]).increment()
     }
 }
 

@@ -12,13 +12,8 @@ struct ServeBinaryTests {
     func sigtermParksDurablyAndExitsZero() async throws {
         let binary = try BuiltProduct.evflow.url()
         try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
-            let environment = [
-                "EVFLOW_API_TOKENS": "other-token-0123456789abcdef0123456789,\(ServeFixture.token)",
-                "EPAYMENT_BASE_URL": fixture.simulator.baseURL, "EPAYMENT_CLIENT_ID": "bin", "EPAYMENT_CLIENT_SECRET": "bin-secret",
-                "EPAYMENT_SUBSCRIPTION_KEY": "bin-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
-                "EVFLOW_STATION_URL": fixture.stationURL, "EVFLOW_STATION_SECRET": "station-secret",
-            ]
-            let arguments = ["serve", "--port", "\(fixture.port)", "--state-dir", fixture.stateDirectory.path, "--flows-dir", fixture.flows.path]
+            let environment = Self.environment(fixture)
+            let arguments = Self.arguments(fixture)
 
             let first = try Self.launch(binary, arguments, environment)
             try await Self.waitUntilHealthy(fixture)
@@ -49,6 +44,39 @@ struct ServeBinaryTests {
             #expect(fixture.station.events == ["charging.start", "charging.completed"], "EVFLOW_STATION_URL is wired")
             #expect(!firstOutput.contains(ServeFixture.token) && !secondOutput.contains(ServeFixture.token), "tokens are never printed")
         }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aFreshServerExportsEveryCounterAtZero() async throws {
+        // A process of its own: in the test process every in-process server shares one registry, counted by
+        // whichever tests ran before.
+        let binary = try BuiltProduct.evflow.url()
+        try await withServeFixture(webhooks: false) { fixture in
+            let server = try Self.launch(binary, Self.arguments(fixture), Self.environment(fixture))
+            try await Self.waitUntilHealthy(fixture)
+            let metrics = try await fixture.call(.get, "/metrics", token: nil)
+            server.terminate()
+            let run = await server.finish(timeout: .seconds(30))
+            #expect(metrics.status == 200, "\(metrics.text)")
+            #expect(metrics.header("Content-Type")?.hasPrefix("text/plain") == true)
+            ServerMetricsTests.expectEveryCounterAtZero(metrics.text)
+            #expect(run.status == 0 && !run.killedBySignal, "\(run)")
+        }
+    }
+
+    /// The environment `evflow serve` is configured by, for `fixture`'s simulator and station.
+    static func environment(_ fixture: ServeFixture) -> [String: String] {
+        [
+            "EVFLOW_API_TOKENS": "other-token-0123456789abcdef0123456789,\(ServeFixture.token)",
+            "EPAYMENT_BASE_URL": fixture.simulator.baseURL, "EPAYMENT_CLIENT_ID": "bin", "EPAYMENT_CLIENT_SECRET": "bin-secret",
+            "EPAYMENT_SUBSCRIPTION_KEY": "bin-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
+            "EVFLOW_STATION_URL": fixture.stationURL, "EVFLOW_STATION_SECRET": "station-secret",
+        ]
+    }
+
+    /// `evflow serve` on `fixture`'s port, state folder and flows.
+    static func arguments(_ fixture: ServeFixture) -> [String] {
+        ["serve", "--port", "\(fixture.port)", "--state-dir", fixture.stateDirectory.path, "--flows-dir", fixture.flows.path]
     }
 
     /// Starts the built `evflow` with `environment` over this process's, its stdout and stderr in one log.

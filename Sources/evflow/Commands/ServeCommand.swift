@@ -5,6 +5,7 @@ import EvflowServer
 import FlowEngine
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import UnixSignals
 
@@ -61,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = options.bootstrapLogging()
+        let metrics = ServerMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         let tokens: APITokens
         let metricsToken: Secret?
         do {
@@ -87,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
                 merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken)
-            let server = EvflowServer(runtime: runtime, configuration: configuration, logger: logger)
+            let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(
                 services: server.services(onReady: { port in

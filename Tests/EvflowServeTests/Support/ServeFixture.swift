@@ -91,7 +91,7 @@ final class ServeFixture: Sendable {
         return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([token]),
             webhookSecret: webhooks ? Secret(webhookSecret) : nil, maximumBodySize: maximumBodySize, pollInterval: .milliseconds(50),
-            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), logger: .quiet)
+            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), metrics: .bootstrappedForTests, logger: .quiet)
     }
 
     // MARK: Calling the API

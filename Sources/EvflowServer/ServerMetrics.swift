@@ -1,0 +1,54 @@
+import CoreMetrics
+import FlowEngine
+import Prometheus
+
+/// What `GET /metrics` exports: a swift-prometheus registry in which every counter evflow defines is registered
+/// at zero, with its HELP and TYPE lines, from the start, and the process metrics (``ProcessMetrics``).
+///
+/// swift-metrics has one backend per process, bootstrapped once, and that is the executable's choice: the
+/// library never bootstraps it. `evflow serve` makes one of these, bootstraps ``factory``, and gives it to
+/// ``EvflowServer``, which renders ``registry``:
+///
+/// ```swift
+/// let metrics = ServerMetrics()
+/// MetricsSystem.bootstrap(metrics.factory)
+/// let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
+/// ```
+package struct ServerMetrics: Sendable {
+    /// The metrics `/metrics` renders.
+    package let registry: PrometheusCollectorRegistry
+    private let process: ProcessMetrics
+
+    /// A registry with evflow's counters at zero (each label value known in advance: error classes and
+    /// operations, currencies, webhook outcomes) and the process metrics. Counters by flow get their zero series
+    /// from ``registerFlows(_:)``.
+    package init() {
+        registry = PrometheusCollectorRegistry()
+        process = ProcessMetrics(registry: registry)
+        for (name, labelSets) in MetricCatalog.fixedCounters {
+            for labels in labelSets { register(name, labels) }
+        }
+    }
+
+    /// The swift-metrics backend to bootstrap, once per process: it records into ``registry``.
+    package var factory: any MetricsFactory { DescribedMetricsFactory(registry: registry) }
+
+    /// Registers the per-flow counters (started, succeeded, failed) at zero for each of `flows`; a series that
+    /// exists already keeps its value.
+    package func registerFlows(_ flows: [String]) {
+        for name in MetricCatalog.flowCounters {
+            for flow in flows { register(name, [("flow", flow)]) }
+        }
+    }
+
+    /// The Prometheus text exposition (format 0.0.4) of every metric, with the process metrics read just now.
+    package func render() -> [UInt8] {
+        process.update()
+        return registry.emitToBuffer()
+    }
+
+    private func register(_ name: String, _ labels: [(String, String)]) {
+        guard let descriptor = DescribedMetricsFactory.descriptor(name) else { return }
+        _ = registry.makeCounter(descriptor: descriptor, labels: labels)
+    }
+}
