@@ -19,7 +19,8 @@ struct APIProblem: Error, Sendable, Encodable {
 
     init(status: Int, title: String, detail: String, code: String? = nil, problems: [String]? = nil) {
         self.status = status
-        self.title = title
+        // Never empty (docs/api.yaml): a caller's empty title becomes the status's reason phrase.
+        self.title = title.isEmpty ? Self.title(status) : title
         self.detail = detail
         self.code = code
         self.problems = problems
@@ -30,17 +31,48 @@ struct APIProblem: Error, Sendable, Encodable {
     }
 
     /// The problem for an engine error, with the status a client can act on.
+    ///
+    /// A malformed instance id is 400 on every route, like every other malformed request: the id is syntax (in the
+    /// path, or the start's body), while 422 means a well-formed request the flow refuses (its inputs, a signal it
+    /// does not declare).
     init(_ error: FlowError) {
         // The named statuses carry their reason phrase; `Status(code:)` has an empty one (the title was blank).
         let status: HTTPResponse.Status
         switch error.code {
+        case .invalidInstanceID: status = .badRequest
         case .unknownFlow, .unknownInstance: status = .notFound
-        case .invalidInstanceID, .invalidInput, .unknownSignal, .invalidSignal: status = .unprocessableContent
+        case .invalidInput, .unknownSignal, .invalidSignal: status = .unprocessableContent
         case .conflictingStart, .finished: status = .conflict
         case .locked: status = .serviceUnavailable
         default: status = .internalServerError
         }
         self.init(status: Int(status.code), title: status.reasonPhrase, detail: error.detail, code: error.code.description)
+    }
+
+    /// The status's reason phrase, for a problem whose status arrives as a number (Hummingbird's errors, a caller's
+    /// empty title): `HTTPResponse.Status(code:)` has an empty one, and every problem needs a title.
+    static func title(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default:
+            switch status {
+            case 400..<500: "Client Error"
+            case 500..<600: "Server Error"
+            default: "Error"
+            }
+        }
     }
 
     init(_ error: InputValidationError) {
@@ -58,7 +90,7 @@ struct APIProblem: Error, Sendable, Encodable {
             return APIProblem(status: 500, title: "Internal Server Error", detail: "the state folder failed: \(error.detail)", code: "store.\(error.code)")
         case let error as any HTTPResponseError where !(error is HTTPError):
             let status = Int(error.status.code)
-            return APIProblem(status: status, title: error.status.reasonPhrase, detail: status == 413 ? "the request body is too large" : "\(error)")
+            return APIProblem(status: status, title: title(status), detail: status == 413 ? "the request body is too large" : "\(error)")
         case let error as HTTPError:
             let status = Int(error.status.code)
             let detail: String
@@ -66,9 +98,9 @@ struct APIProblem: Error, Sendable, Encodable {
             case 404: detail = "no such route; see docs/api.yaml"
             case 405: detail = "method not allowed on this route; see docs/api.yaml"
             case 413: detail = "the request body is too large"
-            default: detail = error.body ?? error.status.reasonPhrase
+            default: detail = error.body ?? title(status)
             }
-            return APIProblem(status: status, title: error.status.reasonPhrase, detail: detail)
+            return APIProblem(status: status, title: title(status), detail: detail)
         default:
             return APIProblem(status: 500, title: "Internal Server Error", detail: "unexpected error: \(error)")
         }

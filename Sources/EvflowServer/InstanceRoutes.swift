@@ -4,18 +4,28 @@ import HTTPTypes
 import Hummingbird
 
 /// `/v1`: start instances, read them, send signals, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
+///
+/// Every route that reads or writes the state folder does so on the runner's threads
+/// (``FlowRunner/onRunnerThreads(_:)``), never on the threads that serve HTTP: a read waits on the disk and a
+/// write on its fsync, and on the cooperative pool (one thread per core) a few of them would stall every
+/// connection.
 struct InstanceRoutes {
     let runtime: ServerRuntime
     let limit: JSONBody.Limit
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.post("flows/:flow/instances") { request, context in try await start(request, context) }
-        router.get("instances") { request, _ in try list(request) }
-        router.get("instances/:id") { _, context in
-            try JSONBody.response(.ok, InstanceResource(try runtime.runner.instance(try context.parameters.require("id"))))
-        }
+        router.get("instances") { request, _ in try await list(request) }
+        router.get("instances/:id") { _, context in try await read(context) }
         router.post("instances/:id/signals/:name") { request, context in try await signal(request, context) }
         router.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
+    }
+
+    private func read(_ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let runner = runtime.runner
+        let instance = try await runner.onRunnerThreads { try runner.instance(id) }
+        return try JSONBody.response(.ok, InstanceResource(instance))
     }
 
     /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise.
@@ -25,10 +35,9 @@ struct InstanceRoutes {
         guard let definition = runtime.catalog.definition(named: flow) else {
             throw APIProblem(status: 404, title: "Not Found", detail: "no flow named '\(flow.prefix(64))'; known flows: \(runtime.catalog.names.joined(separator: ", "))", code: "unknownFlow")
         }
-        let before = runtime.clock.now
         let runner = runtime.runner
-        // Parsing and converting the body is CPU work: on the runner's threads, not the server's.
-        let instance = try await runner.onRunnerThreads {
+        // Parsing and converting the body is CPU work, and the start is fsync'd: on the runner's threads.
+        let started = try await runner.onRunnerThreads {
             let body = try JSONBody.object(bytes, example: #"{"id": "session-4711", "input": {...}}"#)
             guard let id = try JSONBody.string(body, "id", required: true, maximumLength: InstanceID.maximumLength) else {
                 throw APIProblem.badRequest("'id' is required")
@@ -36,13 +45,12 @@ struct InstanceRoutes {
             let inputs = try definition.inputs(from: try JSONBody.member(body, "input"))
             return try runner.start(flow: flow, id: id, inputs: inputs)
         }
-        let created = instance.createdAt >= before
-        var response = try JSONBody.response(created ? .created : .ok, InstanceResource(instance))
-        response.headers[.location] = "/v1/instances/\(instance.id)"
+        var response = try JSONBody.response(started.created ? .created : .ok, InstanceResource(started.instance))
+        response.headers[.location] = "/v1/instances/\(started.instance.id)"
         return response
     }
 
-    private func list(_ request: Request) throws -> Response {
+    private func list(_ request: Request) async throws -> Response {
         let status = request.uri.queryParameters["status"].map(String.init)
         let flow = request.uri.queryParameters["flow"].map(String.init)
         let known = ["running", "waiting", "failed", "succeeded", "stuck"]
@@ -50,7 +58,9 @@ struct InstanceRoutes {
             throw APIProblem.badRequest("status must be one of \(known.joined(separator: ", ")) (got '\(status)')")
         }
         let inspector = runtime.runtime.inspector
-        let (all, _) = try inspector.summaries(StuckDiagnosis(grace: 60, now: Date()))
+        let diagnosis = StuckDiagnosis(grace: 60, now: runtime.clock.now)
+        // Reads every instance's outline: on the runner's threads.
+        let (all, _) = try await runtime.runner.onRunnerThreads { try inspector.summaries(diagnosis) }
         let selected = all.filter { summary in
             guard summary.status != "corrupt" || status == "stuck" else { return false }
             switch status {
@@ -85,11 +95,16 @@ struct InstanceRoutes {
     /// Ends the flow through its release path; answers with the instance afterwards.
     private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try JSONBody.object(try await JSONBody.bytes(request, limit: limit), example: #"{"reason": "station fault"}"#)
-        guard let reason = try JSONBody.string(body, "reason", required: true, maximumLength: InputLimits.reason), !reason.isEmpty else {
-            throw APIProblem.badRequest("'reason' is required: say why, for the instance's history")
+        let bytes = try await JSONBody.bytes(request, limit: limit)
+        let runner = runtime.runner
+        // The cancel loads and saves the instance under its lock, and runs its release: on the runner's threads.
+        let instance = try await runner.onRunnerThreads {
+            let body = try JSONBody.object(bytes, example: #"{"reason": "station fault"}"#)
+            guard let reason = try JSONBody.string(body, "reason", required: true, maximumLength: InputLimits.reason), !reason.isEmpty else {
+                throw APIProblem.badRequest("'reason' is required: say why, for the instance's history")
+            }
+            return try await runner.cancel(id, reason: reason)
         }
-        let instance = try await runtime.runner.cancel(id, reason: reason)
         return try JSONBody.response(.ok, InstanceResource(instance))
     }
 }

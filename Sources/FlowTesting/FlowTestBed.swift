@@ -50,7 +50,7 @@ public final class FlowTestBed: Sendable {
     /// Starts an instance and runs it until it waits.
     @discardableResult
     public func start(_ flow: String, id: String, inputs: [String: Value]) async throws -> FlowInstance {
-        let instance = try runner.start(flow: flow, id: id, inputs: inputs)
+        let instance = try runner.start(flow: flow, id: id, inputs: inputs).instance
         await runUntilIdle()
         return instance
     }

@@ -61,6 +61,8 @@ struct OpenAPIConformanceTests {
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": "conformance"}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": ""}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/missing/cancel", template: cancel, json: #"{"reason": "x"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/%C3%A9/cancel", template: cancel, json: #"{"reason": "x"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/%C3%A9/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
                 try await recorder.call(fixture, .get, "/v1/instances", template: list)
                 try await recorder.call(fixture, .get, "/v1/instances?status=failed&flow=ev-charging", template: list)
                 try await recorder.call(fixture, .get, "/v1/instances?status=stuck", template: list)

@@ -89,7 +89,8 @@ struct RouterErrorTests {
             #expect(problems.contains { $0.contains("pricePerKWh") }, "\(problems)")
             #expect(problems.contains { $0.contains("maxAmount") }, "\(problems)")
 
-            let badID = try Self.problem(try await Self.post(client, Self.start, #"{"id": "../etc/passwd", "input": {}}"#), .unprocessableContent)
+            // A malformed id is a bad request on every route (docs/api.yaml), in the start's body as in a path.
+            let badID = try Self.problem(try await Self.post(client, Self.start, #"{"id": "../etc/passwd", "input": {}}"#), .badRequest)
             #expect(badID.code == "invalidInstanceID", "\(badID.detail)")
             let reserved = try Self.problem(try await Self.post(client, "/v1/instances/x2/signals/$payment", #"{"data": {}}"#), .unprocessableContent)
             #expect(reserved.code == "unknownSignal" && reserved.detail.contains("reserved"), "\(reserved.detail)")

@@ -105,6 +105,29 @@ struct ServeAPITests {
         }
     }
 
+    @Test func aMalformedInstanceIDIsABadRequestWithATitleOnEveryRoute() async throws {
+        // Found by fuzzing docs/api.yaml: a cancel with a non-ASCII id answered 422, undocumented, with an empty title.
+        try await withServeFixture(webhooks: false) { fixture in
+            try await fixture.withServer {
+                let requests: [(HTTPMethod, String, String?)] = [
+                    (.post, "/v1/instances/%C3%A9t%C3%A9/cancel", #"{"reason": "station fault"}"#),
+                    (.get, "/v1/instances/%C3%A9t%C3%A9", nil),
+                    (.post, "/v1/instances/%C3%A9t%C3%A9/signals/meterReading", #"{"data": {"energyWh": 1}}"#),
+                    (.post, "/v1/instances/bad%20id/cancel", #"{"reason": "station fault"}"#),
+                    (.post, "/v1/flows/ev-charging/instances", #"{"id": "\u00e9t\u00e9", "input": \#(ServeFixture.sessionInput)}"#),
+                ]
+                for (method, path, body) in requests {
+                    let reply = try await fixture.call(method, path, json: body)
+                    #expect(reply.status == 400, "\(method) \(path): \(reply.status) \(reply.text)")
+                    #expect(reply.header("Content-Type") == "application/problem+json")
+                    let problem = try reply.problem()
+                    #expect(problem.title == "Bad Request", "\(method) \(path): \(reply.text)")
+                    #expect(problem.code == "invalidInstanceID", "\(method) \(path): \(reply.text)")
+                }
+            }
+        }
+    }
+
     /// POSTs `body` to the webhook route signed with `secret` at `date` (`alter`: one byte changed after signing).
     static func deliver(_ body: [UInt8], _ fixture: ServeFixture, secret: String, date: Date, alter: Bool = false) async throws -> ServeFixture.Reply {
         let signature = WebhookSigner(secret: Secret(secret)).sign(body: body, pathAndQuery: "/webhooks/epayment",

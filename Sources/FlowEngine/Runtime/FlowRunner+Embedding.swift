@@ -6,7 +6,7 @@ import Synchronization
 /// A caller of ``FlowRunner/finished(_:)`` waiting for an instance to end.
 struct CompletionWaiter {
     let token: UInt64
-    let continuation: CheckedContinuation<FlowInstance, Never>
+    let continuation: CheckedContinuation<FlowInstance, any Error>
 }
 
 /// How much durable work a runner's store has done: what a benchmark divides by the flows it ran.
@@ -59,18 +59,30 @@ extension FlowRunner {
     /// Returns the instance once it has finished (succeeded, failed or cancelled), as saved.
     ///
     /// Needs a worker (``work(while:)``) running the instance; waits indefinitely otherwise, so bound it with
-    /// your own timeout where a session may legitimately wait for hours.
-    /// - Throws: ``FlowError`` when there is no such instance.
+    /// your own timeout where a session may legitimately wait for hours: cancelling the calling task (a timeout's
+    /// task group, a request whose client went away) ends the wait at once, and the instance runs on regardless.
+    /// - Throws: ``FlowError`` when there is no such instance; `CancellationError` when the task was cancelled
+    ///   before the instance finished.
     public func finished(_ id: String) async throws -> FlowInstance {
         // Looks at the outline (status) first: the whole instance is read only once it has finished.
         if try outline(id).status.isFinished { return try instance(id) }
+        try Task.checkCancellation()
         let token = UInt64.random(in: 1...UInt64.max)
-        return await withCheckedContinuation { continuation in
-            completionWaiters.withLock { $0[id, default: []].append(CompletionWaiter(token: token, continuation: continuation)) }
-            // It may have finished between the first look and registering: look again.
-            if (try? store.loadOutline(id))?.status.isFinished == true, let latest = try? store.load(id) {
-                resumeWaiter(token, of: id, with: latest)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                completionWaiters.withLock { $0[id, default: []].append(CompletionWaiter(token: token, continuation: continuation)) }
+                // Cancelled before the waiter was registered: the handler found nothing to end, so end it here.
+                if Task.isCancelled {
+                    takeWaiter(token, of: id)?.continuation.resume(throwing: CancellationError())
+                    return
+                }
+                // It may have finished between the first look and registering: look again.
+                if (try? store.loadOutline(id))?.status.isFinished == true, let latest = try? store.load(id) {
+                    takeWaiter(token, of: id)?.continuation.resume(returning: latest)
+                }
             }
+        } onCancel: {
+            takeWaiter(token, of: id)?.continuation.resume(throwing: CancellationError())
         }
     }
 
@@ -92,6 +104,14 @@ extension FlowRunner {
         try await withTaskExecutorPreference(runThreads) { try body() }
     }
 
+    /// Runs async `body` on the runner's own threads, as ``onRunnerThreads(_:)`` does a blocking call: for
+    /// ``cancel(_:reason:)`` and other calls that read and save the instance around a payment call. While `body`
+    /// awaits the provider its thread is free; every save it makes blocks a runner thread, not one of the
+    /// cooperative pool's.
+    public func onRunnerThreads<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        try await withTaskExecutorPreference(runThreads) { try await body() }
+    }
+
     /// The store's durable work since the runner was created.
     public var durableWork: DurableWork {
         let statistics = store.statistics
@@ -104,13 +124,14 @@ extension FlowRunner {
         for waiter in waiters { waiter.continuation.resume(returning: instance) }
     }
 
-    private func resumeWaiter(_ token: UInt64, of id: String, with instance: FlowInstance) {
-        let waiter = completionWaiters.withLock { waiters -> CompletionWaiter? in
+    /// Removes one caller of ``finished(_:)`` from the waiters, for its caller to resume (exactly once): `nil` when
+    /// it was already resumed (finished, or cancelled).
+    private func takeWaiter(_ token: UInt64, of id: String) -> CompletionWaiter? {
+        completionWaiters.withLock { waiters -> CompletionWaiter? in
             guard let index = waiters[id]?.firstIndex(where: { $0.token == token }) else { return nil }
             let waiter = waiters[id]?.remove(at: index)
             if waiters[id]?.isEmpty == true { waiters[id] = nil }
             return waiter
         }
-        waiter?.continuation.resume(returning: instance)
     }
 }

@@ -40,9 +40,15 @@ extension FlowRunner {
     /// For an instance that already ended but left money reserved (failed after authorization), the
     /// remainder is released directly with a key derived from the instance, so repeating the command is
     /// harmless.
+    /// An embedding backend calls it when a session must end early (the station reports a fault, the customer
+    /// gives up); it returns once the instance has run its release. It reads and saves the instance, blocking its
+    /// thread on each save: from async code that serves many sessions, call it through
+    /// ``onRunnerThreads(_:)``.
     /// - Returns: the instance afterwards; if the release failed it is `waiting` and retries it.
+    /// - Throws: ``FlowError`` `.unknownInstance`, `.invalidInstanceID`, `.finished` for an ended instance that
+    ///   holds no money, `.locked` when a worker keeps holding it; ``StoreError``.
     @discardableResult
-    package func cancel(_ id: String, reason: String) async throws -> FlowInstance {
+    public func cancel(_ id: String, reason: String) async throws -> FlowInstance {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
         enum Path { case released, nothingHeld, running }
         var path = Path.running

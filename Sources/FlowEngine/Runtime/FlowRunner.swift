@@ -59,10 +59,10 @@ public final class FlowRunner: Sendable {
     /// Starts an instance of `flow` with caller-supplied `id` (for example the charging session id).
     ///
     /// Starting the same id again with the same inputs returns the existing instance (so a backend can retry a
-    /// start safely); with other inputs or another flow it is refused.
+    /// start safely), with ``StartedInstance/created`` `false`; with other inputs or another flow it is refused.
     /// - Throws: ``FlowError`` (unknown flow, invalid id or inputs, conflicting start) or ``StoreError``.
     @discardableResult
-    public func start(flow name: String, id: String, inputs supplied: [String: Value]) throws -> FlowInstance {
+    public func start(flow name: String, id: String, inputs supplied: [String: Value]) throws -> StartedInstance {
         guard let definition = catalog.definition(named: name) else {
             throw FlowError(.unknownFlow, flow: name, instanceID: id,
                             detail: "no flow named \(InstanceID.printable(name)); known flows: \(catalog.names.joined(separator: ", "))")
@@ -95,11 +95,11 @@ public final class FlowRunner: Sendable {
                 throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
                     "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
             }
-            return existing
+            return StartedInstance(instance: existing, created: false)
         }
         wake(id, at: now)
         logger.info("started", metadata: ["instance": "\(id)", "flow": "\(name)"])
-        return instance
+        return StartedInstance(instance: instance, created: true)
     }
 
     /// Stores a signal for an instance durably, then returns; the instance uses it on its next run.

@@ -44,9 +44,8 @@ struct StartCommand: AsyncParsableCommand {
                     "no flow named \(InstanceID.printable(flow)) in \(options.flowsURL.path); known flows: \(environment.definitions.keys.sorted().joined(separator: ", "))")
             }
             let inputs = try definition.inputs(fromJSON: try JSONArgument(text: input).data(option: "--input"))
-            let before = Date()
-            let instance = try environment.runner.start(flow: flow, id: id, inputs: inputs)
-            let created = instance.createdAt >= before
+            let started = try environment.runner.start(flow: flow, id: id, inputs: inputs)
+            let instance = started.instance, created = started.created
             if json {
                 try Output.printJSON(Started(id: instance.id, flow: instance.flow.name, version: instance.flow.version,
                                              status: instance.status.rawValue, created: created))
