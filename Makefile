@@ -21,10 +21,14 @@ deps:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcurl4-openssl-dev pkg-config; \
 	fi
 
-# Python packages the schema-conformance tests use (flow schema, ePayment response bodies against the spec).
+# Python packages the schema-conformance tests use (flow schema, ePayment response bodies against the spec), and
+# schemathesis, which APIFuzzTests runs against docs/api.yaml (keep its pin equal to APIFuzzTests.schemathesisVersion).
+SCHEMATHESIS_VERSION = 4.32.5
 test-deps: deps
 	@python3 -c "import jsonschema, openapi_schema_validator, yaml" 2>/dev/null || \
 		python3 -m pip install --quiet jsonschema openapi-schema-validator pyyaml
+	@python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$(SCHEMATHESIS_VERSION)')" 2>/dev/null || \
+		python3 -m pip install --quiet "schemathesis==$(SCHEMATHESIS_VERSION)"
 
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
