@@ -172,11 +172,20 @@ extension Interpreter {
             instance.updateCurrentRecord { $0.noEffectConfirmedAt = now }
             return .failed(message)
         }
-        // The last attempt was answered (a 5xx, a conflict): the provider processed it, so its look-up is final at
-        // once. Only a call that got no answer can still land later. A failed token fetch answers nothing about the
-        // call: the provider never saw that attempt.
-        let answered = error.httpStatus != nil && error.operation != .accessToken
+        let answered = Self.lookUpIsFinalAtOnce(after: error, earlierAttemptUncertain: record.unconfirmedSince != nil)
         return try await settle(step, &instance, key: key, lastError: message, lastAnswered: answered, confirm: confirm)
+    }
+
+    /// Whether the provider's "not found" for the visit's key is final as soon as its last attempt failed, or
+    /// only once ``outcomeSettlesAfter`` has passed since the last send.
+    ///
+    /// An answered last attempt (a 5xx, a conflict) was processed, so it cannot land later; but an earlier attempt
+    /// of the same visit that got no answer can, and the visit's attempts (one request each under the engine) fit
+    /// in well under those 120 s. So the look-up is final at once only when the last attempt was answered and no
+    /// earlier one was uncertain. A failed token fetch answers nothing about the call: the provider never saw it.
+    /// - Parameter earlierAttemptUncertain: the visit was already unconfirmed before this attempt.
+    static func lookUpIsFinalAtOnce(after error: EPaymentError, earlierAttemptUncertain: Bool) -> Bool {
+        error.httpStatus != nil && error.operation != .accessToken && !earlierAttemptUncertain
     }
 
     /// A provider's `Retry-After` as a step backoff: whole milliseconds, rounded up (`Retry-After: 0.5` waits

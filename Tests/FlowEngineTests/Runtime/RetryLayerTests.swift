@@ -186,6 +186,22 @@ struct RetryLayerTests {
         #expect(StepRetryPolicy.ErrorClass.classes(of: refused).isEmpty)
     }
 
+    /// The provider's "not found" is final at once only for an answered last attempt after no uncertain one: a
+    /// create that timed out and was followed by answered 5xx can still land (the visit's five attempts, one
+    /// request each, fit in well under the 120 s a sent call is given), so it waits.
+    @Test func aNotFoundIsFinalAtOnceOnlyWhenNoAttemptOfTheVisitWentUnanswered() {
+        let answered = EPaymentError(.retryable, operation: .createPayment, httpStatus: 503, detail: "gateway")
+        #expect(Interpreter.lookUpIsFinalAtOnce(after: answered, earlierAttemptUncertain: false))
+        #expect(!Interpreter.lookUpIsFinalAtOnce(after: answered, earlierAttemptUncertain: true),
+                "an earlier attempt that got no answer can still land after this answered one")
+        let sent = HTTPClientError(code: .timeout, delivery: .maybeSent, method: "POST", url: "http://provider/epayment/v1/payments",
+                                   detail: "operation timed out")
+        let unanswered = EPaymentError(.maybeApplied, operation: .createPayment, idempotencyKey: "evf-1", transportError: sent, detail: "timeout")
+        #expect(!Interpreter.lookUpIsFinalAtOnce(after: unanswered, earlierAttemptUncertain: false))
+        let token = EPaymentError(.retryable, operation: .accessToken, httpStatus: 503, detail: "token endpoint down")
+        #expect(!Interpreter.lookUpIsFinalAtOnce(after: token, earlierAttemptUncertain: false), "a token failure says nothing about the call")
+    }
+
     @Test func aFailedLookUpIsRepeatedSoonAfterTheLastSendThenEverMoreSlowly() {
         let money = StepRetryPolicy(maxAttempts: 10, initialBackoff: .seconds(2), maxBackoff: .seconds(300), multiplier: 2,
                                     jitter: .full, retryOn: [.retryable])
