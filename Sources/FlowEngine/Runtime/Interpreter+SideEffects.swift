@@ -200,6 +200,9 @@ extension Interpreter {
     /// back with a clear refusal (a timeout or lost response, a 5xx, a conflict over the reference or key, a
     /// success whose body could not be read). Never a call that failed fetching its access token: it was not sent.
     static func mayHaveTakenEffect(_ error: EPaymentError) -> Bool {
+        // The error describes only the last of several tries (an operator command's client retries in-process):
+        // an earlier one may have been sent and landed, whatever the last one says.
+        if error.attempts > 1 { return true }
         // The access token could not be fetched: the call itself was never sent.
         if error.operation == .accessToken { return false }
         if let transport = error.transportError { return transport.delivery != .notSent }

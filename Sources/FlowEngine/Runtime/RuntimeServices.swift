@@ -16,10 +16,12 @@ package struct RuntimeServices: Sendable {
     /// immediate re-send after a 401 with a fresh access token, which is no retry of a failure of the provider.
     package static let paymentRequestRetryPolicy = RequestRetryPolicy.noRetries
 
-    /// The request retry policy of the calls an operator's command makes itself (`evflow reconcile`, the release
-    /// and look-ups of `evflow cancel` and the API's cancel): no step runs them, so no durable policy would retry
-    /// them, and a command that rides out a transient 5xx (with the same Idempotency-Key) serves someone at a
-    /// terminal better than one that fails and must be typed again.
+    /// The request retry policy of the calls an operator's command makes itself (`evflow reconcile`, and the
+    /// release and look-ups `evflow cancel` or the API's cancel make for an instance that already ended; a running
+    /// instance's cancellation is a step of its own and retries durably): no step runs them, so no durable policy
+    /// would retry them, and a command that rides out a transient 5xx (with the same Idempotency-Key) serves
+    /// someone at a terminal better than one that fails and must be typed again. These tries run while the
+    /// command holds the instance's lock (up to the policy's 60 s), which only delays that instance's worker.
     package static let operatorRequestRetryPolicy = RequestRetryPolicy.standard
 
     /// The payment client of steps, always with ``paymentRequestRetryPolicy``.

@@ -42,7 +42,7 @@ import Testing
         }
     }
 
-    @Test func paymentSettingsWithoutAnHTTPClientAreRefusedWithWhatToDo() throws {
+    @Test func aStoreThatCannotBeOpenedIsTheFirstErrorReported() throws {
         let configuration = EvflowConfiguration(
             store: .opening({ throw StoreError(.io, instanceID: nil, detail: "never opened") }, describedAs: "unused"),
             definitions: [:], payments: .settings(Self.settings))
@@ -57,8 +57,14 @@ import Testing
             let error = try #require(throws: EvflowRuntimeError.self) { try EvflowRuntime(configuration) }
             #expect(error.description.contains("payment settings need an HTTP client"))
             configuration.stations = ["station": .init(url: "http://127.0.0.1:9/station", secret: Secret("s"))]
-            configuration.payments = .settings(Self.settings)
-            #expect(throws: EvflowRuntimeError.self) { try EvflowRuntime(configuration) }
+            try await withHTTPClient { http in
+                // A ready client needs no HTTP client of the runtime's; the station endpoints still do.
+                configuration.payments = .client(EPaymentClient(configuration: Self.settings, httpClient: http))
+                let stations = try #require(throws: EvflowRuntimeError.self) { try EvflowRuntime(configuration) }
+                #expect(stations.description.contains("station endpoints need an HTTP client"), "\(stations)")
+                configuration.stations = [:]
+                _ = try EvflowRuntime(configuration)
+            }
         }
     }
 }

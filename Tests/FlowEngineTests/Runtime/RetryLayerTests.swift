@@ -186,6 +186,21 @@ struct RetryLayerTests {
         #expect(StepRetryPolicy.ErrorClass.classes(of: refused).isEmpty)
     }
 
+    /// With one request per attempt, the shipped reserve step's own policy is what rides out a provider outage:
+    /// eight attempts (up to 30 s apart) survive six failed creates in a row, about a minute of backoff.
+    @Test func theShippedReserveStepRidesOutSixFailedCreatesInARow() async throws {
+        try await withFlowTestBed(flows: Self.flows, simulatorConfiguration: Self.logged) { bed in
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1, times: 6), for: .createPayment)
+            try await bed.start("ev-charging", id: "outage-1", inputs: EVChargingFlowTests.inputs())
+            try await bed.advance(by: .seconds(5 * 60))
+            let instance = try bed.instance("outage-1")
+            #expect(instance.payment != nil, "\(instance.status): \(instance.failure?.message ?? "")")
+            let creates = bed.simulator.recordedRequests().filter { $0.operation == SimulatedOperation.createPayment.rawValue }
+            #expect(creates.map(\.status) == [500, 500, 500, 500, 500, 500, 201])
+            #expect(Set(creates.map(\.idempotencyKey)).count == 1)
+        }
+    }
+
     /// The provider's "not found" is final at once only for an answered last attempt after no uncertain one: a
     /// create that timed out and was followed by answered 5xx can still land (the visit's five attempts, one
     /// request each, fit in well under the 120 s a sent call is given), so it waits.
@@ -200,6 +215,11 @@ struct RetryLayerTests {
         #expect(!Interpreter.lookUpIsFinalAtOnce(after: unanswered, earlierAttemptUncertain: false))
         let token = EPaymentError(.retryable, operation: .accessToken, httpStatus: 503, detail: "token endpoint down")
         #expect(!Interpreter.lookUpIsFinalAtOnce(after: token, earlierAttemptUncertain: false), "a token failure says nothing about the call")
+        // An operator command's client tries several times: its error describes only the last try.
+        var lastOfSeveral = EPaymentError(.retryable, operation: .accessToken, httpStatus: 503, detail: "token endpoint down")
+        #expect(!Interpreter.mayHaveTakenEffect(lastOfSeveral))
+        lastOfSeveral.attempts = 3
+        #expect(Interpreter.mayHaveTakenEffect(lastOfSeveral), "an earlier try may have been sent and landed")
     }
 
     @Test func aFailedLookUpIsRepeatedSoonAfterTheLastSendThenEverMoreSlowly() {
