@@ -65,6 +65,17 @@ struct ChaosCampaignTests {
         #expect(summary.stopStatus == 0 && summary.stoppedNormally, "the final SIGTERM should exit 0: \(summary.stopOutput.suffix(2000))")
         #expect(summary.stopOutput.contains("evflow serve stopped"), "\(summary.stopOutput.suffix(2000))")
         #expect(summary.outcomes.count == plans.count)
+        // A floor on the faults that fired, so the campaign cannot pass by injecting little: every kind of burst
+        // fires; from 500 sessions on, every kind fires on each money-moving call (a burst lapses after
+        // ChaosFaultInjector.burstWindow when no request reaches it).
+        let money = [SimulatedOperation.createPayment, .capturePayment, .cancelPayment].map(\.rawValue)
+        for kind in ["lost", "reset", "timeout"] {
+            let fired = summary.bursts.filter { $0.key.hasPrefix("\(kind) ") }
+            #expect(fired.values.reduce(0, +) > 0, "no \(kind) burst fired: \(summary.bursts)")
+            if plans.count >= 500 {
+                for operation in money { #expect((fired["\(kind) \(operation)"] ?? 0) > 0, "no \(kind) burst on \(operation): \(summary.bursts)") }
+            }
+        }
         // EVFLOW_CHAOS_KEEP=1 keeps the folder and prints the operator's commands after a passing run too.
         if verdict.problems.isEmpty && ProcessInfo.processInfo.environment["EVFLOW_CHAOS_KEEP"] == nil {
             try? FileManager.default.removeItem(at: work)
