@@ -44,7 +44,10 @@ extension Interpreter {
                 instance.updateCurrentRecord { $0.unconfirmedSince = now }
             }
             if record.unconfirmedSince != nil && record.attempts >= policy.maxAttempts {
-                return try await settle(step, &instance, key: key, lastError: record.lastError ?? "the outcome was never recorded") {
+                // The attempt whose outcome was never recorded counts as unanswered.
+                let unanswered = [record.lastUnansweredAt, record.lastAttemptAt ?? record.enteredAt].compactMap { $0 }.max()
+                return try await settle(step, &instance, key: key, lastError: record.lastError ?? "the outcome was never recorded",
+                                        lastUnansweredAt: unanswered) {
                     try await confirm(intent, key)
                 }
             }
@@ -83,10 +86,11 @@ extension Interpreter {
     static let outcomeSettlesAfter: TimeInterval = 120
 
     /// Settles a visit whose call may have taken effect and which has no attempt left: only the provider's answer
-    /// for the key decides. Found: done. Not found, once ``outcomeSettlesAfter`` has passed since the last attempt
-    /// (at once when the provider answered that attempt): no effect, and the visit fails. The look-up failing, or "not found" sooner: unconfirmed, asking again.
+    /// for the key decides. Found: done. Not found, once ``outcomeSettlesAfter`` has passed since the visit's last
+    /// call that got no answer (`lastUnansweredAt`; at once when every call was answered): no effect, and the visit
+    /// fails. The look-up failing, or "not found" sooner: unconfirmed, asking again.
     private func settle<Success>(
-        _ step: Step, _ instance: inout FlowInstance, key: String, lastError: String, lastAnswered: Bool = false,
+        _ step: Step, _ instance: inout FlowInstance, key: String, lastError: String, lastUnansweredAt: Date?,
         confirm: () async throws -> Success?
     ) async throws -> SideEffectResult<Success> {
         let policy = step.retry ?? .standard
@@ -109,9 +113,8 @@ extension Interpreter {
             instance.log("confirmed", step: step.id, "the call took effect although its response was lost", at: now)
             return took(effect: looked, step, &instance, key: key)
         }
-        let lastSent = record?.lastAttemptAt ?? record?.enteredAt ?? now
-        let final = lastSent.addingTimeInterval(Self.outcomeSettlesAfter)
-        if now < final && !lastAnswered {
+        if let lastSent = lastUnansweredAt, now < lastSent.addingTimeInterval(Self.outcomeSettlesAfter) {
+            let final = lastSent.addingTimeInterval(Self.outcomeSettlesAfter)
             instance.updateCurrentRecord {
                 $0.nextAttemptAt = final
                 $0.lastError = "unconfirmed since \(since): the provider does not know Idempotency-Key \(key) yet, but a call sent at \(InstanceSummary.time(lastSent)) can still land; asking again at \(InstanceSummary.time(final)). Last call error: \(lastError)"
@@ -172,20 +175,25 @@ extension Interpreter {
             instance.updateCurrentRecord { $0.noEffectConfirmedAt = now }
             return .failed(message)
         }
-        let answered = Self.lookUpIsFinalAtOnce(after: error, earlierAttemptUncertain: record.unconfirmedSince != nil)
-        return try await settle(step, &instance, key: key, lastError: message, lastAnswered: answered, confirm: confirm)
+        let unanswered = Self.lastUnansweredSend(after: error, sentAt: record.lastAttemptAt ?? record.enteredAt, before: record.lastUnansweredAt)
+        instance.updateCurrentRecord { $0.lastUnansweredAt = unanswered }
+        return try await settle(step, &instance, key: key, lastError: message, lastUnansweredAt: unanswered, confirm: confirm)
     }
 
-    /// Whether the provider's "not found" for the visit's key is final as soon as its last attempt failed, or
-    /// only once ``outcomeSettlesAfter`` has passed since the last send.
+    /// When the visit last sent a call that got no answer, after this attempt failed with `error`: the moment
+    /// from which a "not found" becomes final ``outcomeSettlesAfter`` later (`nil`: final at once).
     ///
-    /// An answered last attempt (a 5xx, a conflict) was processed, so it cannot land later; but an earlier attempt
-    /// of the same visit that got no answer can, and the visit's attempts (one request each under the engine) fit
-    /// in well under those 120 s. So the look-up is final at once only when the last attempt was answered and no
-    /// earlier one was uncertain. A failed token fetch answers nothing about the call: the provider never saw it.
-    /// - Parameter earlierAttemptUncertain: the visit was already unconfirmed before this attempt.
-    static func lookUpIsFinalAtOnce(after error: EPaymentError, earlierAttemptUncertain: Bool) -> Bool {
-        error.httpStatus != nil && error.operation != .accessToken && !earlierAttemptUncertain
+    /// An answered attempt (a 5xx, a conflict) was processed and cannot land later, but an earlier attempt of the
+    /// same visit that got no answer can; the visit's attempts (one request each under the engine) fit in well
+    /// under those 120 s. So the moment is this attempt's send when it got no answer, else the earlier one's. A
+    /// failed token fetch sent nothing: it keeps the earlier moment.
+    /// - Parameters:
+    ///   - sentAt: when this attempt was sent.
+    ///   - before: the visit's last unanswered send before this attempt.
+    static func lastUnansweredSend(after error: EPaymentError, sentAt: Date, before: Date?) -> Date? {
+        if error.operation == .accessToken && error.attempts <= 1 { return before }
+        let answered = error.httpStatus != nil && error.attempts <= 1
+        return answered ? before : sentAt
     }
 
     /// A provider's `Retry-After` as a step backoff: whole milliseconds, rounded up (`Retry-After: 0.5` waits

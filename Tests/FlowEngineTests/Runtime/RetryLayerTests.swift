@@ -204,17 +204,19 @@ struct RetryLayerTests {
     /// The provider's "not found" is final at once only for an answered last attempt after no uncertain one: a
     /// create that timed out and was followed by answered 5xx can still land (the visit's five attempts, one
     /// request each, fit in well under the 120 s a sent call is given), so it waits.
-    @Test func aNotFoundIsFinalAtOnceOnlyWhenNoAttemptOfTheVisitWentUnanswered() {
+    @Test func aNotFoundIsFinalOnlyOnceTheVisitsLastUnansweredCallCanNoLongerLand() {
+        let earlier = Date(timeIntervalSince1970: 1_800_000_000), now = earlier.addingTimeInterval(20)
         let answered = EPaymentError(.retryable, operation: .createPayment, httpStatus: 503, detail: "gateway")
-        #expect(Interpreter.lookUpIsFinalAtOnce(after: answered, earlierAttemptUncertain: false))
-        #expect(!Interpreter.lookUpIsFinalAtOnce(after: answered, earlierAttemptUncertain: true),
-                "an earlier attempt that got no answer can still land after this answered one")
+        #expect(Interpreter.lastUnansweredSend(after: answered, sentAt: now, before: nil) == nil, "every call answered: final at once")
+        #expect(Interpreter.lastUnansweredSend(after: answered, sentAt: now, before: earlier) == earlier,
+                "an earlier call that got no answer can still land after this answered one")
         let sent = HTTPClientError(code: .timeout, delivery: .maybeSent, method: "POST", url: "http://provider/epayment/v1/payments",
                                    detail: "operation timed out")
         let unanswered = EPaymentError(.maybeApplied, operation: .createPayment, idempotencyKey: "evf-1", transportError: sent, detail: "timeout")
-        #expect(!Interpreter.lookUpIsFinalAtOnce(after: unanswered, earlierAttemptUncertain: false))
+        #expect(Interpreter.lastUnansweredSend(after: unanswered, sentAt: now, before: earlier) == now)
         let token = EPaymentError(.retryable, operation: .accessToken, httpStatus: 503, detail: "token endpoint down")
-        #expect(!Interpreter.lookUpIsFinalAtOnce(after: token, earlierAttemptUncertain: false), "a token failure says nothing about the call")
+        #expect(Interpreter.lastUnansweredSend(after: token, sentAt: now, before: nil) == nil, "a failed token fetch sent nothing")
+        #expect(Interpreter.lastUnansweredSend(after: token, sentAt: now, before: earlier) == earlier)
         // An operator command's client tries several times: its error describes only the last try.
         var lastOfSeveral = EPaymentError(.retryable, operation: .accessToken, httpStatus: 503, detail: "token endpoint down")
         #expect(!Interpreter.mayHaveTakenEffect(lastOfSeveral))

@@ -27,6 +27,9 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// When the last attempt of this visit's call was sent, so a look-up that finds nothing is taken as final only
     /// once a call sent then can no longer land (``Interpreter/outcomeSettlesAfter``).
     package var lastAttemptAt: Date?
+    /// When the visit last sent a call that got no answer (a timeout, a lost response): such a call can still
+    /// land until ``Interpreter/outcomeSettlesAfter`` later, whatever later attempts were answered.
+    package var lastUnansweredAt: Date?
     /// Set while the outcome of this visit's call is unknown: an attempt may have taken effect (timeout, lost
     /// response, 5xx, unreadable success) and the provider could not be asked yet. Such a visit never fails as
     /// "not applied": it keeps asking, and operators' tools list it as stuck.
@@ -49,7 +52,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// next `attempts += 1`. The store then sets the file aside as corrupt, naming the field.
     private enum CodingKeys: String, CodingKey {
         case step, visit, enteredAt, attempts, idempotencyKey, intent, completedAt, lastError, nextAttemptAt
-        case unconfirmedSince, noEffectConfirmedAt, operatorOverride, lastAttemptAt
+        case unconfirmedSince, noEffectConfirmedAt, operatorOverride, lastAttemptAt, lastUnansweredAt
     }
 
     package init(from decoder: any Decoder) throws {
@@ -67,6 +70,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
         noEffectConfirmedAt = try container.decodeIfPresent(Date.self, forKey: .noEffectConfirmedAt)
         operatorOverride = try container.decodeIfPresent(String.self, forKey: .operatorOverride)
         lastAttemptAt = try container.decodeIfPresent(Date.self, forKey: .lastAttemptAt)
+        lastUnansweredAt = try container.decodeIfPresent(Date.self, forKey: .lastUnansweredAt)
     }
 
     private static func count(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
