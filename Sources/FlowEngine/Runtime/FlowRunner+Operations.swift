@@ -158,6 +158,14 @@ extension FlowRunner {
                 throw FlowError(.alreadyApplied, flow: instance.flow.name, instanceID: id, step: step, detail:
                     "payment \(payment.reference) already exists (\(payment.state)); a second reserve would only be refused by the provider. `evflow cancel \(id) --reason …` releases what it holds")
             }
+            switch target.kind {
+            case .capture, .cancel, .refund:
+                guard instance.payment == nil else { break }
+                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: id, step: step, detail:
+                    "step \(step) moves money on the instance's payment, and no payment exists yet (its reserve step has not created one); moving there would only fail the session. `evflow resume \(id)` runs it on from \(instance.currentStep ?? "where it is")")
+            default:
+                break
+            }
             let moved = Self.moneyMoved(by: target, in: instance)
             if !moved.isEmpty && override == nil {
                 throw FlowError(.alreadyApplied, flow: instance.flow.name, instanceID: id, step: step, detail:

@@ -25,6 +25,25 @@ struct MoneySafetyTests {
         return reference
     }
 
+    /// An operator who moves a session that has no payment yet to a money step would only fail it
+    /// (`engine.noPayment`) and the customer would never be asked to pay: refused, the session left as it was.
+    @Test func retryToAMoneyStepBeforeAnyPaymentExistsIsRefused() async throws {
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            // Started, its reserve step not run yet (a worker has not picked it up): no intent, no payment.
+            try bed.runner.start(flow: "ev-charging", id: "no-payment-yet", inputs: EVChargingFlowTests.inputs())
+            let before = try bed.instance("no-payment-yet")
+            #expect(before.payment == nil && before.currentStep == "reserve")
+            for step in ["capture", "releaseRemainder", "releaseAll"] {
+                let error = try await #require(throws: FlowError.self) { try await bed.runner.retry("no-payment-yet", fromStep: step) }
+                #expect(error.description.contains("no payment exists yet"), "\(error)")
+            }
+            let after = try bed.instance("no-payment-yet")
+            #expect(after.currentStep == "reserve" && after.status != .failed && after.steps.count == before.steps.count)
+            try await bed.advance(by: .seconds(60))
+            #expect(try bed.instance("no-payment-yet").payment != nil, "the session goes on once the provider answers")
+        }
+    }
+
     @Test func retryFromACompletedCaptureIsRefusedAndNeverCapturesTwice() async throws {
         try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
             let id = "money-retry-capture"
