@@ -32,31 +32,45 @@ public struct EvflowRuntime: Sendable {
     /// - Throws: ``StoreError`` when the store cannot be opened, ``EvflowRuntimeError`` when the configuration
     ///   needs an HTTP client and none was given.
     public init(_ configuration: EvflowConfiguration, httpClient: HTTPClient? = nil) throws {
-        let store = try Self.layeredStore(configuration)
-        let payments: EPaymentClient
-        switch configuration.payments {
-        case .client(let client):
-            payments = client
-        case .settings(let settings):
-            guard let httpClient else { throw EvflowRuntimeError("payment settings need an HTTP client: pass one, or use EvflowRuntime.run") }
-            payments = EPaymentClient(configuration: settings, httpClient: httpClient, retryPolicy: RuntimeServices.paymentRequestRetryPolicy,
-                                     logger: configuration.logger)
-        }
-        let notifier: StationNotifier
-        if configuration.stations.isEmpty {
-            notifier = .disabled
-        } else {
-            guard let httpClient else { throw EvflowRuntimeError("station endpoints need an HTTP client: pass one, or use EvflowRuntime.run") }
-            notifier = StationNotifier(endpoints: configuration.stations, http: httpClient)
-        }
-        let services = RuntimeServices(payments: payments, notifier: notifier, clock: configuration.clock,
-                                       logger: configuration.logger, random: configuration.random)
-        let catalog = DefinitionCatalog(definitions: configuration.definitions, store: store)
-        self.runner = FlowRunner(store: store, catalog: catalog, services: services, maximumConcurrency: configuration.maximumConcurrency)
-        self.store = store
-        self.catalog = catalog
-        self.services = services
+        let parts = try Parts(configuration, httpClient: httpClient)
+        self.runner = FlowRunner(store: parts.store, catalog: parts.catalog, services: parts.services,
+                                 maximumConcurrency: configuration.maximumConcurrency)
+        self.store = parts.store
+        self.catalog = parts.catalog
+        self.services = parts.services
         self.location = configuration.store
+    }
+
+    /// Everything but the runner, so that ``FlowRunner``'s embedding initializer builds its one runner from the
+    /// same assembly.
+    struct Parts {
+        let store: any InstanceStore
+        let catalog: DefinitionCatalog
+        let services: RuntimeServices
+
+        init(_ configuration: EvflowConfiguration, httpClient: HTTPClient?) throws {
+            let store = try EvflowRuntime.layeredStore(configuration)
+            let payments: EPaymentClient
+            switch configuration.payments {
+            case .client(let client):
+                payments = client
+            case .settings(let settings):
+                guard let httpClient else { throw EvflowRuntimeError("payment settings need an HTTP client: pass one, or use EvflowRuntime.run") }
+                payments = EPaymentClient(configuration: settings, httpClient: httpClient, retryPolicy: RuntimeServices.paymentRequestRetryPolicy,
+                                          logger: configuration.logger)
+            }
+            let notifier: StationNotifier
+            if configuration.stations.isEmpty {
+                notifier = .disabled
+            } else {
+                guard let httpClient else { throw EvflowRuntimeError("station endpoints need an HTTP client: pass one, or use EvflowRuntime.run") }
+                notifier = StationNotifier(endpoints: configuration.stations, http: httpClient)
+            }
+            self.store = store
+            self.catalog = DefinitionCatalog(definitions: configuration.definitions, store: store)
+            self.services = RuntimeServices(payments: payments, notifier: notifier, clock: configuration.clock,
+                                            logger: configuration.logger, random: configuration.random)
+        }
     }
 
     /// Runs `body` with a runtime whose HTTP client (``EvflowConfiguration/http``) lives as long as `body`.

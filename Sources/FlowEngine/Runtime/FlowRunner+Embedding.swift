@@ -39,8 +39,8 @@ extension FlowRunner {
         configuration.clock = clock
         configuration.logger = logger
         configuration.maximumConcurrency = maximumConcurrency
-        let runtime = try EvflowRuntime(configuration)
-        self.init(store: runtime.store, catalog: runtime.catalog, services: runtime.services, maximumConcurrency: maximumConcurrency)
+        let parts = try EvflowRuntime.Parts(configuration, httpClient: nil)
+        self.init(store: parts.store, catalog: parts.catalog, services: parts.services, maximumConcurrency: maximumConcurrency)
     }
 
     /// Tells a waiting `awaitPayment` step that the provider reported `event` (for example `AUTHORIZED`) for its
