@@ -79,13 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         if payments.webhookSecret == nil {
             Output.note("warning: EPAYMENT_WEBHOOK_SECRET is not set: webhooks are refused with 401; payments are confirmed by polling only")
         }
-        try await withHTTPClient(configuration: runtimeConfiguration.http, logger: logger) { http in
-            let runtime: ServerRuntime
-            do {
-                runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
-            } catch let error as StoreError {
-                throw CommandFailure(.state, "cannot open the state folder \(runtimeConfiguration.store): \(error)")
-            }
+        try await RunnerEnvironment.run(runtimeConfiguration, assemble: { try ServerRuntime($0, httpClient: $1) }) { runtime in
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,

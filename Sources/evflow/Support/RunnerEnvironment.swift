@@ -73,10 +73,19 @@ struct RunnerEnvironment: Sendable {
 
     /// Runs `body` with the runtime `configuration` assembles; a state folder that cannot be opened is exit 4.
     static func run<Result>(_ configuration: EvflowConfiguration, _ body: (EvflowRuntime) async throws -> Result) async throws -> Result {
+        try await run(configuration, assemble: { try EvflowRuntime($0, httpClient: $1) }, body)
+    }
+
+    /// Runs `body` with what `assemble` builds from `configuration` on the HTTP client the command owns (the
+    /// runtime, or `serve`'s ``ServerRuntime`` around it); a state folder that cannot be opened is exit 4.
+    static func run<Runtime, Result>(
+        _ configuration: EvflowConfiguration, assemble: (EvflowConfiguration, HTTPClient) throws -> Runtime,
+        _ body: (Runtime) async throws -> Result
+    ) async throws -> Result {
         try await withHTTPClient(configuration: configuration.http, logger: configuration.logger) { http in
-            let runtime: EvflowRuntime
+            let runtime: Runtime
             do {
-                runtime = try EvflowRuntime(configuration, httpClient: http)
+                runtime = try assemble(configuration, http)
             } catch let error as StoreError {
                 throw CommandFailure(.state, "cannot open the state folder \(configuration.store): \(error)")
             }
