@@ -180,26 +180,10 @@ extension ServeFixture {
         let server = EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([Self.token]), webhookSecret: Secret(Self.webhookSecret),
             merchantSerialNumber: "123456"), metrics: .bootstrappedForTests, logger: .quiet)
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let application = Application(
-            router: server.router(), configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in readyContinuation.yield() }, logger: .quiet)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: .quiet))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { readyContinuation.finish() }
-                try await group.run()
-            }
-            for await _ in ready { break }
-            let result: Swift.Result<Result, any Error>
-            do {
-                result = .success(try await body())
-            } catch {
-                result = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return try result.get()
-        }
+        return try await Self.serving({ ready in
+            [Application(
+                router: server.router(), configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { _ in ready() }, logger: .quiet)]
+        }, body)
     }
 }

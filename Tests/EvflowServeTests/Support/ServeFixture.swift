@@ -48,9 +48,17 @@ final class ServeFixture: Sendable {
         let server = try Self.makeServer(
             stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
             port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken)
+        return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
+    }
+
+    /// Runs the services `makeServices` builds (handing them the callback to call once connections are
+    /// accepted) until `body` returns, then shuts them down gracefully (as SIGTERM does).
+    static func serving<Result: Sendable>(
+        _ makeServices: (_ ready: @escaping @Sendable () -> Void) -> [any Service], _ body: @Sendable () async throws -> Result
+    ) async throws -> Result {
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: server.services(onReady: { _ in readyContinuation.yield() }), logger: .quiet))
+            services: makeServices({ readyContinuation.yield() }), logger: .quiet))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 defer { readyContinuation.finish() }
