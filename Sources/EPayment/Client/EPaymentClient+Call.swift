@@ -50,7 +50,8 @@ extension EPaymentClient {
                         "the Idempotency-Key must be 1 to 50 visible ASCII characters, got \(key.utf8.count) bytes; nothing was sent")
                 }
             }
-            if method == .post && idempotencyKey == nil {
+            // The Webhooks API takes no Idempotency-Key (webhooks-openapi.yaml); every ePayment POST needs one.
+            if method == .post && idempotencyKey == nil && operation != .registerWebhook {
                 throw invalid("every POST needs an Idempotency-Key; nothing was sent")
             }
         }

@@ -65,6 +65,12 @@ extension EPaymentClient {
             guard failure.isRetryable, retries + 1 < retryPolicy.maximumAttempts, !Task.isCancelled else {
                 throw failure
             }
+            // Without an Idempotency-Key the server cannot tell a repeat from a second request (registering a
+            // webhook): a call that may have arrived is left to the caller, who can list what took effect.
+            if failure.code == .maybeApplied && call.idempotencyKey == nil {
+                failure.detail += "; not repeated: the call has no Idempotency-Key, so a second attempt could apply it twice"
+                throw failure
+            }
             let delay = failure.retryAfter ?? jitter(retryPolicy.backoffCeiling(forRetry: retries + 1))
             let elapsed = clock.now() - start
             guard elapsed + delay < budget else {

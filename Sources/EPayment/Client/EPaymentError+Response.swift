@@ -9,6 +9,8 @@ extension EPaymentError {
     ) -> EPaymentError {
         // Decoded whatever the content type says: gateways send problems as text/plain or application/json too.
         let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body))
+        // The access-token endpoint answers in Azure AD's shape (facts section 3), not problem+json.
+        let tokenError = problem == nil ? try? JSONDecoder().decode(AccessTokenError.self, from: Data(response.body)) : nil
         let retryAfter = response.headers["Retry-After"].flatMap { parseRetryAfter($0, now: now) }
         let status = response.status
         let code: Code
@@ -29,7 +31,7 @@ extension EPaymentError {
             code = .unexpectedResponse
         }
         let detail: String
-        if problem != nil {
+        if problem != nil || tokenError != nil {
             detail = "the server answered \(status)"
         } else if response.body.isEmpty {
             detail = "the server answered \(status) with an empty body"
@@ -38,9 +40,11 @@ extension EPaymentError {
             let snippet = text.count > 300 ? String(text.prefix(300)) + "…" : text
             detail = "the server answered \(status) with a body that is not problem+json: \(snippet)"
         }
-        return EPaymentError(
+        var error = EPaymentError(
             code, operation: operation, reference: reference, idempotencyKey: idempotencyKey, httpStatus: status,
             problem: problem, retryAfter: retryAfter, detail: detail)
+        error.accessTokenError = tokenError
+        return error
     }
 
     static func isIdempotencyConflict(_ problem: Problem?) -> Bool {

@@ -50,6 +50,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
     public var httpStatus: Int?
     /// The decoded problem+json body, when the server sent one.
     public var problem: Problem?
+    /// The access-token endpoint's Azure AD error body, when it sent one instead of a problem.
+    public var accessTokenError: AccessTokenError?
     /// The transport failure, when no response arrived.
     public var transportError: HTTPClientError?
     /// How long the server asked to wait (`Retry-After`), when it did.
@@ -79,7 +81,7 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
     /// The problem's title, for example `"Capture amount too high"`.
     public var title: String? { problem?.title }
     /// The server's trace id, to quote to Vipps MobilePay support.
-    public var traceId: String? { problem?.traceId }
+    public var traceId: String? { problem?.traceId ?? accessTokenError?.traceID }
     /// The domain error code from `extraDetails` (`ErrorCode`), for example `"6080"`.
     public var errorCode: String? { problem?.errorCode }
     /// Field validation failures and error codes from the problem.
@@ -100,6 +102,12 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
             if !extras.isEmpty { text += " [" + extras.map { "\($0.name): \($0.reason)" }.joined(separator: "; ") + "]" }
             if let traceId = problem.traceId { text += " (traceId \(traceId))" }
         }
+        if let tokenError = accessTokenError {
+            text += "; server says '\(tokenError.error)'"
+            if let d = tokenError.errorDescription, !d.isEmpty { text += ": \(d)" }
+            let ids = [tokenError.traceID.map { "trace_id \($0)" }, tokenError.correlationID.map { "correlation_id \($0)" }]
+            if !ids.compactMap({ $0 }).isEmpty { text += " (" + ids.compactMap { $0 }.joined(separator: ", ") + ")" }
+        }
         if let transportError { text += "; transport: \(transportError.code): \(transportError.detail)" }
         if attempts > 1 { text += "; after \(attempts) attempts" }
         return text + ". " + advice
@@ -111,6 +119,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
         switch code.base {
         case .retryable:
             return "Nothing was applied; retry later\(key)."
+        case .maybeApplied where idempotencyKey == nil:
+            return "It may have been applied: list what exists (for webhooks, the registrations) before sending it again."
         case .maybeApplied:
             return "It may have been applied: retry\(key) and the same body, or check the payment's event log for that key."
         case .conflict:
@@ -119,6 +129,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
             return "Fix the request (see the details above); retrying it unchanged will fail again."
         case .unauthorized:
             return "Check client id, client secret, subscription key and merchant serial number for this environment."
+        case .notFound where operation == .deleteWebhook:
+            return "No webhook with this id is registered for this merchant serial number: list the registrations."
         case .notFound:
             return "Check the reference and that it belongs to this merchant serial number and environment."
         case .unexpectedResponse:

@@ -21,6 +21,12 @@ public struct EPaymentOperation: RawRepresentable, Sendable, Hashable, CustomStr
     public static let refundPayment = EPaymentOperation(rawValue: "refundPayment")
     /// `POST /epayment/v1/test/payments/{reference}/approve` (test environment only).
     public static let forceApprove = EPaymentOperation(rawValue: "forceApprove")
+    /// `POST /webhooks/v1/webhooks` (Webhooks API).
+    public static let registerWebhook = EPaymentOperation(rawValue: "registerWebhook")
+    /// `GET /webhooks/v1/webhooks` (Webhooks API).
+    public static let listWebhooks = EPaymentOperation(rawValue: "listWebhooks")
+    /// `DELETE /webhooks/v1/webhooks/{id}` (Webhooks API).
+    public static let deleteWebhook = EPaymentOperation(rawValue: "deleteWebhook")
 
     public var description: String { rawValue }
 }

@@ -27,6 +27,9 @@ extension EPaymentConfiguration {
         public static let systemVersion = "EPAYMENT_SYSTEM_VERSION"
         /// Optional: the webhook secret.
         public static let webhookSecret = "EPAYMENT_WEBHOOK_SECRET"
+        /// Optional, instead of ``webhookSecret``: a file (mode 0600) holding the webhook secret, as
+        /// `evflow webhooks register` writes it.
+        public static let webhookSecretFile = "EPAYMENT_WEBHOOK_SECRET_FILE"
     }
 
     /// Reads the configuration from environment variables (see ``EnvironmentKey``), or from the file named by
@@ -37,7 +40,16 @@ extension EPaymentConfiguration {
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(EPaymentConfigurationError) -> EPaymentConfiguration {
         if let file = environment[EnvironmentKey.configurationFile], !file.isEmpty {
-            return try load(fromFile: file)
+            var configuration = try load(fromFile: file)
+            if let path = environment[EnvironmentKey.webhookSecretFile], !path.isEmpty {
+                guard configuration.webhookSecret == nil else {
+                    throw EPaymentConfigurationError(
+                        .invalidValue, source: "environment variable \(EnvironmentKey.webhookSecretFile)",
+                        "\(file) has a webhookSecret as well; keep only one of them")
+                }
+                configuration.webhookSecret = try OwnerOnlyFile.secret(path)
+            }
+            return configuration
         }
         typealias Key = EnvironmentKey
         func value(_ name: String) -> String { environment[name] ?? "" }
@@ -46,7 +58,7 @@ extension EPaymentConfiguration {
             baseURL: value(Key.baseURL), clientID: value(Key.clientID), clientSecret: Secret(value(Key.clientSecret)),
             subscriptionKey: Secret(value(Key.subscriptionKey)), merchantSerialNumber: value(Key.merchantSerialNumber),
             systemName: optional(Key.systemName) ?? "evflow", systemVersion: optional(Key.systemVersion) ?? "1.0.0",
-            webhookSecret: optional(Key.webhookSecret).map(Secret.init))
+            webhookSecret: try Self.webhookSecret(environment))
         let names = [
             "baseURL": Key.baseURL, "clientID": Key.clientID, "clientSecret": Key.clientSecret,
             "subscriptionKey": Key.subscriptionKey, "merchantSerialNumber": Key.merchantSerialNumber,
@@ -56,6 +68,20 @@ extension EPaymentConfiguration {
         return configuration
     }
 
+    /// `EPAYMENT_WEBHOOK_SECRET`, or the content of the file `EPAYMENT_WEBHOOK_SECRET_FILE` names; both set is an
+    /// error, since either could be the stale one.
+    static func webhookSecret(_ environment: [String: String]) throws(EPaymentConfigurationError) -> Secret? {
+        let value = environment[EnvironmentKey.webhookSecret].flatMap { $0.isEmpty ? nil : Secret($0) }
+        guard let path = environment[EnvironmentKey.webhookSecretFile], !path.isEmpty else { return value }
+        guard value == nil else {
+            throw EPaymentConfigurationError(
+                .invalidValue, source: "environment variable \(EnvironmentKey.webhookSecretFile)",
+                "\(EnvironmentKey.webhookSecret) is set as well; set only one of them (the file is what "
+                    + "`evflow webhooks register` keeps current)")
+        }
+        return try OwnerOnlyFile.secret(path)
+    }
+
     /// Reads the configuration from a JSON file that only its owner can read (mode 0600 or 0400).
     ///
     /// Keys: `baseURL`, `clientID`, `clientSecret`, `subscriptionKey`, `merchantSerialNumber`, and optionally
@@ -63,21 +89,7 @@ extension EPaymentConfiguration {
     /// - Throws: ``EPaymentConfigurationError``; ``EPaymentConfigurationError/Code/insecureFile`` when group or
     ///   others have any permission on the file.
     public static func load(fromFile path: String) throws(EPaymentConfigurationError) -> EPaymentConfiguration {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw EPaymentConfigurationError(
-                .unreadableFile, source: path, "cannot read the file: \(String(cString: strerror(errno)))")
-        }
-        let permissions = info.st_mode & 0o777
-        guard permissions & 0o077 == 0 else {
-            throw EPaymentConfigurationError(
-                .insecureFile, source: path,
-                "the file holds secrets but has mode \(String(permissions, radix: 8)), readable by others; "
-                    + "run `chmod 600 \(path)` (and rotate the secrets if others could have read them)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EPaymentConfigurationError(.unreadableFile, source: path, "cannot read the file")
-        }
+        let data = try OwnerOnlyFile.read(path)
         let file: FileContents
         do {
             file = try JSONDecoder().decode(FileContents.self, from: data)
