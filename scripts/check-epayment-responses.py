@@ -4,10 +4,11 @@
 Usage: scripts/check-epayment-responses.py RESPONSES.json [--spec PATH]
 RESPONSES.json is a JSON array of {"operation", "method", "pathTemplate", "status", "body"} records, as the
 simulator records them (SimulatorConfiguration.recordsResponses); pathTemplate is the spec's path (e.g.
-"/v1/payments/{Reference}/capture"), or "/accesstoken/get", or "webhook" for a webhook delivery body.
+"/v1/payments/{Reference}/capture"), or "/accesstoken/get", or "webhook" for a webhook delivery body, or a Webhooks
+API path ("/webhooks/v1/webhooks", "/webhooks/v1/webhooks/{id}"), checked against webhooks-openapi.yaml.
 
 Each body is checked against the schema the spec declares for its path, method and status (an undeclared error
-status is checked against Problem), with two additions that make the check strict enough to catch mistakes:
+status is checked against Problem, or ProblemDetails for the Webhooks API), with two additions that make the check strict enough to catch mistakes:
 objects may not carry properties the spec does not define, and date-time / uri formats are checked.
 The spec's PaymentEvent lists `paymentAction` as required without defining it; it is accepted as a string.
 
@@ -46,6 +47,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # The team's shared contract when it sits beside the checkout (as in CI), else the copy vendored in docs/reference.
 SHARED_SPEC = ROOT.parent / "shared" / "reference" / "epayment-openapi.yaml"
 DEFAULT_SPEC = SHARED_SPEC if SHARED_SPEC.exists() else ROOT / "docs" / "reference" / "epayment-openapi.yaml"
+WEBHOOKS_PREFIX = "/webhooks"
 
 # The access-token endpoint has no published OpenAPI document; this follows the access-token API guide
 # (epayment-facts.md section 4): every field is a string, expires_in included.
@@ -56,6 +58,19 @@ ACCESS_TOKEN_SCHEMA = {
     "properties": {name: {"type": "string"} for name in
                    ["token_type", "expires_in", "ext_expires_in", "expires_on", "not_before", "resource",
                     "access_token"]},
+    "additionalProperties": False,
+}
+
+# The access-token endpoint's errors are Azure AD shaped (ev-charging-facts.md section 3; the official SDK's
+# AccessTokenError type): error, error_description, error_codes, timestamp, trace_id, correlation_id.
+ACCESS_TOKEN_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id"],
+    "properties": {
+        "error": {"type": "string"}, "error_description": {"type": "string"},
+        "error_codes": {"type": "array", "items": {"type": "integer"}}, "timestamp": {"type": "string"},
+        "trace_id": {"type": "string"}, "correlation_id": {"type": "string"},
+    },
     "additionalProperties": False,
 }
 
@@ -91,11 +106,16 @@ def resolve(spec, node):
     return node
 
 
-def schema_for(spec, components, record):
+def schema_for(spec, components, record, webhooks_spec=None):
     """The schema the spec declares for a record, or None when the spec declares no body."""
     template, method, status = record["pathTemplate"], record["method"].lower(), str(record["status"])
     if template == "/accesstoken/get":
-        return ACCESS_TOKEN_SCHEMA if status == "200" else {"$ref": "#/components/schemas/Problem"}
+        return ACCESS_TOKEN_SCHEMA if status == "200" else ACCESS_TOKEN_ERROR_SCHEMA
+    if template.startswith(WEBHOOKS_PREFIX + "/"):
+        spec, template, problem = webhooks_spec, template[len(WEBHOOKS_PREFIX):], "ProblemDetails"
+        response = spec["paths"][template][method]["responses"].get(status)
+        if response is None and int(status) >= 400:
+            return {"$ref": "#/components/schemas/" + problem}
     if template == "webhook":
         return {"$ref": "#/components/schemas/WebhookEvent"}
     operation = spec["paths"][template][method]
@@ -121,6 +141,8 @@ def main(argv):
         print(f"check-epayment-responses: spec not found at {spec_path}", file=sys.stderr)
         return 2
     spec, components = load_spec(spec_path)
+    webhooks_path = pathlib.Path(spec_path).parent / "webhooks-openapi.yaml"
+    webhooks_spec = yaml.safe_load(webhooks_path.read_text()) if webhooks_path.exists() else None
     records = json.loads(pathlib.Path(args[0]).read_text())
     checker = FormatChecker()
 
@@ -135,8 +157,13 @@ def main(argv):
     failures = 0
     for index, record in enumerate(records):
         where = f"#{index} {record['operation']} {record['method']} {record['pathTemplate']} -> {record['status']}"
+        is_webhooks = record["pathTemplate"].startswith(WEBHOOKS_PREFIX + "/")
+        if is_webhooks and webhooks_spec is None:
+            print(f"{where}: webhooks-openapi.yaml not found beside {spec_path}")
+            failures += 1
+            continue
         try:
-            schema = schema_for(spec, components, record)
+            schema = schema_for(spec, components, record, webhooks_spec)
         except KeyError as error:
             print(f"{where}: {error}")
             failures += 1
@@ -154,7 +181,12 @@ def main(argv):
             failures += 1
             continue
         root = dict(schema)
-        root["components"] = components
+        if is_webhooks:
+            webhook_components = copy.deepcopy(webhooks_spec["components"])
+            strict(webhook_components["schemas"])
+            root["components"] = webhook_components
+        else:
+            root["components"] = components
         validator = OAS30Validator(root, format_checker=checker)
         for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
             path = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -70,8 +70,14 @@ extension Simulator {
         }
     }
 
-    func problemResponse(_ problem: Problem) -> WireResponse {
+    /// The error body `operation` answers with: problem+json, except the access-token endpoint's Azure AD shape.
+    func problemResponse(_ problem: Problem, for operation: SimulatedOperation) -> WireResponse {
         let traceId = state.withLock { $0.nextTraceId() }
+        if operation == .accessToken {
+            return WireResponse(
+                status: problem.status, body: Wire.encode(problem.accessTokenError(traceId: traceId, at: clock.now)),
+                headers: problem.headers)
+        }
         let body = Wire.Problem(
             type: problem.type, title: problem.title, detail: problem.detail, status: problem.status,
             traceId: traceId, extraDetails: problem.extraDetails
@@ -212,12 +218,25 @@ extension Simulator {
         guard let clientId, !clientId.isEmpty, let clientSecret, !clientSecret.isEmpty,
             let subscriptionKey, !subscriptionKey.isEmpty
         else {
-            throw .unauthorized("The headers client_id, client_secret and Ocp-Apim-Subscription-Key are all required.")
+            throw .accessTokenRefused(
+                status: 400, error: "invalid_request", code: 900144,
+                "The request must carry the headers client_id, client_secret and Ocp-Apim-Subscription-Key.")
         }
         if let expected = configuration.credentials {
-            guard expected.clientId == clientId, expected.clientSecret == clientSecret,
-                expected.subscriptionKey == subscriptionKey
-            else { throw .unauthorized("Invalid client_id, client_secret or Ocp-Apim-Subscription-Key.") }
+            guard expected.clientId == clientId else {
+                throw .accessTokenRefused(
+                    status: 401, error: "unauthorized_client", code: 700016,
+                    "Application with identifier '\(clientId.prefix(64))' was not found in the directory.")
+            }
+            guard expected.clientSecret == clientSecret else {
+                throw .accessTokenRefused(
+                    status: 401, error: "invalid_client", code: 7000215, "Invalid client secret provided.")
+            }
+            guard expected.subscriptionKey == subscriptionKey else {
+                throw .accessTokenRefused(
+                    status: 401, error: "invalid_client", code: 401,
+                    "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.")
+            }
         }
         let now = clock.now
         let lifetime = Int(configuration.accessTokenLifetime.seconds)

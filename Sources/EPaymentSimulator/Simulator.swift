@@ -25,6 +25,8 @@ public final class Simulator: Sendable {
     let outbox: AsyncStream<WebhookEnvelope>
     let outboxContinuation: AsyncStream<WebhookEnvelope>.Continuation
     let deliveryLog: Mutex<[WebhookDeliveryRecord]>
+    /// The Webhooks API's registrations; taken after `state` when both are needed (``emit(_:_:)``).
+    let webhooks: Mutex<WebhookRegistry>
 
     /// Creates a simulator; nothing listens until it is served by ``SimulatorServer`` or ``withSimulator(configuration:clock:logger:_:)``.
     public init(
@@ -38,6 +40,7 @@ public final class Simulator: Sendable {
         self.state = Mutex(SimulatorState(configuration: configuration))
         (self.outbox, self.outboxContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         self.deliveryLog = Mutex([])
+        self.webhooks = Mutex(WebhookRegistry(configuration: configuration.webhooks))
     }
 
     deinit { outboxContinuation.finish() }
@@ -170,11 +173,14 @@ public final class Simulator: Sendable {
 
     // MARK: Internals shared with the HTTP layer
 
-    /// Hands a state change to the webhook dispatcher. Called with the state lock held, so order is kept.
+    /// Hands a state change to the webhook dispatcher, for the registrations that subscribe to its event type at
+    /// this moment. Called with the state lock held, so order is kept.
     func emit(_ payment: PaymentRecord, _ event: LedgerEvent) {
-        guard !configuration.webhooks.urls.isEmpty else { return }
+        let eventType = WebhookRegistry.eventType(ofEventNamed: event.name)
+        let targets = webhooks.withLock { $0.targets(eventType: eventType, msn: payment.msn) }
+        guard !targets.isEmpty else { return }
         let body = Wire.encode(payment.wireWebhook(event))
-        outboxContinuation.yield(WebhookEnvelope(reference: payment.reference, eventName: event.name, body: body))
+        outboxContinuation.yield(WebhookEnvelope(reference: payment.reference, eventName: event.name, body: body, targets: targets))
     }
 
     func record(_ request: RecordedRequest) {

@@ -77,11 +77,14 @@ public struct SimulatorConfiguration: Sendable {
     }
 }
 
-/// Webhook delivery settings: each payment event is POSTed to every URL, signed with `secret` (facts section 13).
+/// Webhook delivery settings (facts section 13). Events go to the registrations of the Webhooks API
+/// (`/webhooks/v1/webhooks`), each signed with its registration's secret; `urls` are registered at start.
 public struct WebhookConfiguration: Sendable, Hashable {
-    /// Receivers; every event goes to each of them, in order per receiver.
+    /// Receivers registered when the simulator starts, for every ePayment event type and every merchant, in
+    /// order per receiver; the Webhooks API lists them and can delete them.
     public var urls: [String]
-    /// The shared secret used as the HMAC key, as-is (the real API hands it out at registration).
+    /// The HMAC key of the `urls` registrations, as-is (the real API hands one out per registration, as the
+    /// simulator's Webhooks API does).
     public var secret: String
     /// Attempts per delivery before it is dropped (the real API retries for up to 7 days).
     public var maximumAttempts: Int

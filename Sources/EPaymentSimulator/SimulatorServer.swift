@@ -32,7 +32,9 @@ public struct SimulatorServer: Service {
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
         let router = Router(context: SimulatorRequestContext.self)
+        router.add(middleware: UnknownRouteMiddleware(simulator: simulator))
         EPaymentRoutes(simulator: simulator).register(on: router)
+        WebhooksAPIRoutes(simulator: simulator).register(on: router)
         ControlRoutes(simulator: simulator).register(on: router)
         let configuration = simulator.configuration
         let simulator = self.simulator

@@ -92,11 +92,12 @@ struct SimulatorState: Sendable {
     }
 }
 
-/// A webhook to deliver: one event, already encoded, for every configured receiver.
+/// A webhook to deliver: one event, already encoded, for every registration subscribed to it when it happened.
 struct WebhookEnvelope: Sendable {
     var reference: String
     var eventName: String
     var body: [UInt8]
+    var targets: [WebhookRegistry.Target]
 }
 
 /// One API response as sent, for spec conformance checks (``SimulatorConfiguration/recordsResponses``).
@@ -143,6 +144,8 @@ public struct RecordedRequest: Sendable, Hashable, Codable {
 
 /// One attempt to deliver a webhook.
 public struct WebhookDeliveryRecord: Sendable, Hashable, Codable {
+    /// The registration delivered to (its id from the Webhooks API).
+    public var webhookId: String
     /// The receiver.
     public var url: String
     /// The payment reference the event concerns.

@@ -13,8 +13,12 @@ struct EPaymentSimCommand: AsyncParsableCommand {
         commandName: "epayment-sim",
         abstract: "A local Vipps MobilePay ePayment API (v1) with a controllable customer, clock and faults.",
         discussion: """
-            Serves /epayment/v1/... and POST /accesstoken/get like the real API, and
-            prints "epayment-sim listening on <url>" once it accepts connections.
+            Serves /epayment/v1/..., POST /accesstoken/get and the Webhooks API (POST and GET
+            /webhooks/v1/webhooks, DELETE /webhooks/v1/webhooks/{id}: each registration has its own
+            secret, at most 25 per event type) like the real API, and prints
+            "epayment-sim listening on <url>" once it accepts connections. Payment events go to the
+            registered URLs only; each --webhook-url is registered at start for every event type,
+            signed with --webhook-secret.
 
             Control endpoints (not part of the ePayment API):
             - GET /_sim/ledger: every payment with its aggregate and events
@@ -62,10 +66,10 @@ struct EPaymentSimCommand: AsyncParsableCommand {
     @Option(help: "Reads allowed per minute per reference.")
     var readsPerMinute = 120
 
-    @Option(help: "Webhook receiver URL; repeat for several.")
+    @Option(help: "Webhook receiver URL registered at start for every ePayment event; repeat for several.")
     var webhookUrl: [String] = []
 
-    @Option(help: "Webhook signing secret (or EPAYMENT_SIM_WEBHOOK_SECRET).")
+    @Option(help: "Signing secret of the --webhook-url registrations (or EPAYMENT_SIM_WEBHOOK_SECRET).")
     var webhookSecret: String?
 
     @Option(help: "Delivery attempts per webhook before it is dropped.")
@@ -85,7 +89,7 @@ struct EPaymentSimCommand: AsyncParsableCommand {
             "Inject faults: OPERATION:KEY=VALUE[,KEY=VALUE...]; repeatable.",
             discussion: """
                 OPERATION is * or one of createPayment, getPayment, getPaymentEventLog, capturePayment, cancelPayment, \
-                refundPayment, forceApprove, accessToken. KEYs: latency (ms), 5xx, 429, reset, lost (probabilities \
+                refundPayment, forceApprove, accessToken, registerWebhook, listWebhooks, deleteWebhook. KEYs: latency (ms), 5xx, 429, reset, lost (probabilities \
                 0-1), retry-after (seconds), times (count). 'lost' applies the operation and then drops the \
                 connection without a response. Example: --fault capturePayment:lost=1,times=1
                 """

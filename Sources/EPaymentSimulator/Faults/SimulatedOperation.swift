@@ -22,12 +22,21 @@ public struct SimulatedOperation: RawRepresentable, Sendable, Hashable, Codable,
     public static let forceApprove = SimulatedOperation(rawValue: "forceApprove")
     /// `POST /accesstoken/get`
     public static let accessToken = SimulatedOperation(rawValue: "accessToken")
+    /// `POST /webhooks/v1/webhooks` (Webhooks API)
+    public static let registerWebhook = SimulatedOperation(rawValue: "registerWebhook")
+    /// `GET /webhooks/v1/webhooks` (Webhooks API)
+    public static let listWebhooks = SimulatedOperation(rawValue: "listWebhooks")
+    /// `DELETE /webhooks/v1/webhooks/{id}` (Webhooks API)
+    public static let deleteWebhook = SimulatedOperation(rawValue: "deleteWebhook")
 
     /// Every operation the simulator serves.
     public static let all: [SimulatedOperation] = [
         .createPayment, .getPayment, .getPaymentEventLog, .capturePayment, .cancelPayment, .refundPayment,
-        .forceApprove, .accessToken,
+        .forceApprove, .accessToken, .registerWebhook, .listWebhooks, .deleteWebhook,
     ]
+
+    /// A request no route serves; never in ``all`` (no fault can be set for it).
+    static let unknownRoute = SimulatedOperation(rawValue: "unknownRoute")
 
     /// Whether the operation counts against the modification rate limit (5 per minute per reference).
     var isModification: Bool {

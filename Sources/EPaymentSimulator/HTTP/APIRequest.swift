@@ -18,11 +18,14 @@ struct APIRequest: Sendable {
     }
 
     /// Checks the token, subscription key, MSN, Idempotency-Key and optional system headers, and parses the body.
+    /// Without a Merchant-Serial-Number (allowed where `requiresMerchantSerialNumber` is false: the Webhooks API's
+    /// partner access) ``msn`` is empty.
     static func parse(
         _ request: Request,
         body bytes: [UInt8],
         simulator: Simulator,
-        requiresIdempotencyKey: Bool
+        requiresIdempotencyKey: Bool,
+        requiresMerchantSerialNumber: Bool = true
     ) throws(Problem) -> APIRequest {
         guard let subscriptionKey = header(request, "Ocp-Apim-Subscription-Key"), !subscriptionKey.isEmpty else {
             throw .unauthorized("The Ocp-Apim-Subscription-Key header is required.")
@@ -38,7 +41,7 @@ struct APIRequest: Sendable {
             if msn.range(of: #"^[0-9]{4,7}$"#, options: .regularExpression) == nil {
                 check.fail("Merchant-Serial-Number", "Must be 4 to 7 digits.")
             }
-        } else {
+        } else if requiresMerchantSerialNumber {
             check.fail("Merchant-Serial-Number", "The Merchant-Serial-Number header is required.")
         }
         let idempotencyKey = header(request, "Idempotency-Key")

@@ -30,16 +30,7 @@ enum CreatePaymentRequestValidator {
         if methodType == "CARD", let userFlow, userFlow != "WEB_REDIRECT" {
             check.fail("paymentMethod.type", "CARD requires userFlow WEB_REDIRECT.")
         }
-        let customer = check.object(root["customer"], "customer", required: userFlow == "PUSH_MESSAGE")
-        if let customer {
-            let present = ["phoneNumber", "personalQr", "customerToken"].filter { customer[$0] != nil && customer[$0] != .null }
-            if present.count != 1 {
-                check.fail("customer", "Specify exactly one of phoneNumber, personalQr or customerToken.")
-            }
-            _ = check.string(customer["phoneNumber"], "customer.phoneNumber", required: false, length: 10...15, pattern: #"^\d{10,15}$"#)
-            _ = check.string(customer["personalQr"], "customer.personalQr", required: false, length: 5...255)
-            _ = check.string(customer["customerToken"], "customer.customerToken", required: false)
-        }
+        check.customer(root["customer"], "customer", required: userFlow == "PUSH_MESSAGE")
         if let returnUrl = check.string(root["returnUrl"], "returnUrl", required: userFlow == "WEB_REDIRECT") {
             let scheme = returnUrl.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
             if !returnUrl.contains(":") || scheme == "http" || scheme.isEmpty {

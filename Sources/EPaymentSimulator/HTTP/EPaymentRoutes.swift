@@ -51,15 +51,7 @@ struct EPaymentRoutes: Sendable {
                 .forceApprove, method: "POST", pathTemplate: "/v1/test/payments/{Reference}/approve", request: request, context: context
             ) { bytes throws(Problem) in
                 let (api, reference) = try parse(request, context, bytes, requiresIdempotencyKey: false)
-                var token: String?
-                if let body = api.body {
-                    var check = FieldValidator()
-                    if let root = check.object(body, "body", required: true) {
-                        token = check.string(root["token"], "token", required: false)
-                        _ = check.object(root["customer"], "customer", required: false)
-                    }
-                    try check.finish()
-                }
+                let token = try forceApproveToken(api.body)
                 return try simulator.forceApprove(msn: api.msn, reference: reference, token: token)
             }
         }
@@ -139,6 +131,19 @@ struct EPaymentRoutes: Sendable {
         if let problem = simulator.checkRateLimit(operation, msn: api.msn, reference: reference, subscriptionKey: api.subscriptionKey) {
             throw problem
         }
+    }
+
+    /// Validates a `ForceApprove` body (optional): `token` a string, `customer` a `Customer`.
+    private func forceApproveToken(_ body: JSONValue?) throws(Problem) -> String? {
+        guard let body else { return nil }
+        var check = FieldValidator()
+        var token: String?
+        if let root = check.object(body, "body", required: true) {
+            token = check.string(root["token"], "token", required: false)
+            check.customer(root["customer"], "customer", required: false)
+        }
+        try check.finish()
+        return token
     }
 
     private func modificationAmount(_ body: JSONValue?) throws(Problem) -> Money {

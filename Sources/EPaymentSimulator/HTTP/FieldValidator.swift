@@ -84,6 +84,18 @@ struct FieldValidator {
         return Money(currency: currency, value: number)
     }
 
+    /// A `Customer` object: exactly one of phoneNumber (10 to 15 digits), personalQr or customerToken.
+    mutating func customer(_ value: JSONValue?, _ name: String, required: Bool) {
+        guard let customer = object(value, name, required: required) else { return }
+        let present = ["phoneNumber", "personalQr", "customerToken"].filter { customer[$0] != nil && customer[$0] != .null }
+        if present.count != 1 {
+            fail(name, "Specify exactly one of phoneNumber, personalQr or customerToken.")
+        }
+        _ = string(customer["phoneNumber"], "\(name).phoneNumber", required: false, length: 10...15, pattern: #"^\d{10,15}$"#)
+        _ = string(customer["personalQr"], "\(name).personalQr", required: false, length: 5...255)
+        _ = string(customer["customerToken"], "\(name).customerToken", required: false)
+    }
+
     /// The merchant's payment reference (spec `Reference`).
     mutating func reference(_ value: JSONValue?, _ name: String) -> String? {
         string(value, name, required: true, length: 8...64, pattern: #"^[a-zA-Z0-9-]{8,64}$"#)

@@ -48,15 +48,15 @@ struct OperationResponder: Sendable {
             return Response(status: .ok)
         case .tooManyRequests(let retryAfter):
             wire = simulator.problemResponse(
-                .tooManyRequests(retryAfterSeconds: retryAfter, detail: "Too many requests (fault injection).")
+                .tooManyRequests(retryAfterSeconds: retryAfter, detail: "Too many requests (fault injection)."), for: operation
             )
         case .serverError:
-            wire = simulator.problemResponse(.serverError(status: 500))
+            wire = simulator.problemResponse(.serverError(status: 500), for: operation)
         case .none, .responseLost:
             do {
                 wire = try handler(bytes)
             } catch {
-                wire = simulator.problemResponse(error)
+                wire = simulator.problemResponse(error, for: operation)
             }
         }
         if decision == .responseLost {

@@ -16,6 +16,13 @@ struct Problem: Error, Sendable, Hashable {
     var extraDetails: [ExtraDetail]?
     /// Extra response headers, for example `Retry-After` on 429.
     var headers: [String: String] = [:]
+    /// For the access-token endpoint: the OAuth `error` and the Azure AD (`AADSTS`) code its body carries.
+    var oauth: OAuthError? = nil
+
+    struct OAuthError: Sendable, Hashable {
+        var error: String
+        var code: Int
+    }
 
     /// The spec's `type` URI. The real API points at its error documentation; so do we.
     var type: String {
@@ -32,6 +39,24 @@ extension Problem {
             detail: "One or more validation errors occurred.",
             extraDetails: details
         )
+    }
+
+    /// A refusal of the access-token endpoint, rendered in Azure AD's shape (``accessTokenError(traceId:at:)``).
+    static func accessTokenRefused(status: Int, error: String, code: Int, _ detail: String) -> Problem {
+        Problem(status: status, title: error, detail: detail, extraDetails: nil, oauth: OAuthError(error: error, code: code))
+    }
+
+    /// This problem as the access-token endpoint sends it: `error`, `error_description` (prefixed `AADSTS<code>:`
+    /// like Azure AD's), `error_codes`, `timestamp`, `trace_id`, `correlation_id`. Injected faults map to the OAuth
+    /// codes `temporarily_unavailable` (429, 503) and `server_error`.
+    func accessTokenError(traceId: String, at now: Date) -> Wire.AccessTokenError {
+        let oauth = self.oauth ?? OAuthError(
+            error: status == 429 || status == 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request",
+            code: status)
+        return Wire.AccessTokenError(
+            error: oauth.error, error_description: "AADSTS\(oauth.code): \(detail)", error_codes: [oauth.code],
+            timestamp: now.formatted(Date.ISO8601FormatStyle()).replacingOccurrences(of: "T", with: " "),
+            trace_id: traceId, correlation_id: UUID().uuidString.lowercased())
     }
 
     static func unauthorized(_ detail: String) -> Problem {

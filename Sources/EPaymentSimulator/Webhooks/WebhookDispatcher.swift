@@ -3,9 +3,10 @@ import CurlHTTP
 import Foundation
 import Logging
 
-/// Delivers every payment event to every configured receiver: signed, in order per receiver (the real API holds
-/// a later notification until the earlier one is acknowledged), retried with exponential backoff on failure, and
-/// optionally duplicated or reordered.
+/// Delivers every payment event to every registration subscribed to it: signed with that registration's secret,
+/// in order per registration (the real API holds a later notification until the earlier one is acknowledged),
+/// retried with exponential backoff on failure, and optionally duplicated or reordered. A registration deleted
+/// meanwhile gets nothing more.
 ///
 /// Runs for as long as the server runs, as a child task of ``SimulatorServer/run(onReady:)``.
 struct WebhookDispatcher: Sendable {
@@ -15,23 +16,29 @@ struct WebhookDispatcher: Sendable {
     var configuration: WebhookConfiguration { simulator.configuration.webhooks }
 
     func run() async {
-        let urls = configuration.urls
-        guard !urls.isEmpty else { return }
-        let queues = urls.map { _ in WebhookQueue() }
         await withTaskGroup(of: Void.self) { group in
-            for (url, queue) in zip(urls, queues) {
-                group.addTask { await deliverAll(queue, to: url) }
-            }
+            // One queue and one worker per registration, started by its first event.
+            var queues: [String: WebhookQueue] = [:]
             for await envelope in simulator.outbox {
-                for queue in queues { queue.append(envelope) }
+                for target in envelope.targets {
+                    let queue: WebhookQueue
+                    if let existing = queues[target.id] {
+                        queue = existing
+                    } else {
+                        queue = WebhookQueue()
+                        queues[target.id] = queue
+                        group.addTask { await deliverAll(queue, to: target) }
+                    }
+                    queue.append(envelope)
+                }
             }
-            for queue in queues { queue.close() }
+            for queue in queues.values { queue.close() }
         }
     }
 
     /// Delivers a receiver's events one at a time, in order, except that with ``WebhookConfiguration/reorderRate``
     /// adjacent events of a batch swap places; a lone event then waits briefly for a companion to swap with.
-    private func deliverAll(_ queue: WebhookQueue, to url: String) async {
+    private func deliverAll(_ queue: WebhookQueue, to target: WebhookRegistry.Target) async {
         let reorderRate = configuration.reorderRate
         for await _ in queue.signals {
             while true {
@@ -47,8 +54,8 @@ struct WebhookDispatcher: Sendable {
                     }
                 }
                 for envelope in batch {
-                    await deliver(envelope, to: url)
-                    if draw(configuration.duplicateRate) { await deliver(envelope, to: url) }
+                    await deliver(envelope, to: target)
+                    if draw(configuration.duplicateRate) { await deliver(envelope, to: target) }
                 }
             }
         }
@@ -59,13 +66,14 @@ struct WebhookDispatcher: Sendable {
     }
 
     /// Sends one event until the receiver acknowledges it with a 2xx or the attempts run out.
-    private func deliver(_ envelope: WebhookEnvelope, to url: String) async {
-        let signer = WebhookDeliverySigner(secret: configuration.secret)
+    private func deliver(_ envelope: WebhookEnvelope, to target: WebhookRegistry.Target) async {
+        let url = target.url
+        let signer = WebhookDeliverySigner(secret: target.secret)
         var delay = configuration.initialBackoff
         for attempt in 1...max(1, configuration.maximumAttempts) {
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled, simulator.webhooks.withLock({ $0.contains(id: target.id) }) else { return }
             var record = WebhookDeliveryRecord(
-                url: url, reference: envelope.reference, eventName: envelope.eventName, attempt: attempt,
+                webhookId: target.id, url: url, reference: envelope.reference, eventName: envelope.eventName, attempt: attempt,
                 status: nil, error: nil, delivered: false
             )
             var headers = HTTPHeaders([("Content-Type", "application/json")])
