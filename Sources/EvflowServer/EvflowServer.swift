@@ -50,7 +50,7 @@ package struct EvflowServer: Sendable {
         let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
         let bodyLimit = JSONBody.Limit(maximumSize: configuration.maximumBodySize, timeout: configuration.connectionLimits.bodyTimeout)
         WebhookRoutes(runtime: runtime, verifier: verifier, limit: bodyLimit, seen: RecentKeys(),
-                      merchantSerialNumber: configuration.merchantSerialNumber)
+                      merchantSerialNumber: configuration.merchantSerialNumber, publicURL: configuration.publicURL)
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)

@@ -47,7 +47,7 @@ enum MetricCatalog {
     static let currencies = ["NOK", "DKK", "EUR"]
 
     /// Every `outcome` of ``WebhookRoutes``: its receipts, and the refusals before one.
-    static let webhookOutcomes = ["delivered", "duplicate", "ignored", "unknownReference", "foreignMerchant", "rejected", "unconfigured"]
+    static let webhookOutcomes = ["delivered", "duplicate", "ignored", "unknownReference", "foreignMerchant", "unreadable", "rejected", "unconfigured"]
 
     /// Histogram buckets of ``FlowMetrics/stepDurationLabel``: from a fast provider call to a long charging session.
     static let stepDurationBuckets: [Duration] = [

@@ -25,12 +25,16 @@ public struct ServerConfiguration: Sendable {
     /// `EVFLOW_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <token>`; when `nil` (the
     /// default) it is open, like `/healthz`, for a scraper on a trusted network.
     public var metricsToken: Secret?
+    /// `EVFLOW_PUBLIC_URL`: the scheme, host and path prefix the provider calls, when a proxy in front of the
+    /// server changes them; webhook signatures are verified against it. `nil` verifies against the request as
+    /// received.
+    public var publicURL: PublicURL?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
         webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
         connectionLimits: ConnectionLimits = ConnectionLimits(),
-        merchantSerialNumber: String? = nil, metricsToken: Secret? = nil
+        merchantSerialNumber: String? = nil, metricsToken: Secret? = nil, publicURL: PublicURL? = nil
     ) {
         self.host = host
         self.port = port
@@ -42,5 +46,6 @@ public struct ServerConfiguration: Sendable {
         self.connectionLimits = connectionLimits
         self.merchantSerialNumber = merchantSerialNumber
         self.metricsToken = metricsToken
+        self.publicURL = publicURL
     }
 }

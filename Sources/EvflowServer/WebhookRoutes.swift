@@ -22,36 +22,50 @@ struct WebhookRoutes {
     let seen: RecentKeys
     /// Our merchant serial number; events about another merchant's payments are acknowledged and dropped.
     var merchantSerialNumber: String? = nil
+    /// Where the provider calls us (`EVFLOW_PUBLIC_URL`): the host and path prefix its signature covers.
+    var publicURL: PublicURL? = nil
 
     /// What happened to a delivery, in the response and the `evflow_webhooks_total` metric.
     struct Receipt: Encodable, Sendable {
-        /// `delivered`, `duplicate`, `ignored` (not about a waiting instance), `unknownReference` or
-        /// `foreignMerchant` (another merchant serial number).
+        /// `delivered`, `duplicate`, `ignored` (not about a waiting instance), `unknownReference`,
+        /// `foreignMerchant` (another merchant serial number) or `unreadable` (signed, but not an ePayment event).
         var outcome: String
         var instance: String?
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.post("webhooks/epayment") { request, context in try await receive(request, context) }
+        router.post("webhooks/epayment") { request, context in try await receive(request, context) }  // PublicURL.webhookPath
     }
 
     private func receive(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await JSONBody.bytes(request, limit: limit)
         guard let verifier else {
             count("unconfigured")
-            throw APIProblem(status: 401, title: "Unauthorized", detail: "webhooks are refused: EPAYMENT_WEBHOOK_SECRET is not set on this server", code: "webhookSecretMissing")
+            throw APIProblem(status: 401, title: "Unauthorized", detail: "webhooks are refused: neither EPAYMENT_WEBHOOK_SECRET nor EPAYMENT_WEBHOOK_SECRET_FILE is set on this server (register one with `evflow webhooks register`)", code: "webhookSecretMissing")
         }
-        let event: WebhookEvent
+        // Behind a proxy the provider signed the public host and path, not the ones that reach us.
+        let received = request.uri.description
+        let pathAndQuery = publicURL?.signedPathAndQuery(received: received) ?? received
+        let host = publicURL?.authority ?? request.head.authority
         do {
             // The date check reads the runtime's clock, like everything else the server decides by time.
-            event = try verifier.verifiedEvent(body: body, pathAndQuery: request.uri.description, host: request.head.authority,
-                                               now: runtime.clock.now) { name in
+            try verifier.verify(body: body, pathAndQuery: pathAndQuery, host: host, now: runtime.clock.now) { name in
                 HTTPField.Name(name).flatMap { request.headers[$0] }
             }
         } catch {
             count("rejected")
             context.logger.warning("webhook rejected", metadata: ["code": "\(error.code)", "detail": "\(error.detail)"])
             throw APIProblem(status: 401, title: "Unauthorized", detail: error.description, code: "webhook.\(error.code)")
+        }
+        let event: WebhookEvent
+        do {
+            event = try JSONDecoder().decode(WebhookEvent.self, from: Data(body))
+        } catch {
+            // Signed by the provider, so sending it again cannot help, and a non-2xx would hold back this payment's
+            // later webhooks for days (facts section 3): acknowledged; polling confirms the payment.
+            count("unreadable")
+            context.logger.warning("signed webhook is not an ePayment event; acknowledged and dropped", metadata: ["bytes": "\(body.count)"])
+            return try JSONBody.response(.ok, Receipt(outcome: "unreadable"))
         }
         // A partner key or a shared webhook secret may sign events for other merchants: those are not ours to act on,
         // even if a reference happens to match one of our instances. 2xx, so the sender does not retry it.

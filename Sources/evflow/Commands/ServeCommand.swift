@@ -22,8 +22,11 @@ struct ServeCommand: AsyncParsableCommand {
 
             Environment: EVFLOW_API_TOKENS (comma-separated, each at least 32 characters: openssl rand -hex 32) or \
             EVFLOW_API_TOKENS_FILE (a 0600 file); \
-            EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET (without it webhooks are refused and the \
-            worker relies on polling); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
+            EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET or EPAYMENT_WEBHOOK_SECRET_FILE (a 0600 file, as \
+            'evflow webhooks register' writes it, read at start; without either, webhooks are refused and the worker \
+            relies on polling); EVFLOW_PUBLIC_URL (scheme, host and optional path prefix the provider calls, e.g. \
+            https://pay.example.com/evflow, when a proxy in front changes the host or strips the prefix: webhook \
+            signatures are verified against it); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
             steps; the secret is required and the URL must be https unless on loopback); EVFLOW_METRICS_TOKEN (when \
             set, GET /metrics needs 'Authorization: Bearer <it>'; unset, /metrics is open); EVFLOW_HTTP_TIMEOUT (seconds per outbound request, default 30).
 
@@ -73,17 +76,23 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure(.usage, "\(error)")
         }
         let limits = try Self.connectionLimits()
+        let publicURL: PublicURL?
+        do {
+            publicURL = try PublicURL.fromEnvironment()
+        } catch {
+            throw CommandFailure(.usage, "\(error)")
+        }
         let definitions = try RunnerEnvironment.loadDefinitions(options, required: true, logger: logger)
         let payments = try RunnerEnvironment.paymentConfiguration(required: true, logger: logger)
         let runtimeConfiguration = try RunnerEnvironment.configuration(options, definitions: definitions, payments: payments, logger: logger)
         if payments.webhookSecret == nil {
-            Output.note("warning: EPAYMENT_WEBHOOK_SECRET is not set: webhooks are refused with 401; payments are confirmed by polling only")
+            Output.note("warning: neither EPAYMENT_WEBHOOK_SECRET nor EPAYMENT_WEBHOOK_SECRET_FILE is set: webhooks are refused with 401; payments are confirmed by polling only (register one with `evflow webhooks register`)")
         }
         try await RunnerEnvironment.run(runtimeConfiguration, assemble: { try ServerRuntime($0, httpClient: $1) }) { runtime in
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
-                merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken)
+                merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken, publicURL: publicURL)
             let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(

@@ -44,10 +44,11 @@ final class ServeFixture: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
-    func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, _ body: @Sendable () async throws -> Result) async throws -> Result {
+    func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, publicURL: PublicURL? = nil,
+                                      _ body: @Sendable () async throws -> Result) async throws -> Result {
         let server = try Self.makeServer(
             stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
-            port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken)
+            port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken, publicURL: publicURL)
         return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
     }
 
@@ -84,7 +85,8 @@ final class ServeFixture: Sendable {
     ///   - stationURL: the station backend's `notify` endpoint, `nil` for none.
     static func makeServer(
         stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
-        webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024
+        webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024,
+        publicURL: PublicURL? = nil
     ) throws -> EvflowServer {
         let configuration = EPaymentConfiguration(
             baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
@@ -99,7 +101,8 @@ final class ServeFixture: Sendable {
         return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([token]),
             webhookSecret: webhooks ? Secret(webhookSecret) : nil, maximumBodySize: maximumBodySize, pollInterval: .milliseconds(50),
-            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init)), metrics: .bootstrappedForTests, logger: .quiet)
+            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init), publicURL: publicURL),
+            metrics: .bootstrappedForTests, logger: .quiet)
     }
 
     // MARK: Calling the API
