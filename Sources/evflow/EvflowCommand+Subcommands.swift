@@ -5,6 +5,6 @@ extension EvflowCommand {
     static var allSubcommands: [any ParsableCommand.Type] {
         [ValidateCommand.self, StartCommand.self, SignalCommand.self, RunCommand.self, ServeCommand.self, ListCommand.self, ShowCommand.self,
          ResumeCommand.self, RetryCommand.self, CancelCommand.self, ReconcileCommand.self, GraphCommand.self,
-         TestCommand.self, DemoCommand.self]
+         TestCommand.self, DemoCommand.self, WebhooksCommand.self]
     }
 }

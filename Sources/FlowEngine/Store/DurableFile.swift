@@ -16,7 +16,7 @@ import Darwin
 /// create exclusively); the directory is fsynced last so the new name itself is on disk. A crash at any point
 /// leaves the old file or the new one, never a mix; at worst a temporary file (`.<name>.<random>.tmp`) stays
 /// behind, which listings ignore.
-struct DurableFile: Sendable {
+package struct DurableFile: Sendable {
     /// Test seam: failures injected between the steps of a write, as if the file system had refused them.
     struct Faults: Sendable {
         /// Called once the temporary file is complete and synced, before it takes the target's name; returning

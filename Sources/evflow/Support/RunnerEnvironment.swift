@@ -105,9 +105,11 @@ struct RunnerEnvironment: Sendable {
         }
     }
 
-    static func paymentConfiguration(required: Bool, logger: Logger) throws -> EPaymentConfiguration {
+    static func paymentConfiguration(
+        required: Bool, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> EPaymentConfiguration {
         do {
-            return try EPaymentConfiguration.fromEnvironment()
+            return try EPaymentConfiguration.fromEnvironment(environment)
         } catch {
             if required {
                 throw CommandFailure(.usage, "payment provider settings: \(error)\n(set EPAYMENT_BASE_URL, EPAYMENT_CLIENT_ID, EPAYMENT_CLIENT_SECRET, EPAYMENT_SUBSCRIPTION_KEY and EPAYMENT_MSN, or EPAYMENT_CONFIG_FILE)")

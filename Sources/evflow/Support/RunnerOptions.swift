@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// The options every command that touches state shares: where state and definitions live, and how much to log.
+/// The options every command that touches state shares: where state and definitions live, and how much to log
+/// (``LoggingOptions``).
 struct RunnerOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: ArgumentHelp(
         "The state folder: instances, inboxes, pinned definitions, locks (env EVFLOW_STATE_DIR; default ./state).",
@@ -12,15 +13,10 @@ struct RunnerOptions: ParsableArguments {
     @Option(name: .customLong("flows-dir"), help: ArgumentHelp("The folder of flow definitions.", valueName: "path"))
     var flowsDirectory: String = "./flows"
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp(
-        "trace, debug, info, notice, warning, error or critical; logs go to stderr.", valueName: "level"))
-    var logLevel: String = "warning"
+    @OptionGroup var logging: LoggingOptions
 
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got '\(logLevel)')")
-        }
-    }
+    /// `--log-level`.
+    var logLevel: String { logging.logLevel }
 
     /// The state folder: the option, else `EVFLOW_STATE_DIR`, else `./state`.
     var stateURL: URL {
@@ -31,15 +27,5 @@ struct RunnerOptions: ParsableArguments {
     var flowsURL: URL { URL(filePath: flowsDirectory) }
 
     /// Sends log lines at `--log-level` and above to stderr; stdout stays for command output.
-    func bootstrapLogging() -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        var logger = Logger(label: "evflow")
-        logger.logLevel = level
-        return logger
-    }
+    func bootstrapLogging() -> Logger { logging.bootstrapLogging() }
 }
