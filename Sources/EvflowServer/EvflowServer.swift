@@ -24,12 +24,17 @@ package struct EvflowServer: Sendable {
     /// What `/metrics` renders: the registry of the swift-metrics backend the process bootstrapped.
     package let metrics: ServerMetrics
     package let logger: Logger
+    /// The webhook secret (or its file, watched for changes), shared by the receiver and ``WebhookSecretWatcher``.
+    let webhookSecrets: WebhookSecrets?
 
     package init(runtime: ServerRuntime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.runtime = runtime
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        self.webhookSecrets = configuration.webhookSecret.map {
+            WebhookSecrets(secret: $0, file: configuration.webhookSecretFile, allowedClockSkew: configuration.webhookClockSkew)
+        }
     }
 
     /// The routes, for in-process tests and for ``services(onReady:)``.
@@ -47,9 +52,8 @@ package struct EvflowServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        let verifier = configuration.webhookSecret.map { WebhookVerifier(secret: $0, allowedClockSkew: configuration.webhookClockSkew) }
         let bodyLimit = JSONBody.Limit(maximumSize: configuration.maximumBodySize, timeout: configuration.connectionLimits.bodyTimeout)
-        WebhookRoutes(runtime: runtime, verifier: verifier, limit: bodyLimit, seen: RecentKeys(),
+        WebhookRoutes(runtime: runtime, secrets: webhookSecrets, limit: bodyLimit, seen: RecentKeys(),
                       merchantSerialNumber: configuration.merchantSerialNumber, publicURL: configuration.publicURL)
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
@@ -69,7 +73,9 @@ package struct EvflowServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "evflow"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
             logger: logger)
-        return [worker, app]
+        guard let webhookSecrets, webhookSecrets.file != nil else { return [worker, app] }
+        let clock = runtime.clock
+        return [worker, WebhookSecretWatcher(secrets: webhookSecrets, clock: { clock.now }, logger: logger), app]
     }
 
     struct Health: Encodable {

@@ -10,6 +10,10 @@ public struct ServerConfiguration: Sendable {
     public var apiTokens: APITokens
     /// The ePayment webhook secret (`EPAYMENT_WEBHOOK_SECRET`); without it every webhook is refused with 401.
     public var webhookSecret: Secret?
+    /// `EPAYMENT_WEBHOOK_SECRET_FILE`, when ``webhookSecret`` was read from it: the server re-reads the file
+    /// when it changes (as `evflow webhooks register` rewrites it) and accepts the previous secret for ten more
+    /// minutes, so a new registration needs no restart.
+    public var webhookSecretFile: String?
     /// How far a webhook's `x-ms-date` may be from now.
     public var webhookClockSkew: Duration
     /// Largest request body accepted on any route; larger ones get 413.
@@ -34,7 +38,8 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
         webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
         connectionLimits: ConnectionLimits = ConnectionLimits(),
-        merchantSerialNumber: String? = nil, metricsToken: Secret? = nil, publicURL: PublicURL? = nil
+        merchantSerialNumber: String? = nil, metricsToken: Secret? = nil, publicURL: PublicURL? = nil,
+        webhookSecretFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -47,5 +52,6 @@ public struct ServerConfiguration: Sendable {
         self.merchantSerialNumber = merchantSerialNumber
         self.metricsToken = metricsToken
         self.publicURL = publicURL
+        self.webhookSecretFile = webhookSecretFile
     }
 }

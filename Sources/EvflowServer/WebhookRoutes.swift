@@ -17,7 +17,7 @@ import Synchronization
 /// already has their outcome. Polling stays the fallback when webhooks are late or lost (facts §18).
 struct WebhookRoutes {
     let runtime: ServerRuntime
-    let verifier: WebhookVerifier?
+    let secrets: WebhookSecrets?
     let limit: JSONBody.Limit
     let seen: RecentKeys
     /// Our merchant serial number; events about another merchant's payments are acknowledged and dropped.
@@ -39,7 +39,7 @@ struct WebhookRoutes {
 
     private func receive(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await JSONBody.bytes(request, limit: limit)
-        guard let verifier else {
+        guard let secrets else {
             count("unconfigured")
             throw APIProblem(status: 401, title: "Unauthorized", detail: "webhooks are refused: neither EPAYMENT_WEBHOOK_SECRET nor EPAYMENT_WEBHOOK_SECRET_FILE is set on this server (register one with `evflow webhooks register`)", code: "webhookSecretMissing")
         }
@@ -49,7 +49,7 @@ struct WebhookRoutes {
         let host = publicURL?.authority ?? request.head.authority
         do {
             // The date check reads the runtime's clock, like everything else the server decides by time.
-            try verifier.verify(body: body, pathAndQuery: pathAndQuery, host: host, now: runtime.clock.now) { name in
+            try secrets.verify(body: body, pathAndQuery: pathAndQuery, host: host, now: runtime.clock.now) { name in
                 HTTPField.Name(name).flatMap { request.headers[$0] }
             }
         } catch {

@@ -64,14 +64,23 @@ struct WebhookRegistrationBinaryTests {
                 try await ServeBinaryTests.waitUntilHealthy(fixture)
                 #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("hooked-1")).status == 201)
                 try await fixture.waitFor("hooked-1", "authorization by webhook") { $0.step == "meter" }
+
+                // Registering anew (other events) replaces the secret while serve runs: it picks the new file up.
+                let replaced = try await Self.evflow(register + ["--events", "epayments.payment.created.v1", "epayments.payment.authorized.v1", "--json"], fixture)
+                #expect(replaced.status == 0, "\(replaced)")
+                let second = try JSONDecoder().decode(RegisterOutcome.self, from: Data(replaced.stdout.utf8))
+                #expect(second.status == "registered" && second.id != outcome.id)
+                #expect(try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("hooked-2")).status == 201)
+                try await fixture.waitFor("hooked-2", "authorization by a webhook signed with the new secret") { $0.step == "meter" }
                 server.terminate()
                 let run = await server.finish(timeout: .seconds(30))
                 #expect(run.status == 0, "\(run)")
                 #expect(!run.output.contains(secret))
 
                 let deliveries = fixture.simulator.webhookDeliveries()
-                #expect(deliveries.contains { $0.eventName == "AUTHORIZED" && $0.status == 200 }, "\(deliveries)")
-                #expect(deliveries.allSatisfy { $0.webhookId == outcome.id && $0.url == url + "/webhooks/epayment" }, "\(deliveries)")
+                #expect(deliveries.contains { $0.eventName == "AUTHORIZED" && $0.status == 200 && $0.webhookId == outcome.id }, "\(deliveries)")
+                #expect(deliveries.contains { $0.eventName == "AUTHORIZED" && $0.status == 200 && $0.webhookId == second.id }, "\(deliveries)")
+                #expect(deliveries.allSatisfy { [outcome.id, second.id].contains($0.webhookId) && $0.url == url + "/webhooks/epayment" }, "\(deliveries)")
             }
         }
     }

@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: EVFLOW_API_TOKENS (comma-separated, each at least 32 characters: openssl rand -hex 32) or \
             EVFLOW_API_TOKENS_FILE (a 0600 file); \
             EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET or EPAYMENT_WEBHOOK_SECRET_FILE (a 0600 file, as \
-            'evflow webhooks register' writes it, read at start; without either, webhooks are refused and the worker \
+            'evflow webhooks register' writes it, re-read when it changes; without either, webhooks are refused and the worker \
             relies on polling); EVFLOW_PUBLIC_URL (scheme, host and optional path prefix the provider calls, e.g. \
             https://pay.example.com/evflow, when a proxy in front changes the host or strips the prefix: webhook \
             signatures are verified against it); EVFLOW_STATION_URL and EVFLOW_STATION_SECRET (signed callbacks of notify \
@@ -92,7 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
             let configuration = ServerConfiguration(
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
-                merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken, publicURL: publicURL)
+                merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken, publicURL: publicURL,
+                webhookSecretFile: ProcessInfo.processInfo.environment[EPaymentConfiguration.EnvironmentKey.webhookSecretFile].flatMap { $0.isEmpty ? nil : $0 })
             let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(

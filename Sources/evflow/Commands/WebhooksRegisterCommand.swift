@@ -12,7 +12,7 @@ struct WebhooksRegisterCommand: AsyncParsableCommand {
         discussion: """
             Registers <public URL>/webhooks/epayment (the public URL is --url, else EVFLOW_PUBLIC_URL; a URL that \
             already ends in /webhooks/epayment is taken as it is) and writes the returned secret to --secret-file \
-            (else EPAYMENT_WEBHOOK_SECRET_FILE), mode 0600, for 'evflow serve' (restart it to read a new secret). \
+            (else EPAYMENT_WEBHOOK_SECRET_FILE), mode 0600, for 'evflow serve' (which re-reads it when it changes). \
             Beside it, <secret file>.registration.json records which registration the secret belongs to.
 
             Run it again at any time: with the same URL and events and the secret on disk it changes nothing. To \

@@ -46,7 +46,7 @@ struct WebhookRegistrar: Sendable {
                 }
                 try save(registered.secret)
                 try saveRecord(WebhookRegistrationRecord(id: registered.id, url: url, events: events, replaces: replaced))
-                report("registered \(url) (id \(registered.id)); secret written to \(secretFile) (mode 0600): restart evflow serve with EPAYMENT_WEBHOOK_SECRET_FILE=\(secretFile)")
+                report("registered \(url) (id \(registered.id)); secret written to \(secretFile) (mode 0600), which evflow serve with EPAYMENT_WEBHOOK_SECRET_FILE=\(secretFile) re-reads")
             }
         }
         for old in plan.deletions {
