@@ -55,7 +55,7 @@ package struct StationTimestamp: Sendable, Equatable, Comparable, Codable {
         }
         guard index == bytes.count, (1...12).contains(month), (1...Self.days(inMonth: month, year: year)).contains(day),
               hour < 24, minute < 60, second < 61 else { return nil }
-        let days = Int64(Self.daysSinceEpoch(year: year, month: month, day: day))
+        let days = StateFileCoding.days(fromCivil: Int64(year), Int64(month), Int64(day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         millisecondsSinceEpoch = seconds * 1000 + Int64(milliseconds)
     }
@@ -64,10 +64,10 @@ package struct StationTimestamp: Sendable, Equatable, Comparable, Codable {
     package var text: String {
         let milliseconds = Int(((millisecondsSinceEpoch % 1000) + 1000) % 1000)
         let seconds = (millisecondsSinceEpoch - Int64(milliseconds)) / 1000
-        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-        let secondOfDay = Int(seconds - Int64(days) * 86_400)
-        let (year, month, day) = Self.civil(fromDays: days)
-        func pad(_ value: Int, _ width: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = StateFileCoding.civil(fromDays: days)
+        func pad(_ value: some BinaryInteger, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
@@ -99,28 +99,5 @@ package struct StationTimestamp: Sendable, Equatable, Comparable, Codable {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The inverse of ``daysSinceEpoch(year:month:day:)`` (`civil_from_days`).
-    private static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
