@@ -10,6 +10,7 @@ public struct MeterValuesReceipt: Sendable, Equatable, Encodable {
     public var accepted: Bool
     /// `"1.6"` or `"2.0.1"`.
     public var ocppVersion: String
+    /// The OCPP transaction the message belongs to (1.6 `transactionId`, 2.0.1 `transactionInfo.transactionId`).
     public var transactionID: String
     /// OCPP 2.0.1 `seqNo`.
     public var sequenceNumber: Int64?
