@@ -16,14 +16,17 @@ struct APIProblem: Error, Sendable, Encodable {
     var code: String?
     /// Individual problems, for invalid inputs.
     var problems: [String]?
+    /// The JSON path of the request field that is wrong, where one is (OCPP meter values).
+    var field: String?
 
-    init(status: Int, title: String, detail: String, code: String? = nil, problems: [String]? = nil) {
+    init(status: Int, title: String, detail: String, code: String? = nil, problems: [String]? = nil, field: String? = nil) {
         self.status = status
         // Never empty (docs/api.yaml): a caller's empty title becomes the status's reason phrase.
         self.title = title.isEmpty ? Self.title(status) : title
         self.detail = detail
         self.code = code
         self.problems = problems
+        self.field = field
     }
 
     static func badRequest(_ detail: String, problems: [String]? = nil) -> APIProblem {
@@ -86,6 +89,8 @@ struct APIProblem: Error, Sendable, Encodable {
         case let problem as APIProblem: return problem
         case let error as FlowError: return APIProblem(error)
         case let error as InputValidationError: return APIProblem(error)
+        case let error as MeterValuesError:
+            return APIProblem(status: 400, title: "Bad Request", detail: "\(error.field): \(error.detail)", code: "meterValues.\(error.code)", field: error.field)
         case let error as StoreError:
             return APIProblem(status: 500, title: "Internal Server Error", detail: "the state folder failed: \(error.detail)", code: "store.\(error.code)")
         case let error as any HTTPResponseError where !(error is HTTPError):

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/v1`: start instances, read them, send signals, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
+/// `/v1`: start instances, read them, send signals and OCPP meter values, cancel. Bearer-token protected (see ``BearerAuthMiddleware``).
 ///
 /// Every route that reads or writes the state folder does so on the runner's threads
 /// (``FlowRunner/onRunnerThreads(_:)``), never on the threads that serve HTTP: a read waits on the disk and a
@@ -19,6 +19,7 @@ struct InstanceRoutes {
         router.get("instances/:id") { _, context in try await read(context) }
         router.post("instances/:id/signals/:name") { request, context in try await signal(request, context) }
         router.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
+        router.post("instances/:id/meter-values") { request, context in try await meterValues(request, context) }
     }
 
     private func read(_ context: BasicRequestContext) async throws -> Response {
@@ -90,6 +91,23 @@ struct InstanceRoutes {
             return (signalID, try runner.signal(instanceID: id, name: name, data: data, signalID: signalID))
         }
         return try JSONBody.response(.accepted, SignalReceipt(instance: id, signal: name, signalId: signalID, accepted: accepted))
+    }
+
+    /// 202 once the OCPP message's reading is stored durably as the flow's signal; `accepted: false` for a
+    /// forwarded duplicate; 400 naming the field when the message cannot be billed from.
+    private func meterValues(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let bytes = try await JSONBody.bytes(request, limit: limit)
+        let runner = runtime.runner
+        // Parsing is CPU work and the signal is fsync'd: on the runner's threads.
+        let receipt = try await runner.onRunnerThreads {
+            guard !bytes.isEmpty else {
+                throw APIProblem.badRequest("the body is empty; send the OCPP 1.6 MeterValues or 2.0.1 TransactionEvent request as the station sent it")
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw APIProblem.badRequest("the body is not UTF-8 JSON") }
+            return try runner.meterValues(instanceID: id, json: text)
+        }
+        return try JSONBody.response(.accepted, receipt)
     }
 
     /// Ends the flow through its release path; answers with the instance afterwards.

@@ -63,6 +63,15 @@ public final class FlowTestBed: Sendable {
         return accepted
     }
 
+    /// Sends an OCPP 1.6 MeterValues or 2.0.1 TransactionEvent message, as a station sent it, and lets the
+    /// instance react (see ``FlowRunner/meterValues(instanceID:json:)``).
+    @discardableResult
+    public func meterValues(_ id: String, _ json: String) async throws -> MeterValuesReceipt {
+        let receipt = try runner.meterValues(instanceID: id, json: json)
+        await runUntilIdle()
+        return receipt
+    }
+
     /// Moves virtual time forward by `duration`, firing every timer that falls due on the way, in order.
     public func advance(by duration: Duration) async throws {
         let target = now.addingTimeInterval(duration.seconds)

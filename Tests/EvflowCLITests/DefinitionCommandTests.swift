@@ -100,7 +100,7 @@ extension EvflowCLITests {
     /// Every operator command explains itself, with examples, and bad usage exits 2.
     @Suite("evflow help")
     struct HelpTests {
-        @Test(arguments: ["validate", "start", "signal", "run", "list", "show", "resume", "retry", "cancel", "reconcile", "graph"])
+        @Test(arguments: ["validate", "start", "signal", "meter-values", "run", "list", "show", "resume", "retry", "cancel", "reconcile", "graph"])
         func helpHasExamples(command: String) async throws {
             let folder = FileManager.default.temporaryDirectory.appending(path: "evflow-cli-\(UUID().uuidString)")
             let evflow = Evflow(stateDirectory: folder, flowsDirectory: folder, simulatorURL: nil)

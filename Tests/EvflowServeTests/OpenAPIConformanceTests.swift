@@ -54,10 +54,17 @@ struct OpenAPIConformanceTests {
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"signalId": "m1", "data": {"energyWh": 100}}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"watts": 1}}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/missing/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
+                let meter = "/v1/instances/{id}/meter-values"
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.transactionEvent201(seqNo: 1, value: "21005", unit: "Wh", multiplier: -1))
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.transactionEvent201(seqNo: 1, value: "21005", unit: "Wh", multiplier: -1))
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.meterValues16(value: "1", unit: "W"))
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: "")
+                try await recorder.call(fixture, .post, "/v1/instances/missing/meter-values", template: meter, json: OCPPMessages.meterValues16(value: "1"))
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/sessionEnded", template: signal, json: #"{"signalId": "end", "data": {"energyWh": 18750}}"#)
                 try await fixture.waitFor("c-1", "success") { $0.status == "succeeded" }
                 try await recorder.call(fixture, .get, "/v1/instances/c-1", template: one)
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.transactionEvent201(seqNo: 2, value: "1"))
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": "conformance"}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": ""}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/missing/cancel", template: cancel, json: #"{"reason": "x"}"#)

@@ -100,8 +100,8 @@ extension FlowRunner {
             absorbed.changedInstance = true
             instance.seenSignalIDs.insert(signal.id)
             if !instance.status.isFinished {
-                instance.pendingSignals.append(signal)
                 instance.log("received", step: instance.currentStep, "signal \(signal.name) \(signal.id)", at: services.clock.now)
+                if let kept = instance.absorbMeterReading(signal, at: services.clock.now) { instance.pendingSignals.append(kept) }
             }
         }
         if absorbed.changedInstance && instance.status == .waiting { instance.status = .running }

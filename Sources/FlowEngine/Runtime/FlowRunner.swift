@@ -108,6 +108,12 @@ public final class FlowRunner: Sendable {
     /// - Returns: `false` when the signal was a duplicate.
     @discardableResult
     public func signal(instanceID id: String, name: String, data: [String: Value], signalID: String? = nil) throws -> Bool {
+        try signal(instanceID: id, name: name, data: data, signalID: signalID, meter: nil)
+    }
+
+    /// ``signal(instanceID:name:data:signalID:)``, carrying the OCPP reading a signal was made from (see
+    /// ``meterValues(instanceID:json:)``).
+    func signal(instanceID id: String, name: String, data: [String: Value], signalID: String?, meter: MeterReading?) throws -> Bool {
         try InputLimits.check(name, field: "signal name", limit: InputLimits.signalName, instanceID: id)
         try InputLimits.check(signalID ?? "", field: "signalId", limit: InputLimits.signalID, instanceID: id)
         try InputLimits.check(data, what: "signal \(name) field", instanceID: id)
@@ -131,7 +137,8 @@ public final class FlowRunner: Sendable {
             }
         }
         let now = services.clock.now
-        let signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
+        var signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
+        signal.meter = meter
         let accepted = try store.deliver(signal, to: id)
         if accepted { wake(id, at: now) }
         return accepted

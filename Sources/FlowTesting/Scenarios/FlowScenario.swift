@@ -37,6 +37,8 @@ public struct FlowScenario: Sendable {
             /// Only lets time pass (timers fire on the way).
             case advance
             case signal(name: String, data: [String: Value], id: String?)
+            /// An OCPP 1.6 MeterValues or 2.0.1 TransactionEvent message, as the station sent it (JSON text).
+            case meterValues(String)
             case customer(CustomerAction)
             /// Sets (or with `nil` clears) the fault rule of one operation.
             case fault(SimulatedOperation, FaultRule?)

@@ -2,7 +2,7 @@ import EPaymentSimulator
 import FlowEngine
 
 extension ScenarioDecoder {
-    static let eventActions = ["signal", "customer", "fault", "stationFails"]
+    static let eventActions = ["signal", "customer", "fault", "stationFails", "meterValues"]
 
     func events(_ node: JSONNode, definition: FlowDefinition?) -> [FlowScenario.Event] {
         guard case .array(let elements) = node.kind else {
@@ -13,7 +13,7 @@ extension ScenarioDecoder {
         var previous = FlowDuration(milliseconds: 0)
         for (index, element) in elements.enumerated() {
             let path = "$.timeline[\(index)]"
-            guard let fields = members(element, path, allowed: ["at", "signal", "data", "id", "customer", "fault", "stationFails"],
+            guard let fields = members(element, path, allowed: ["at", "signal", "data", "id", "customer", "fault", "stationFails", "meterValues"],
                                        required: ["at"], what: "a timeline event") else { continue }
             guard let at = duration(fields["at"], "\(path).at") else { continue }
             if at < previous {
@@ -42,6 +42,7 @@ extension ScenarioDecoder {
                     }
                 } else { action = nil }
             case "fault": action = fault(fields["fault"]!, "\(path).fault")
+            case "meterValues": action = meterValues(fields["meterValues"]!, "\(path).meterValues", definition: definition)
             case "stationFails":
                 action = integer(fields["stationFails"], "\(path).stationFails", in: 0...1000).map { .stationFails(Int($0)) }
             default: action = .advance
@@ -49,6 +50,23 @@ extension ScenarioDecoder {
             if let action { events.append(.init(at: at, action: action, path: path)) }
         }
         return events
+    }
+
+    /// An OCPP message, checked now as the engine will read it, so a scenario never fails for a typo in one.
+    private func meterValues(_ node: JSONNode, _ path: String, definition: FlowDefinition?) -> FlowScenario.Event.Action? {
+        let text = String(decoding: node.canonicalBytes, as: UTF8.self)
+        do {
+            _ = try MeterValuesMessage.reading(fromJSON: text)
+        } catch {
+            report(path + error.field.dropFirst(), node, "not an OCPP message evflow can bill from: \(error.detail)")
+            return nil
+        }
+        if let definition, definition.meterValues == nil {
+            report(path, node, "flow \"\(definition.name)\" declares no \"meterValues\" mapping, so it takes no OCPP meter values",
+                   hint: "add \"meterValues\": { \"reading\": ..., \"ended\": ... } to the flow, or send its signals")
+            return nil
+        }
+        return .meterValues(text)
     }
 
     private func signal(_ fields: [String: JSONNode], _ path: String, definition: FlowDefinition?) -> FlowScenario.Event.Action? {

@@ -56,6 +56,15 @@ struct ScenarioExecution {
             } catch {
                 result.failures.append(.init(expectation: event.path, expected: "signal \(name) at \(event.at) to be accepted", actual: "\(error)"))
             }
+        case .meterValues(let json):
+            do {
+                let receipt = try await bed.meterValues(scenario.instanceID, json)
+                if !receipt.accepted { result.notes.append("\(event.path) at \(event.at): OCPP message \(receipt.signalID) was a duplicate and was ignored") }
+            } catch let error as FlowError where error.code == .finished {
+                result.notes.append("\(event.path) at \(event.at): OCPP message refused: the instance had already finished")
+            } catch {
+                result.failures.append(.init(expectation: event.path, expected: "the OCPP message at \(event.at) to be accepted", actual: "\(error)"))
+            }
         case .customer(let action):
             do {
                 switch action {

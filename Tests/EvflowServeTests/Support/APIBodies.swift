@@ -33,6 +33,22 @@ struct APIProblemBody: Decodable, Sendable {
     var detail: String
     var code: String?
     var problems: [String]?
+    /// The JSON path of the wrong request field (OCPP meter values).
+    var field: String?
+}
+
+/// `POST /v1/instances/{id}/meter-values`'s answer.
+struct APIMeterValuesReceipt: Decodable, Sendable {
+    var instance: String
+    var signal: String
+    var signalId: String
+    var accepted: Bool
+    var ocppVersion: String
+    var transactionId: String
+    var seqNo: Int?
+    var energyWh: Int?
+    var exactWattHours: String?
+    var ended: Bool
 }
 
 /// `POST /webhooks/epayment`'s answer.

@@ -76,6 +76,27 @@ struct ScenarioRunnerTests {
         #expect(error.issues.count == 6)
     }
 
+    @Test func anOCPPMessageInATimelineIsCheckedWhenTheScenarioLoads() throws {
+        let runner = try ScenarioRunner(flowsDirectory: Self.flows)
+        let text = """
+            {
+              "name": "bad-ocpp",
+              "flow": "ev-charging",
+              "input": { "phoneNumber": "4791234567", "pricePerKWh": { "value": 399, "currency": "NOK" } },
+              "timeline": [
+                { "at": "10m", "meterValues": \(OCPPMessages.transactionEvent201(seqNo: 1, value: "5", unit: "MWh")) }
+              ],
+              "expect": { "status": "succeeded" }
+            }
+            """
+        let error = try #require(throws: ScenarioFileError.self) { try runner.load(text: text, file: "bad-ocpp.json") }
+        #expect(error.issues.count == 1)
+        #expect(error.issues.first?.description.contains("$.timeline[0].meterValues.meterValue[0].sampledValue[1].unitOfMeasure.unit: not an OCPP message") == true,
+                "\(error.issues)")
+        let shipped = try #require(try runner.load(paths: [Self.flows.appending(path: "tests/ev-ocpp-meter-values.json")]).first)
+        #expect(shipped.timeline.filter { if case .meterValues = $0.action { true } else { false } }.count == 6)
+    }
+
     @Test func invalidJSONIsReportedWithItsPosition() throws {
         let runner = try ScenarioRunner(flowsDirectory: Self.flows)
         let error = try #require(throws: ScenarioFileError.self) { try runner.load(text: "{\n  \"name\": \"x\",\n}", file: "x.json") }

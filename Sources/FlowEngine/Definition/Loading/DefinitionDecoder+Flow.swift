@@ -1,5 +1,5 @@
 extension DefinitionDecoder {
-    static let topLevelFields = ["$schema", "name", "version", "description", "inputs", "variables", "signals", "start", "deadlines", "steps"]
+    static let topLevelFields = ["$schema", "name", "version", "description", "inputs", "variables", "signals", "start", "deadlines", "steps", "meterValues"]
 
     /// Decodes and validates a whole definition. Returns `nil` when any issue was reported.
     func decode(_ root: JSONNode, contentHash: String) -> FlowDefinition? {
@@ -15,6 +15,7 @@ extension DefinitionDecoder {
         let inputs = inputs(fields["inputs"])
         let variables = variables(fields["variables"])
         let signals = signals(fields["signals"])
+        let meterValues = meterValues(fields["meterValues"], signals: signals)
 
         var steps: [Step] = []
         if let stepsNode = fields["steps"] {
@@ -42,7 +43,7 @@ extension DefinitionDecoder {
         guard issues.isEmpty, let name, let version, let start else { return nil }
         return FlowDefinition(
             name: name, version: Int(version), description: description, inputs: inputs, variables: variables, signals: signals,
-            steps: steps, start: start, deadlines: deadlines, contentHash: contentHash, file: file)
+            steps: steps, start: start, deadlines: deadlines, contentHash: contentHash, file: file, meterValues: meterValues)
     }
 
     static func isFlowName(_ text: String) -> Bool {

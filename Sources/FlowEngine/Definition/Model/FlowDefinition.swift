@@ -30,11 +30,14 @@ public struct FlowDefinition: Sendable {
     /// The id of the first step.
     package let start: String
     package let deadlines: [Deadline]
+    /// How OCPP meter values become signals; `nil` when the flow takes none.
+    package let meterValues: MeterValuesMapping?
     private let stepIndex: [String: Int]
 
     package init(
         name: String, version: Int, description: String, inputs: [InputDeclaration], variables: [VariableDeclaration],
-        signals: [SignalDeclaration], steps: [Step], start: String, deadlines: [Deadline], contentHash: String, file: String
+        signals: [SignalDeclaration], steps: [Step], start: String, deadlines: [Deadline], contentHash: String, file: String,
+        meterValues: MeterValuesMapping? = nil
     ) {
         self.name = name
         self.version = version
@@ -47,6 +50,7 @@ public struct FlowDefinition: Sendable {
         self.deadlines = deadlines
         self.contentHash = contentHash
         self.file = file
+        self.meterValues = meterValues
         stepIndex = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 

@@ -68,6 +68,9 @@ public struct FlowInstance: Codable, Sendable, Equatable {
     package var anchors: [String: Date]
     /// Deadlines that already fired.
     package var firedDeadlines: Set<String>
+    /// What OCPP meter values told the instance so far (transaction, highest reading, last `seqNo`); absent until
+    /// the first one, and in files written before meter values existed.
+    package var meter: MeterState?
 
     package init(
         id: String, flow: PinnedDefinition, inputs: [String: Value], inputDigest: String,

@@ -7,7 +7,8 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
     /// The step it concerns, if any.
     public var step: String?
     /// What happened, as a short machine-readable word: `started`, `entered`, `intent`, `called`, `succeeded`,
-    /// `failed`, `retry`, `signal`, `timer`, `deadline`, `notified`, `finished`, `recovered`, `operator`.
+    /// `failed`, `retry`, `signal`, `timer`, `deadline`, `notified`, `finished`, `recovered`, `operator`, `meter`
+    /// (an OCPP meter value taken in: the reading and its rounding, a regression, a `seqNo` gap).
     public var event: String
     /// Details in words, never containing a secret or a phone number.
     public var detail: String?

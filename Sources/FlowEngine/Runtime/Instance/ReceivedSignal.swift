@@ -10,6 +10,9 @@ public struct ReceivedSignal: Codable, Sendable, Equatable {
     public var data: [String: Value]
     /// When it was received.
     public var receivedAt: Date
+    /// For a signal made from OCPP meter values: the reading and where it came from, so the instance can check
+    /// it against earlier ones when it takes the signal in (``FlowInstance/absorbMeterReading(_:at:)``).
+    package var meter: MeterReading?
 
     public init(id: String, name: String, data: [String: Value], receivedAt: Date) {
         self.id = id
