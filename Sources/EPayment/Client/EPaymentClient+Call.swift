@@ -50,7 +50,8 @@ extension EPaymentClient {
                         "the Idempotency-Key must be 1 to 50 visible ASCII characters, got \(key.utf8.count) bytes; nothing was sent")
                 }
             }
-            if method == .post && idempotencyKey == nil {
+            // The Order Management API's receipt takes no key: the order id is the receipt's identity.
+            if method == .post && idempotencyKey == nil && operation != .postReceipt {
                 throw invalid("every POST needs an Idempotency-Key; nothing was sent")
             }
         }

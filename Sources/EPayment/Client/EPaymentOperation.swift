@@ -21,6 +21,8 @@ public struct EPaymentOperation: RawRepresentable, Sendable, Hashable, CustomStr
     public static let refundPayment = EPaymentOperation(rawValue: "refundPayment")
     /// `POST /epayment/v1/test/payments/{reference}/approve` (test environment only).
     public static let forceApprove = EPaymentOperation(rawValue: "forceApprove")
+    /// `POST /order-management/v2/ecom/receipts/{orderId}` (Order Management API, spec `post-receipt-v2`).
+    public static let postReceipt = EPaymentOperation(rawValue: "post-receipt-v2")
 
     public var description: String { rawValue }
 }
