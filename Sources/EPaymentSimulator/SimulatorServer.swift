@@ -33,6 +33,7 @@ public struct SimulatorServer: Service {
     public func run() async throws {
         let router = Router(context: SimulatorRequestContext.self)
         EPaymentRoutes(simulator: simulator).register(on: router)
+        OrderManagementRoutes(simulator: simulator).register(on: router)
         ControlRoutes(simulator: simulator).register(on: router)
         let configuration = simulator.configuration
         let simulator = self.simulator

@@ -20,13 +20,15 @@ public struct SimulatedOperation: RawRepresentable, Sendable, Hashable, Codable,
     public static let refundPayment = SimulatedOperation(rawValue: "refundPayment")
     /// `POST /epayment/v1/test/payments/{reference}/approve`
     public static let forceApprove = SimulatedOperation(rawValue: "forceApprove")
+    /// `POST /order-management/v2/ecom/receipts/{orderId}` (Order Management API, operationId `post-receipt-v2`)
+    public static let postReceipt = SimulatedOperation(rawValue: "post-receipt-v2")
     /// `POST /accesstoken/get`
     public static let accessToken = SimulatedOperation(rawValue: "accessToken")
 
     /// Every operation the simulator serves.
     public static let all: [SimulatedOperation] = [
         .createPayment, .getPayment, .getPaymentEventLog, .capturePayment, .cancelPayment, .refundPayment,
-        .forceApprove, .accessToken,
+        .forceApprove, .accessToken, .postReceipt,
     ]
 
     /// Whether the operation counts against the modification rate limit (5 per minute per reference).
