@@ -35,6 +35,7 @@ public struct SimulatorServer: Service {
         router.add(middleware: UnknownRouteMiddleware(simulator: simulator))
         EPaymentRoutes(simulator: simulator).register(on: router)
         WebhooksAPIRoutes(simulator: simulator).register(on: router)
+        OrderManagementRoutes(simulator: simulator).register(on: router)
         ControlRoutes(simulator: simulator).register(on: router)
         let configuration = simulator.configuration
         let simulator = self.simulator

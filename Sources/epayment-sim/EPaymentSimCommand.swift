@@ -13,15 +13,16 @@ struct EPaymentSimCommand: AsyncParsableCommand {
         commandName: "epayment-sim",
         abstract: "A local Vipps MobilePay ePayment API (v1) with a controllable customer, clock and faults.",
         discussion: """
-            Serves /epayment/v1/..., POST /accesstoken/get and the Webhooks API (POST and GET
+            Serves /epayment/v1/..., POST /accesstoken/get, the Webhooks API (POST and GET
             /webhooks/v1/webhooks, DELETE /webhooks/v1/webhooks/{id}: each registration has its own
-            secret, at most 25 per event type) like the real API, and prints
+            secret, at most 25 per event type) and the Order Management API's
+            POST /order-management/v2/ecom/receipts/{orderId} like the real APIs, and prints
             "epayment-sim listening on <url>" once it accepts connections. Payment events go to the
             registered URLs only; each --webhook-url is registered at start for every event type,
             signed with --webhook-secret.
 
             Control endpoints (not part of the ePayment API):
-            - GET /_sim/ledger: every payment with its aggregate and events
+            - GET /_sim/ledger: every payment with its aggregate, events and receipt
             - POST /_sim/payments/{reference}/approve or /reject: the customer acts
             - POST /_sim/clock/advance?seconds=N: move the clock (--manual-clock)
             - GET, PUT, DELETE /_sim/faults and PUT /_sim/faults/{operation}

@@ -42,6 +42,26 @@ extension EvflowCLITests {
                 #expect(payment.events(named: "CAPTURED").count == 1)
                 #expect(try bed.stateFile("session-1").inputs.map { "\($0)" }?.contains("4791234567") == false)
 
+                // The receipt went through the Order Management API, and `show` lists it.
+                let receipt = try #require(payment.receipt)
+                #expect(receipt.total == 4_788 && receipt.orderLines.map(\.id) == ["energy"])
+                let shown = try await evflow("show", "session-1")
+                #expect(shown.stdout.contains("receipt  receipt #1 sent as \(receipt.id) for order ev-session-1: 47.88 NOK incl. VAT 9.58 NOK"), "\(shown)")
+                #expect(shown.stdout.contains("  Energy: 12 KWH × 3.99 NOK = 47.88 NOK (excl. VAT 38.30 NOK, VAT 9.58 NOK at 25 %)"), "\(shown)")
+                struct Shown: Decodable {
+                    struct Receipt: Decodable {
+                        var status: String
+                        var receiptId: String?
+                        var total: Int64?
+                        var totalTax: Int64?
+                    }
+                    var receipts: [Receipt]
+                }
+                let document = try await evflow("show", "session-1", "--json").decode(Shown.self)
+                #expect(document.receipts.count == 1)
+                #expect(document.receipts.first?.status == "sent" && document.receipts.first?.receiptId == receipt.id)
+                #expect(document.receipts.first?.total == 4_788 && document.receipts.first?.totalTax == 958)
+
                 // A signal to a finished session is refused with exit 1.
                 let late = try await evflow("signal", "session-1", "meterReading", "--data", #"{"energyWh": 1}"#)
                 #expect(late.status == 1, "\(late)")

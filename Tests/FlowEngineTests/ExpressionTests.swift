@@ -101,6 +101,21 @@ struct ExpressionTests {
         #expect(try evaluate("signals.meter.count > 0 && signals.meter.last(wh) > 5", empty) == .boolean(false))
     }
 
+    /// Money divided by money is a count: the Wh a reservation covers after the start fee, rounded down.
+    @Test func dividesMoneyByMoneyIntoACount() throws {
+        // (50000 - 500) × 1000 / 399 = 124 060.15… Wh
+        #expect(try evaluate("round((steps.reserve.amount - inputs.fee) * 1000 / inputs.price, down)") == .integer(124_060))
+        #expect(try evaluate("divRound(inputs.fee, inputs.price, up)") == .integer(2))
+        #expect(try Expression.compile("divRound(inputs.fee, inputs.price, down)", in: Self.scope).type == .integer)
+        do { _ = try evaluate("divRound(inputs.fee, money(0, 'NOK'), down)"); Issue.record("expected an error") } catch let error as EvaluationError {
+            #expect(error.code == .divisionByZero)
+        }
+        do { _ = try evaluate("divRound(inputs.fee, money(5, 'EUR'), down)"); Issue.record("expected an error") } catch let error as EvaluationError {
+            #expect(error.code == .currencyMismatch)
+        }
+        #expect(compileError("divRound(vars.wh, inputs.price, down)")?.message.contains("the divisor must be an integer") == true)
+    }
+
     @Test(arguments: [
         ("inputs.price / 2", 0, "division must be rounded explicitly"),
         ("inputs.price + 1", 0, "cannot apply '+' to money and integer"),

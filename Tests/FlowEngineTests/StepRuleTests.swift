@@ -34,6 +34,21 @@ struct StepRuleTests {
         F.expectIssue(issues, path: "$.steps[0].assign.count", at: "\"inputs.amount\"", in: text, message: "expected integer, but `inputs.amount` is money")
     }
 
+    @Test func receiptsNeedTheirFiguresTypedAndAVatRateTheAPIAccepts() {
+        let text = F.paymentFlow().replacingOccurrences(of: "{ \"id\": \"release\", \"kind\": \"cancel\", \"next\": \"done\" },", with: """
+            { "id": "release", "kind": "cancel", "next": "receipt" },
+                { "id": "receipt", "kind": "receipt", "energyWh": "inputs.maxAmount", "pricePerKWh": "inputs.maxAmount", "vatRate": 25000, "startFeeLineName": "42", "colour": "red", "next": "done" },
+            """)
+        let issues = F.issues(text)
+        F.expectIssue(issues, path: "$.steps[4].energyWh", at: "\"inputs.maxAmount\", \"pricePerKWh\"", in: text, message: "expected integer, but `inputs.maxAmount` is money")
+        F.expectIssue(issues, path: "$.steps[4].vatRate", at: "25000", in: text, message: "VAT rate 25000 is outside 0...10000")
+        F.expectIssue(issues, path: "$.steps[4].startFeeLineName", at: "\"42\"", in: text, message: "expected string, but `42` is integer")
+        F.expectIssue(issues, path: "$.steps[4].colour", at: "\"colour\"", in: text, message: "unknown field \"colour\"")
+        let missing = F.issues(F.paymentFlow(extraSteps: #"{ "id": "lost", "kind": "receipt", "next": "done" }"#))
+        #expect(missing.contains { $0.message.contains("missing required field \"energyWh\"") }, "\(missing)")
+        #expect(missing.contains { $0.message.contains("missing required field \"vatRate\"") }, "\(missing)")
+    }
+
     @Test func deadlinesNeedStepsToInterruptAndATarget() {
         let text = F.flow(steps: """
             { "id": "a", "kind": "wait", "duration": "1h", "next": "end" },

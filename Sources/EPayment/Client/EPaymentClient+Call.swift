@@ -50,8 +50,9 @@ extension EPaymentClient {
                         "the Idempotency-Key must be 1 to 50 visible ASCII characters, got \(key.utf8.count) bytes; nothing was sent")
                 }
             }
-            // The Webhooks API takes no Idempotency-Key (webhooks-openapi.yaml); every ePayment POST needs one.
-            if method == .post && idempotencyKey == nil && operation != .registerWebhook {
+            // Neither the Webhooks API (webhooks-openapi.yaml) nor the Order Management receipt (the order id is its
+            // identity) takes an Idempotency-Key; every ePayment POST needs one.
+            if method == .post && idempotencyKey == nil && operation != .registerWebhook && operation != .postReceipt {
                 throw invalid("every POST needs an Idempotency-Key; nothing was sent")
             }
         }

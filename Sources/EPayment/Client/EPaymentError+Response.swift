@@ -8,7 +8,8 @@ extension EPaymentError {
         now: Date = Date()
     ) -> EPaymentError {
         // Decoded whatever the content type says: gateways send problems as text/plain or application/json too.
-        let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body))
+        var problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body))
+        if problem?.status == 0 { problem?.status = response.status }
         // The access-token endpoint answers in Azure AD's shape (facts section 3), not problem+json.
         let tokenError = problem == nil ? try? JSONDecoder().decode(AccessTokenError.self, from: Data(response.body)) : nil
         let retryAfter = response.headers["Retry-After"].flatMap { parseRetryAfter($0, now: now) }

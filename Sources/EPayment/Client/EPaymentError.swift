@@ -91,7 +91,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool { code == .retryable || code == .maybeApplied }
 
     public var description: String {
-        var parts = ["ePayment \(operation) failed (\(code))"]
+        let api = operation == .postReceipt ? "Order Management" : "ePayment"
+        var parts = ["\(api) \(operation) failed (\(code))"]
         if let reference { parts.append("reference \(reference)") }
         if let httpStatus { parts.append("HTTP \(httpStatus)") }
         var text = parts.joined(separator: ", ") + ": \(detail)"
@@ -123,6 +124,8 @@ public struct EPaymentError: Error, Sendable, CustomStringConvertible {
             return "It may have been applied: list what exists (for webhooks, the registrations) before sending it again."
         case .maybeApplied:
             return "It may have been applied: retry\(key) and the same body, or check the payment's event log for that key."
+        case .conflict where operation == .postReceipt:
+            return "The order already has a different receipt: compare it with this one (GET /order-management/v2/ecom/{orderId}); a receipt cannot be replaced by sending another."
         case .conflict:
             return "Another request already used this reference or key: check the payment before using a new key."
         case .invalid:

@@ -27,6 +27,8 @@ public struct EPaymentOperation: RawRepresentable, Sendable, Hashable, CustomStr
     public static let listWebhooks = EPaymentOperation(rawValue: "listWebhooks")
     /// `DELETE /webhooks/v1/webhooks/{id}` (Webhooks API).
     public static let deleteWebhook = EPaymentOperation(rawValue: "deleteWebhook")
+    /// `POST /order-management/v2/ecom/receipts/{orderId}` (Order Management API, spec `post-receipt-v2`).
+    public static let postReceipt = EPaymentOperation(rawValue: "post-receipt-v2")
 
     public var description: String { rawValue }
 }

@@ -40,15 +40,26 @@ public struct Problem: Codable, Sendable, Hashable, Error {
         case type, title, detail, status, traceId, extraDetails, instance
     }
 
-    /// Tolerant: a gateway error may lack `type` or `traceId`; only `title` and `status` are needed.
+    /// The Order Management API's `ErrorResponse` names invalid fields in `invalidParams` and has no `status`.
+    private enum OrderManagementKeys: String, CodingKey {
+        case invalidParams
+    }
+
+    /// Tolerant: a gateway error may lack `type` or `traceId`; only `title` is needed. A missing `status` (the
+    /// Order Management API sends none) is 0 until the client sets the response's; `invalidParams` become
+    /// ``extraDetails``.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         type = try c.decodeIfPresent(String.self, forKey: .type) ?? "about:blank"
         title = try c.decode(String.self, forKey: .title)
         detail = try c.decodeIfPresent(String.self, forKey: .detail)
-        status = try c.decode(Int.self, forKey: .status)
+        status = try c.decodeIfPresent(Int.self, forKey: .status) ?? 0
         traceId = try c.decodeIfPresent(String.self, forKey: .traceId)
         extraDetails = try c.decodeIfPresent([ExtraDetail].self, forKey: .extraDetails)
+        if extraDetails == nil {
+            extraDetails = try decoder.container(keyedBy: OrderManagementKeys.self)
+                .decodeIfPresent([ExtraDetail].self, forKey: .invalidParams)
+        }
         instance = try c.decodeIfPresent(String.self, forKey: .instance)
     }
 }

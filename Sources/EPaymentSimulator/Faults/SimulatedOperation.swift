@@ -20,6 +20,8 @@ public struct SimulatedOperation: RawRepresentable, Sendable, Hashable, Codable,
     public static let refundPayment = SimulatedOperation(rawValue: "refundPayment")
     /// `POST /epayment/v1/test/payments/{reference}/approve`
     public static let forceApprove = SimulatedOperation(rawValue: "forceApprove")
+    /// `POST /order-management/v2/ecom/receipts/{orderId}` (Order Management API, operationId `post-receipt-v2`)
+    public static let postReceipt = SimulatedOperation(rawValue: "post-receipt-v2")
     /// `POST /accesstoken/get`
     public static let accessToken = SimulatedOperation(rawValue: "accessToken")
     /// `POST /webhooks/v1/webhooks` (Webhooks API)
@@ -32,7 +34,7 @@ public struct SimulatedOperation: RawRepresentable, Sendable, Hashable, Codable,
     /// Every operation the simulator serves.
     public static let all: [SimulatedOperation] = [
         .createPayment, .getPayment, .getPaymentEventLog, .capturePayment, .cancelPayment, .refundPayment,
-        .forceApprove, .accessToken, .registerWebhook, .listWebhooks, .deleteWebhook,
+        .forceApprove, .accessToken, .registerWebhook, .listWebhooks, .deleteWebhook, .postReceipt,
     ]
 
     /// A request no route serves; never in ``all`` (no fault can be set for it).

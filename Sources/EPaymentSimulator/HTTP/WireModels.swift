@@ -114,6 +114,15 @@ enum Wire {
         var extraDetails: [EPaymentSimulator.Problem.ExtraDetail]?
     }
 
+    /// The Order Management API's error body (order-management-openapi.yaml `ErrorResponse`).
+    struct OrderManagementProblem: Encodable {
+        var type: String
+        var title: String
+        var detail: String
+        var instance: String
+        var invalidParams: [EPaymentSimulator.Problem.ExtraDetail]?
+    }
+
     /// The access-token response; every number is a string, as the real endpoint sends them (facts section 4).
     struct AccessToken: Encodable {
         var token_type: String

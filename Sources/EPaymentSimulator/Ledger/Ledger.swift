@@ -38,6 +38,8 @@ public struct LedgerPayment: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// When an unanswered payment expires (simulator clock).
     public var expiresAt: Date
+    /// The receipt sent through the Order Management API, once one was.
+    public var receipt: LedgerReceipt?
 
     /// The events with `name` (for example `"CAPTURED"`), oldest first.
     public func events(named name: String) -> [LedgerEvent] { events.filter { $0.name == name } }
@@ -72,4 +74,39 @@ public struct LedgerEvent: Sendable, Hashable, Codable {
     public var idempotencyKey: String?
     /// Whether the operation succeeded.
     public var success: Bool
+}
+
+/// A receipt the Order Management API accepted for a payment (`POST /order-management/v2/ecom/receipts/{orderId}`).
+public struct LedgerReceipt: Sendable, Hashable, Codable {
+    /// The id the API answered with.
+    public var id: String
+    /// The bottom line's currency.
+    public var currency: String
+    /// The lines, as sent.
+    public var orderLines: [LedgerReceiptLine]
+    /// When it was accepted (simulator clock).
+    public var createdAt: Date
+
+    /// The sum of the lines' totals, returns counting negative: what the receipt says was paid.
+    public var total: Int64 { orderLines.reduce(0) { $0 + ($1.isReturn ? -$1.totalAmount : $1.totalAmount) } }
+    /// The sum of the lines' tax, returns counting negative.
+    public var totalTax: Int64 { orderLines.reduce(0) { $0 + ($1.isReturn ? -$1.totalTaxAmount : $1.totalTaxAmount) } }
+}
+
+/// One order line of a ``LedgerReceipt`` (spec: `OrderLine`), amounts in minor units.
+public struct LedgerReceiptLine: Sendable, Hashable, Codable {
+    public var name: String
+    public var id: String
+    public var totalAmount: Int64
+    public var totalAmountExcludingTax: Int64
+    public var totalTaxAmount: Int64
+    /// Hundredths of a percent (a `taxPercentage` is converted).
+    public var taxRate: Int64?
+    public var unitPrice: Int64?
+    /// As sent, for example `"12.345"`.
+    public var quantity: String?
+    /// For example `KWH`.
+    public var quantityUnit: String?
+    /// Counts negative in the totals.
+    public var isReturn: Bool
 }

@@ -43,6 +43,8 @@ struct PaymentRecord: Sendable {
     var cancelled: Int64 = 0
     var refunded: Int64 = 0
     var events: [LedgerEvent] = []
+    /// The Order Management receipt, with the fingerprint of the body it came from (a repeat must match it).
+    var receipt: (value: LedgerReceipt, fingerprint: String)?
 
     var aggregate: LedgerAggregate {
         LedgerAggregate(authorized: authorized, captured: captured, cancelled: cancelled, refunded: refunded)
@@ -76,7 +78,8 @@ struct PaymentRecord: Sendable {
             pspReference: pspReference,
             events: events,
             createdAt: createdAt,
-            expiresAt: expiresAt
+            expiresAt: expiresAt,
+            receipt: receipt?.value
         )
     }
 }

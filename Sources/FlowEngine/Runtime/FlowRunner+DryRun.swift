@@ -67,6 +67,11 @@ extension FlowRunner {
             return "step \(stepID): refund \(Money(minorUnits: owed.minorUnits - already, currency: owed.currency)) of payment \(reference) (\(owed) to refund, \(Money(minorUnits: already, currency: owed.currency)) already refunded; Idempotency-Key \(key))"
         case .notify(let notify):
             return "step \(stepID): POST event \(notify.event) to the '\(notify.endpoint)' endpoint (event id \(key))"
+        case .receipt:
+            if instance.knownCaptured == 0 && record?.intent == nil {
+                return "step \(stepID): nothing: no money was captured, so no receipt is sent; the step would be skipped"
+            }
+            return "step \(stepID): send the receipt for payment \(reference) (POST /order-management/v2/ecom/receipts/\(reference)); a repeat of the identical receipt is harmless"
         case .awaitSignal(let wait):
             return "step \(stepID): no side effect; waits for \(wait.handlers.map(\.signal).joined(separator: " or "))\(instance.wakeAt.map { " until \(InstanceSummary.time($0))" } ?? "")"
         case .wait:

@@ -154,7 +154,6 @@ extension Interpreter {
         _ error: EPaymentError, _ step: Step, _ instance: inout FlowInstance, record: StepRecord, key: String,
         confirm: () async throws -> Success?
     ) async throws -> SideEffectResult<Success> {
-        let policy = step.retry ?? .standard
         let errorClass = StepRetryPolicy.ErrorClass.of(error)
         FlowMetrics.paymentCallFailed(errorClass: errorClass?.rawValue ?? "permanent", operation: error.operation.description)
         let message = error.description
@@ -163,12 +162,7 @@ extension Interpreter {
             record.lastError = message
             if uncertain && record.unconfirmedSince == nil { record.unconfirmedSince = now }
         }
-        if let retried = policy.retryClass(of: error), record.attempts < policy.maxAttempts {
-            var delay = policy.delay(beforeAttempt: record.attempts + 1, using: services.random)
-            if let retryAfter = error.retryAfter { delay = max(delay, Self.waitAtLeast(retryAfter)) }
-            let due = now.adding(delay)
-            instance.updateCurrentRecord { $0.nextAttemptAt = due }
-            instance.log("retry", step: step.id, "\(retried.rawValue) error, attempt \(record.attempts + 1) in \(delay): \(message)", at: now)
+        if let due = scheduleRetry(of: error, step, &instance, attempts: record.attempts, message: message) {
             return .retry(at: due)
         }
         guard instance.currentRecord?.unconfirmedSince != nil else {
@@ -178,6 +172,20 @@ extension Interpreter {
         let unanswered = Self.lastUnansweredSend(after: error, sentAt: record.lastAttemptAt ?? record.enteredAt, before: record.lastUnansweredAt)
         instance.updateCurrentRecord { $0.lastUnansweredAt = unanswered }
         return try await settle(step, &instance, key: key, lastError: message, lastUnansweredAt: unanswered, confirm: confirm)
+    }
+
+    /// Schedules the next attempt of the current step after `error` when its policy retries that error class and an
+    /// attempt is left: at least the policy's backoff, and at least the provider's `Retry-After`.
+    /// - Returns: when the next attempt is due (saved as the record's `nextAttemptAt`), `nil` when no retry follows.
+    func scheduleRetry(of error: EPaymentError, _ step: Step, _ instance: inout FlowInstance, attempts: Int, message: String) -> Date? {
+        let policy = step.retry ?? .standard
+        guard let retried = policy.retryClass(of: error), attempts < policy.maxAttempts else { return nil }
+        var delay = policy.delay(beforeAttempt: attempts + 1, using: services.random)
+        if let retryAfter = error.retryAfter { delay = max(delay, Self.waitAtLeast(retryAfter)) }
+        let due = now.adding(delay)
+        instance.updateCurrentRecord { $0.nextAttemptAt = due }
+        instance.log("retry", step: step.id, "\(retried.rawValue) error, attempt \(attempts + 1) in \(delay): \(message)", at: now)
+        return due
     }
 
     /// When the visit last sent a call that got no answer, after this attempt failed with `error`: the moment

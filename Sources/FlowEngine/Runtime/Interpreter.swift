@@ -125,6 +125,7 @@ struct Interpreter {
         case .cancel(let cancel): try await execute(cancel, step, &instance)
         case .refund(let refund): try await execute(refund, step, &instance)
         case .notify(let notify): try await execute(notify, step, &instance)
+        case .receipt(let receipt): try await execute(receipt, step, &instance)
         case .choice(let choice): try execute(choice, &instance)
         case .wait(let wait): try execute(wait, step, &instance)
         case .succeed(let succeed): try execute(succeed, step, &instance)

@@ -143,7 +143,7 @@ extension FlowRunner {
         case .capture(let capture)?: capture.owed
         case .refund(let refund)?: refund.owed
         case .amountOnly(let amount)?: amount
-        case .reserve?, .release?, nil: nil
+        case .reserve?, .release?, .receipt?, nil: nil
         }
     }
 

@@ -77,5 +77,14 @@ public struct FlowScenario: Sendable {
         package var stepsExclude: [String]?
         /// Events the station received, in order, exactly (each delivery once, retries not repeated).
         package var notifications: [String]?
+        /// The Order Management receipt the provider holds for the payment.
+        package var receipt: ReceiptExpectation?
+    }
+
+    /// `"receipt": false` (none was sent) or `{"lines": [ids], "total": …, "tax": …}`. A receipt that is expected
+    /// must also add up to what the provider's ledger says was captured.
+    package enum ReceiptExpectation: Sendable {
+        case none
+        case sent(lines: [String]?, total: Int64?, tax: Int64?)
     }
 }

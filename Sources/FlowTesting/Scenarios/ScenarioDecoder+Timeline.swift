@@ -123,7 +123,7 @@ extension ScenarioDecoder {
     // MARK: Expectations
 
     static let expectationFields = ["status", "failure", "paymentState", "reserved", "captured", "released", "refunded", "held",
-                                    "captures", "steps", "stepsInclude", "stepsExclude", "notifications"]
+                                    "captures", "steps", "stepsInclude", "stepsExclude", "notifications", "receipt"]
 
     func expectations(_ node: JSONNode, definition: FlowDefinition?) -> FlowScenario.Expectations? {
         guard let fields = members(node, "$.expect", allowed: Self.expectationFields, what: "expectations") else { return nil }
@@ -151,7 +151,16 @@ extension ScenarioDecoder {
             definition.steps.compactMap { step -> String? in if case .notify(let notify) = step.kind { notify.event } else { nil } }
         }
         expect.notifications = fields["notifications"].flatMap { stringList($0, "$.expect.notifications", known: events, what: "notification event") }
+        expect.receipt = fields["receipt"].flatMap { receiptExpectation($0, "$.expect.receipt") }
         return expect
+    }
+
+    private func receiptExpectation(_ node: JSONNode, _ path: String) -> FlowScenario.ReceiptExpectation? {
+        if case .bool(false) = node.kind { return FlowScenario.ReceiptExpectation.none }
+        guard let fields = members(node, path, allowed: ["lines", "total", "tax"], what: "a receipt expectation (or false for none)") else { return nil }
+        return .sent(lines: fields["lines"].flatMap { stringList($0, "\(path).lines", known: nil, what: "line") },
+                     total: fields["total"].flatMap { minorUnits($0, "\(path).total") },
+                     tax: fields["tax"].flatMap { minorUnits($0, "\(path).tax") })
     }
 
     /// Money in an expectation: minor units (`4788`) or `{"value": 4788, "currency": "NOK"}`.

@@ -59,6 +59,24 @@ extension ScenarioExecution {
         if let notifications = expect.notifications, notifications != result.notifications {
             fail("notifications", Self.list(notifications), Self.list(result.notifications) + Self.firstDifference(notifications, result.notifications))
         }
+        if let expected = expect.receipt { check(receipt: expected, payment?.receipt, captured: result.captured, currency: currency, fail) }
+    }
+
+    private func check(receipt expected: FlowScenario.ReceiptExpectation, _ actual: LedgerReceipt?, captured: Int64, currency: String,
+                       _ fail: (String, String, String) -> Void) {
+        func describe(_ receipt: LedgerReceipt) -> String {
+            Self.list(receipt.orderLines.map { "\($0.id) \($0.totalAmount)" }) + " = \(Self.describe(receipt.total, currency)), tax \(receipt.totalTax)"
+        }
+        switch (expected, actual) {
+        case (.none, nil): return
+        case (.none, let receipt?): fail("receipt", "none", describe(receipt))
+        case (.sent, nil): fail("receipt", "a receipt", "none in the provider's ledger")
+        case (.sent(let lines, let total, let tax), let receipt?):
+            if receipt.total != captured { fail("receipt", "lines adding up to the capture, \(Self.describe(captured, currency))", describe(receipt)) }
+            if let lines, lines != receipt.orderLines.map(\.id) { fail("receipt.lines", Self.list(lines), describe(receipt)) }
+            if let total, total != receipt.total { fail("receipt.total", Self.describe(total, currency), describe(receipt)) }
+            if let tax, tax != receipt.totalTax { fail("receipt.tax", "\(tax)", describe(receipt)) }
+        }
     }
 
     static func describe(_ minorUnits: Int64, _ currency: String) -> String {

@@ -11,10 +11,11 @@ struct DemoCommand: AsyncParsableCommand {
             Starts the ePayment simulator and a station-backend stub in this process (real HTTP on 127.0.0.1) \
             and runs the shipped ev-charging flow for one session: the customer approves after 20 s, four meter \
             readings, the session ends after 41 minutes. It runs on a virtual clock, so it takes about a second. \
-            Prints the timeline, the amounts reserved, captured and released, and the verdict of the provider's \
-            ledger.
+            Prints the timeline, the amounts reserved, captured and released, the receipt sent through the Order \
+            Management API (energy in kWh, start fee, VAT), and the verdict of the provider's ledger.
 
-            Exit codes: 0 the session settled correctly; 1 the ledger shows a problem; 2 the flows folder is \
+            Exit codes: 0 the session settled correctly (its receipt adding up to the capture); 1 the ledger \
+            shows a problem; 2 the flows folder is \
             invalid.
 
             Examples:

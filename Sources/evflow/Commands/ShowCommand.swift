@@ -9,7 +9,9 @@ struct ShowCommand: AsyncParsableCommand {
         abstract: "Show an instance: money, steps with attempts and errors, next timer, pending signals, timeline.",
         discussion: """
             Amounts are those last confirmed by the provider (`evflow reconcile <id> --dry-run` compares them with \
-            the provider now). "Next" is the side effect the instance's next run would cause.
+            the provider now). "Next" is the side effect the instance's next run would cause. "receipt" lists the \
+            Order Management receipt of each receipt step: its lines (kWh, unit price, VAT) and whether the API \
+            accepted it (sent, sending, failed, skipped when nothing was captured).
 
             Examples:
               evflow show session-4711
@@ -38,7 +40,7 @@ struct ShowCommand: AsyncParsableCommand {
                 cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id).map { $0.processID ?? 0 },
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
                 pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
-                steps: instance.steps.map(Step.init), history: instance.history)
+                receipts: ReceiptView.all(instance), steps: instance.steps.map(Step.init), history: instance.history)
             if json {
                 try Output.printJSON(document)
             } else {
@@ -59,6 +61,8 @@ struct ShowCommand: AsyncParsableCommand {
         var lockHolder: Int32?
         var next: String
         var pendingSignals: [Signal]
+        /// The Order Management receipts of the instance's `receipt` steps.
+        var receipts: [ReceiptView]
         var steps: [Step]
         var history: [HistoryEntry]
 
@@ -77,6 +81,7 @@ struct ShowCommand: AsyncParsableCommand {
             } else {
                 lines.append("payment  none yet")
             }
+            lines += receipts.flatMap(\.text)
             if let wakeAt = s.wakeAt {
                 let delta = wakeAt.timeIntervalSince(now)
                 lines.append("timer    \(InstanceSummary.time(wakeAt)) (\(delta >= 0 ? "in \(ListCommand.age(delta))" : "\(ListCommand.age(-delta)) overdue"))")

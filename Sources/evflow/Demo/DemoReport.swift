@@ -29,6 +29,13 @@ struct DemoReport {
         if aggregate.cancelled != aggregate.authorized - aggregate.captured {
             problems.append("released \(Self.nok(aggregate.cancelled)), expected \(Self.nok(aggregate.authorized - aggregate.captured))")
         }
+        if let receipt = payment.receipt {
+            if receipt.total != aggregate.captured {
+                problems.append("the receipt's lines add up to \(Self.nok(receipt.total)), but \(Self.nok(aggregate.captured)) was captured")
+            }
+        } else if aggregate.captured > 0 {
+            problems.append("no receipt in the provider's ledger")
+        }
         return problems
     }
 
@@ -57,10 +64,21 @@ struct DemoReport {
             lines.append("  released   \(Self.nok(aggregate.cancelled, width: 10))   the remainder, cancelled as soon as the capture succeeded")
             lines.append("  refunded   \(Self.nok(aggregate.refunded, width: 10))")
         }
+        if let receipt = outcome.payment?.receipt {
+            lines.append("")
+            lines.append("Receipt (Order Management API, in the simulator's ledger as \(receipt.id))")
+            for line in receipt.orderLines {
+                let quantity = [line.quantity, line.quantityUnit].compactMap { $0 }.joined(separator: " ")
+                let unit = line.unitPrice.map { " × \(Self.nok($0))" } ?? ""
+                let what = "\(line.name) \(quantity)\(unit)".padding(toLength: 30, withPad: " ", startingAt: 0)
+                lines.append("  \(what) \(Self.nok(line.totalAmount, width: 10))   excl. VAT \(Self.nok(line.totalAmountExcludingTax)), VAT \(Self.nok(line.totalTaxAmount))")
+            }
+            lines.append("  \("total".padding(toLength: 30, withPad: " ", startingAt: 0)) \(Self.nok(receipt.total, width: 10))   VAT \(Self.nok(receipt.totalTax)); the lines add up to the capture")
+        }
         lines.append("")
         let problems = problems
         if problems.isEmpty, let payment = outcome.payment {
-            lines.append("Ledger verdict: ✔ captured exactly once (\(Self.nok(payment.aggregate.captured))), the remainder released, nothing left held; instance succeeded.")
+            lines.append("Ledger verdict: ✔ captured exactly once (\(Self.nok(payment.aggregate.captured))), the remainder released, nothing left held, the receipt adds up to the capture; instance succeeded.")
         } else {
             lines.append("Ledger verdict: ✘ " + problems.joined(separator: "; "))
         }

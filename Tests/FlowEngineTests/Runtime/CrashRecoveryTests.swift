@@ -42,6 +42,8 @@ struct CrashRecoveryTests {
                     #expect(payment.aggregate.cancelled == 50_000 - 4_788, "crash \(moment) save \(save)")
                     #expect(payment.events(named: "CAPTURED").count == 1, "crash \(moment) save \(save): captured more than once")
                     #expect(payment.events(named: "CREATED").count == 1, "crash \(moment) save \(save)")
+                    // A receipt whose call was cut off is sent again, identical: still one receipt, adding up.
+                    #expect(payment.receipt?.total == 4_788, "crash \(moment) save \(save): receipt \(String(describing: payment.receipt))")
                     covered.append("\(moment):\(save)")
                 }
             }

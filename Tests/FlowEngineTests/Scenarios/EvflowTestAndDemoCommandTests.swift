@@ -57,6 +57,11 @@ struct EvflowTestAndDemoCommandTests {
         #expect(run.stdout.contains("released   420.29 NOK"))
         #expect(run.stdout.contains("provider          CAPTURED    79.71 NOK"))
         #expect(run.stdout.contains("Ledger verdict: ✔ captured exactly once"))
+        // The session ends with a receipt in the simulator's ledger whose lines add up to the capture.
+        #expect(run.stdout.contains("Receipt (Order Management API, in the simulator's ledger as "))
+        #expect(run.stdout.contains("  Energy 18.75 KWH × 3.99 NOK     74.81 NOK   excl. VAT 59.85 NOK, VAT 14.96 NOK"), "\(run.stdout)")
+        #expect(run.stdout.contains("  Start fee 1 PCS × 4.90 NOK       4.90 NOK   excl. VAT 3.92 NOK, VAT 0.98 NOK"), "\(run.stdout)")
+        #expect(run.stdout.contains("  total                           79.71 NOK   VAT 15.94 NOK; the lines add up to the capture"), "\(run.stdout)")
         let instances = try FileManager.default.contentsOfDirectory(atPath: state.appending(path: "instances").path)
         #expect(instances.contains { $0.hasPrefix("demo-") && $0.hasSuffix(".json") })
     }

@@ -28,12 +28,12 @@ struct ScenarioRunnerTests {
         #expect(cap.notes.contains { $0.contains("already finished") })
     }
 
-    /// The partial-capture scenario with a captured amount one øre off and the receipt left out of the steps.
+    /// The partial-capture scenario with a captured amount one øre off and the last two steps left out.
     static func brokenScenario() throws -> String {
         try String(contentsOf: flows.appending(path: "tests/ev-partial-capture.json"), encoding: .utf8)
             .replacingOccurrences(of: "\"name\": \"ev-partial-capture\"", with: "\"name\": \"ev-broken\"")
             .replacingOccurrences(of: "\"captured\": { \"value\": 5426, \"currency\": \"NOK\" }", with: "\"captured\": 5427")
-            .replacingOccurrences(of: "\"receipt\", \"done\"", with: "\"done\"")
+            .replacingOccurrences(of: "\"notifyCompleted\", \"receipt\", \"done\"", with: "\"done\"")
     }
 
     @Test func brokenExpectationReportsExpectedAndActual() async throws {
@@ -47,7 +47,7 @@ struct ScenarioRunnerTests {
         #expect(captured.expected == "5427 (54.27 NOK)")
         #expect(captured.actual == "5426 (54.26 NOK)")
         let steps = try #require(result.failures.first { $0.expectation == "steps" })
-        #expect(steps.actual.contains("first difference at #8: expected done, actual receipt"))
+        #expect(steps.actual.contains("first difference at #8: expected done, actual notifyCompleted"))
         #expect(result.virtualSeconds >= 3600)
     }
 

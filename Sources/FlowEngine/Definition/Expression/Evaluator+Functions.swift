@@ -97,13 +97,30 @@ extension Evaluator {
         default: throw fail(.typeMismatch, mode, "expected a rounding mode")
         }
         guard let rounding = RoundingMode(rawValue: modeName) else { throw fail(.typeMismatch, mode, "unknown rounding mode '\(modeName)'") }
-        guard case .integer(let divisor) = try evaluate(rhs) else { throw fail(.typeMismatch, rhs, "the divisor must be an integer") }
+        let divisor: Int64
+        var divisorCurrency: String?
+        switch try evaluate(rhs) {
+        case .integer(let value): divisor = value
+        case .money(let money):
+            divisor = money.minorUnits
+            divisorCurrency = money.currency
+        default: throw fail(.typeMismatch, rhs, "the divisor must be an integer or money")
+        }
         if divisor == 0 { throw fail(.divisionByZero, rhs, "division by zero: \(rhs) is 0") }
         func quotient(_ dividend: Int64) throws(EvaluationError) -> Int64 {
             guard let result = rounding.divide(dividend, by: divisor) else { throw fail(.overflow, node, "integer overflow in \(node)") }
             return result
         }
-        switch try evaluate(lhs) {
+        let dividend = try evaluate(lhs)
+        if let divisorCurrency {
+            // Money by money: a count, in one currency only.
+            guard case .money(let money) = dividend else { throw fail(.typeMismatch, lhs, "only money can be divided by money") }
+            guard money.currency == divisorCurrency else {
+                throw fail(.currencyMismatch, node, "cannot divide \(money.currency) by \(divisorCurrency) in \(node)")
+            }
+            return .integer(try quotient(money.minorUnits))
+        }
+        switch dividend {
         case .integer(let value): return .integer(try quotient(value))
         case .money(let money): return .money(Money(minorUnits: try quotient(money.minorUnits), currency: money.currency))
         case .duration(let duration): return .duration(FlowDuration(milliseconds: try quotient(duration.milliseconds)))

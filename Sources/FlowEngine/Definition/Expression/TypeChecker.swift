@@ -211,11 +211,20 @@ struct TypeChecker {
     private func division(_ lhs: ExpressionSyntax, _ rhs: ExpressionSyntax, mode: ExpressionSyntax) throws(ExpressionError) -> ValueType {
         let dividend = try operand(lhs)
         guard [.integer, .money, .duration].contains(dividend) else { throw fail(lhs, "cannot divide \(dividend)") }
-        guard try operand(rhs) == .integer else { throw fail(rhs, "the divisor must be an integer", hint: "money and durations are divided by integers") }
-        if case .string(let text) = mode.kind, RoundingMode(rawValue: text) != nil { return dividend }
+        // Money divided by money (of one currency, checked when evaluated) is a count: how many units of a price
+        // an amount buys, for example the Wh a reservation covers.
+        let divisor = try operand(rhs)
+        let quotient: ValueType
+        switch (dividend.kind, divisor.kind) {
+        case (_, .integer): quotient = dividend
+        case (.money, .money): quotient = .integer
+        default:
+            throw fail(rhs, "the divisor must be an integer", hint: "money and durations are divided by integers; money divided by money gives an integer")
+        }
+        if case .string(let text) = mode.kind, RoundingMode(rawValue: text) != nil { return quotient }
         guard try infer(mode) == .roundingMode else {
             throw fail(mode, "expected a rounding mode", hint: "one of: halfUp, halfEven, up, down, floor, ceiling")
         }
-        return dividend
+        return quotient
     }
 }

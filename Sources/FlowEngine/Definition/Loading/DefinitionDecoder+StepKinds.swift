@@ -9,6 +9,8 @@ extension DefinitionDecoder {
         "cancel": (["payment", "next"], ["next"]),
         "refund": (["payment", "amount", "next"], ["amount", "next"]),
         "notify": (["event", "endpoint", "payload", "next"], ["event", "next"]),
+        "receipt": (["payment", "energyWh", "pricePerKWh", "startFee", "vatRate", "energyLineName", "startFeeLineName", "next"],
+                    ["energyWh", "pricePerKWh", "vatRate", "next"]),
         "choice": (["choices", "default"], ["choices", "default"]),
         "wait": (["duration", "next"], ["duration", "next"]),
         "succeed": (["output"], []),
@@ -51,6 +53,8 @@ extension DefinitionDecoder {
             }
             guard let event, let next = next() else { return nil }
             return .notify(NotifyStep(event: event, endpoint: endpoint, payload: payload, next: next))
+        case "receipt":
+            return receipt(fields, path, payment: payment(), next: next()).map(StepKind.receipt)
         case "choice":
             let branches = branches(fields["choices"], "\(path).choices")
             if let choicesNode = fields["choices"], case .array(let elements) = choicesNode.kind, elements.isEmpty {

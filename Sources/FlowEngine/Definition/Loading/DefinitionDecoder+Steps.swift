@@ -25,7 +25,7 @@ extension DefinitionDecoder {
     /// Fields every step may have, per kind: side effects may retry; waits and side effects may time out.
     private static func commonFields(for kind: String) -> [String] {
         switch kind {
-        case "reserve", "capture", "cancel", "refund", "notify": ["retry", "timeout", "onTimeout", "onFailure"]
+        case "reserve", "capture", "cancel", "refund", "notify", "receipt": ["retry", "timeout", "onTimeout", "onFailure"]
         case "awaitPayment", "awaitSignal": ["timeout", "onTimeout", "onFailure"]
         case "compute", "choice", "wait": ["onFailure"]
         default: []

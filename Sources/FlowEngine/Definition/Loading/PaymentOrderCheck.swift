@@ -13,6 +13,8 @@ struct PaymentOrderCheck {
             case .refund(let refund): (payment, needsAuthorization) = (refund.payment, true)
             case .cancel(let cancel): (payment, needsAuthorization) = (cancel.payment, false)
             case .awaitPayment(let wait): (payment, needsAuthorization) = (wait.payment, false)
+            // A receipt is skipped while nothing is captured, so it needs only the payment.
+            case .receipt(let receipt): (payment, needsAuthorization) = (receipt.payment, false)
             default: continue
             }
             if graph.reachable(withoutCompleting: payment).contains(step.id) {

@@ -89,6 +89,7 @@ extension StepKind {
         case .cancel: "cancel"
         case .refund: "refund"
         case .notify: "notify"
+        case .receipt: "receipt"
         case .choice: "choice"
         case .wait: "wait"
         case .succeed: "succeed"

@@ -20,6 +20,10 @@ extension Step {
         case .capture(let step): result.append(("amount", step.amount))
         case .refund(let step): result.append(("amount", step.amount))
         case .notify(let step): result += step.payload.map { (DefinitionDecoder.path("payload", $0.name), $0.value) }
+        case .receipt(let step):
+            result += [("energyWh", step.energyWh), ("pricePerKWh", step.pricePerKWh), ("vatRate", step.vatRate),
+                       ("energyLineName", step.energyLineName), ("startFeeLineName", step.startFeeLineName)]
+            if let fee = step.startFee { result.append(("startFee", fee)) }
         case .choice(let step): result += step.branches.enumerated().map { ("choices[\($0.offset)].if", $0.element.condition) }
         case .wait(let step): result.append(("duration", step.duration))
         case .succeed(let step): assignments("output", step.output)

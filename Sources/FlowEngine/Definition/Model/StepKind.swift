@@ -8,6 +8,7 @@ package enum StepKind: Sendable, Equatable {
     case cancel(CancelStep)
     case refund(RefundStep)
     case notify(NotifyStep)
+    case receipt(ReceiptStep)
     case choice(ChoiceStep)
     case wait(WaitStep)
     case succeed(SucceedStep)
@@ -15,8 +16,8 @@ package enum StepKind: Sendable, Equatable {
 
     /// Every `kind` accepted in a definition.
     package static let names = [
-        "reserve", "awaitPayment", "awaitSignal", "compute", "capture", "cancel", "refund", "notify", "choice", "wait",
-        "succeed", "fail",
+        "reserve", "awaitPayment", "awaitSignal", "compute", "capture", "cancel", "refund", "notify", "receipt", "choice",
+        "wait", "succeed", "fail",
     ]
 
     /// The outputs a step of this kind records when it completes, readable as `steps.<id>.<output>`.
@@ -29,6 +30,7 @@ package enum StepKind: Sendable, Equatable {
         case "cancel": [.cancelledAmount: .money]
         case "refund": [.refundedAmount: .money]
         case "notify": [.status: .integer]
+        case "receipt": [.receiptId: .string, .skipped: .boolean]
         default: [:]
         }
     }
@@ -50,6 +52,7 @@ package enum StepKind: Sendable, Equatable {
         case .cancel(let step): [("next", step.next)]
         case .refund(let step): [("next", step.next)]
         case .notify(let step): [("next", step.next)]
+        case .receipt(let step): [("next", step.next)]
         case .choice(let step):
             step.branches.enumerated().map { ("choices[\($0.offset)].next", $0.element.next) } + [("default", step.defaultNext)]
         case .wait(let step): [("next", step.next)]

@@ -16,7 +16,8 @@ package enum StepOutputKey: String, Sendable, CaseIterable {
     case endedBy
     /// `capture`: what the instance has captured in total (money).
     case capturedAmount
-    /// `capture`: whether nothing was captured because nothing (more) was owed (boolean).
+    /// `capture`: whether nothing was captured because nothing (more) was owed (boolean); `receipt`: whether no
+    /// receipt was sent because nothing was captured.
     case skipped
     /// `cancel`: what the instance has released in total (money).
     case cancelledAmount
@@ -24,4 +25,6 @@ package enum StepOutputKey: String, Sendable, CaseIterable {
     case refundedAmount
     /// `notify`: the HTTP status the station backend answered (integer; 0 when no endpoint is configured).
     case status
+    /// `receipt`: the id the Order Management API gave the receipt (string; empty when skipped).
+    case receiptId
 }

@@ -24,7 +24,7 @@ public struct FailureCode: RawRepresentable, Codable, Hashable, Sendable, Custom
 
     // MARK: The engine's codes
 
-    /// A payment step (`awaitPayment`, `capture`, `cancel`, `refund`) ran while its `reserve` step had recorded no
+    /// A payment step (`awaitPayment`, `capture`, `cancel`, `refund`, `receipt`) ran while its `reserve` step had recorded no
     /// payment reference.
     public static let noPayment = FailureCode(rawValue: "engine.noPayment")
     /// A `reserve` call succeeded but its step record had lost the intent it was sent from.
@@ -47,12 +47,15 @@ public struct FailureCode: RawRepresentable, Codable, Hashable, Sendable, Custom
     public static let lookupFailed = FailureCode(rawValue: "payment.lookupFailed")
     /// A `notify` step's notification was refused or not delivered, and no retry is left.
     public static let notifyFailed = FailureCode(rawValue: "notify.failed")
+    /// A `receipt` step's receipt was refused (a conflicting receipt, a bad body) or not delivered and no retry is
+    /// left, or it could not be computed; the money is not affected.
+    public static let receiptFailed = FailureCode(rawValue: "receipt.failed")
     /// An operator cancelled the instance (`evflow cancel`, `POST /instances/{id}/cancel`); what it held was released.
     public static let operatorCancelled = FailureCode(rawValue: "operator.cancelled")
 
     /// Every code the engine sets itself (a `fail` step's code is the definition's).
     public static let engineCodes: [FailureCode] = [
         .noPayment, .intentMissing, .noProgress, .unknownStep, .expressionError, .createFailed, .captureAboveAuthorized,
-        .refundAboveCaptured, .modificationFailed, .lookupFailed, .notifyFailed, .operatorCancelled,
+        .refundAboveCaptured, .modificationFailed, .lookupFailed, .notifyFailed, .receiptFailed, .operatorCancelled,
     ]
 }

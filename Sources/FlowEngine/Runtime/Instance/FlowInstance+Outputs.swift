@@ -9,7 +9,7 @@ extension FlowInstance {
     }
 
     /// The output `key` that step `step` recorded, if it has.
-    func output(_ key: StepOutputKey, of step: String) -> Value? {
+    package func output(_ key: StepOutputKey, of step: String) -> Value? {
         stepOutputs[step]?[key.rawValue]
     }
 }

@@ -11,6 +11,7 @@
 /// | `amount`, `owed`, `alreadyRefunded` | ``refund(_:)`` | `refund` steps |
 /// | none (`{}`) | ``release`` | `cancel` steps (a cancel releases the whole remainder: its request has no fields) |
 /// | `amount` alone | ``amountOnly(_:)`` | `capture` and `refund` steps before the money ledger |
+/// | `receipt` | ``receipt(_:)`` | `receipt` steps (the Order Management receipt, an object of its own) |
 ///
 /// Encoding writes exactly these objects (``Value``'s encoding for each field, so `{"type": "money", "value":
 /// 30000, "currency": "NOK"}`), so files stay readable by earlier versions. A shape none of them writes, or a field
@@ -29,6 +30,8 @@ package enum PaymentIntent: Codable, Sendable, Equatable {
     /// A capture's or refund's amount alone, as both were recorded before the money ledger (`owed` and
     /// `already…` were added with it). Which of the two it was is known only from the step's kind.
     case amountOnly(Money)
+    /// Send this receipt (Order Management API). It moves no money.
+    case receipt(ReceiptIntent)
 
     /// The amount the call moves, or reserves; `nil` for a release.
     package var amount: Money? {
@@ -37,7 +40,7 @@ package enum PaymentIntent: Codable, Sendable, Equatable {
         case .capture(let intent): intent.amount
         case .refund(let intent): intent.amount
         case .amountOnly(let amount): amount
-        case .release: nil
+        case .release, .receipt: nil
         }
     }
 
@@ -48,7 +51,7 @@ package enum PaymentIntent: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case amount, reference, owed, alreadyCaptured, alreadyRefunded
+        case amount, reference, owed, alreadyCaptured, alreadyRefunded, receipt
     }
 
     package init(from decoder: any Decoder) throws {
@@ -80,9 +83,11 @@ package enum PaymentIntent: Codable, Sendable, Equatable {
             self = .release
         case [.amount]:
             self = .amountOnly(try money(.amount))
+        case [.receipt]:
+            self = .receipt(try container.decode(ReceiptIntent.self, forKey: .receipt))
         default:
             throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription:
-                "a payment intent with the fields \(keys.map(\.stringValue).sorted()) is none the engine writes (reserve: amount, reference; capture: amount, owed, alreadyCaptured; refund: amount, owed, alreadyRefunded; cancel: none)"))
+                "a payment intent with the fields \(keys.map(\.stringValue).sorted()) is none the engine writes (reserve: amount, reference; capture: amount, owed, alreadyCaptured; refund: amount, owed, alreadyRefunded; cancel: none; receipt: receipt)"))
         }
     }
 
@@ -102,6 +107,8 @@ package enum PaymentIntent: Codable, Sendable, Equatable {
             try container.encode(Value.money(intent.alreadyRefunded), forKey: .alreadyRefunded)
         case .amountOnly(let amount):
             try container.encode(Value.money(amount), forKey: .amount)
+        case .receipt(let intent):
+            try container.encode(intent, forKey: .receipt)
         case .release:
             break
         }
