@@ -54,6 +54,7 @@ package struct EvflowServer: Sendable {
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
+        RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
         return router
     }
 

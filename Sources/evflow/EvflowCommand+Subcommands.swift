@@ -4,7 +4,7 @@ extension EvflowCommand {
     /// Every subcommand, in the order `--help` lists them. Add new commands here.
     static var allSubcommands: [any ParsableCommand.Type] {
         [ValidateCommand.self, StartCommand.self, SignalCommand.self, RunCommand.self, ServeCommand.self, ListCommand.self, ShowCommand.self,
-         ResumeCommand.self, RetryCommand.self, CancelCommand.self, ReconcileCommand.self, GraphCommand.self,
+         ResumeCommand.self, RetryCommand.self, CancelCommand.self, RefundCommand.self, ReconcileCommand.self, GraphCommand.self,
          TestCommand.self, DemoCommand.self]
     }
 }
