@@ -17,13 +17,17 @@ import Darwin
 /// - **money held by a finished instance**: it failed while the customer still has money reserved, or without
 ///   knowing whether its payment was created (a reserve intent with no confirmed outcome);
 /// - **unconfirmed**: a payment call may have taken effect and the provider could not be asked for longer
-///   than `grace`.
+///   than `grace`;
+/// - **near its capture deadline**: the payment still holds money and the provider cancels it within 48 hours
+///   (``CaptureWindows``), whatever the instance is doing.
 ///
 /// Corrupt state files are reported separately (they cannot be read to diagnose).
 package struct StuckDiagnosis: Sendable {
     /// How late a timer or how old a `running` instance may be before it counts as stuck.
     package var grace: TimeInterval
     package var now: Date
+    /// The provider's capture windows (the deployment's, when read through ``InstanceInspector``).
+    package var captureWindows: CaptureWindows = .provider
 
     package init(grace: TimeInterval, now: Date) {
         self.grace = grace
@@ -39,7 +43,14 @@ package struct StuckDiagnosis: Sendable {
     }
 
     /// Why the instance with this outline is stuck, or `nil`: the outline holds everything the diagnosis reads.
+    /// A payment that still holds money within 48 hours of its capture deadline is flagged whatever else holds.
     package func reason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
+        let ordinary = ordinaryReason(for: instance, definition: definition, lockHolder: lockHolder)
+        guard let near = captureDeadlineReason(for: instance) else { return ordinary }
+        return ordinary.map { "\(near); \($0)" } ?? near
+    }
+
+    private func ordinaryReason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
         let record = instance.lastStep
         let step = record.flatMap { record in definition?.step(record.step) }
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
