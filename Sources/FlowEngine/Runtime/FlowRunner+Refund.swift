@@ -176,9 +176,7 @@ extension FlowRunner {
             throw FlowError(.invalidInput, instanceID: instance.id, detail: "refund #\(number) is not recorded")
         }
         let refund = instance.operatorRefunds[index]
-        if let events = try? await services.operatorPayments.getEventLog(reference: payment.reference),
-           events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }) {
-            let current = try await services.operatorPayments.getPayment(reference: payment.reference)
+        if let current = await confirmedByEventLog(refund, reference: payment.reference) {
             instance.log("confirmed", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) had taken effect although its answer was never recorded", at: services.clock.now)
             confirmRefund(&instance, index: index, aggregate: current.aggregate, state: current.state)
             return (instance.operatorRefunds[index], nil)
@@ -208,9 +206,7 @@ extension FlowRunner {
             instance.log("failed", "operator refund #\(refund.number) of \(refund.money) refused by the provider, nothing refunded: \(error)", at: now)
             return (instance.operatorRefunds[index], error)
         } catch let error as EPaymentError {
-            if let events = try? await services.operatorPayments.getEventLog(reference: payment.reference),
-               events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }),
-               let current = try? await services.operatorPayments.getPayment(reference: payment.reference) {
+            if let current = await confirmedByEventLog(refund, reference: payment.reference) {
                 instance.log("confirmed", "operator refund #\(refund.number) took effect although its answer was lost (key \(refund.idempotencyKey))", at: now)
                 confirmRefund(&instance, index: index, aggregate: current.aggregate, state: current.state)
                 return (instance.operatorRefunds[index], nil)
@@ -219,6 +215,14 @@ extension FlowRunner {
             instance.log("unconfirmed", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) may have taken effect: \(error)", at: now)
             return (instance.operatorRefunds[index], nil)
         }
+    }
+
+    /// The payment as it stands when the provider's event log has a successful `REFUNDED` event with the refund's
+    /// key; `nil` when it has none, or the provider could not be read (then the refund stays unknown).
+    private func confirmedByEventLog(_ refund: OperatorRefund, reference: String) async -> GetPaymentResponse? {
+        guard let events = try? await services.operatorPayments.getEventLog(reference: reference),
+              events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }) else { return nil }
+        return try? await services.operatorPayments.getPayment(reference: reference)
     }
 
     /// Records a confirmed refund: the provider's figures, the ledger (with the reason) and the timeline.
