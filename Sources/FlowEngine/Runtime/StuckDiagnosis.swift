@@ -18,6 +18,7 @@ import Darwin
 ///   knowing whether its payment was created (a reserve intent with no confirmed outcome);
 /// - **unconfirmed**: a payment call may have taken effect and the provider could not be asked for longer
 ///   than `grace`;
+/// - **an operator refund unsettled**: `evflow refund` sent a refund whose outcome it never learnt (a crash);
 /// - **near its capture deadline**: the payment still holds money and the provider cancels it within 48 hours
 ///   (``CaptureWindows``), whatever the instance is doing.
 ///
@@ -56,6 +57,9 @@ package struct StuckDiagnosis: Sendable {
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
         if let holder = lockHolder, holder.isAbandoned {
             return "locked by \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
+        }
+        if let refund = instance.unsettledOperatorRefund {
+            return "operator refund #\(refund.number) of \(refund.money) (Idempotency-Key \(refund.idempotencyKey)) has no confirmed outcome since \(InstanceSummary.time(refund.lastAttemptAt ?? refund.requestedAt)): it may have reached the customer; run the same `evflow refund` again or `evflow resume \(instance.id)` to settle it by its key\(refund.lastError.map { " (\($0))" } ?? "")"
         }
         if let record, record.completedAt == nil, let since = record.unconfirmedSince, now.timeIntervalSince(since) > grace {
             return "the outcome of step \(record.step) (Idempotency-Key \(record.idempotencyKey ?? "?")) is unconfirmed since \(InstanceSummary.time(since)): the call may have taken effect and the provider could not be asked; evflow keeps asking (`evflow reconcile \(instance.id)` looks now): \(record.lastError ?? "")"

@@ -102,6 +102,8 @@ struct OperatorRefundTests {
             #expect(lost.refund.lastError?.contains("Run the same refund again") == true, "\(lost.refund)")
             #expect(bed.ledger.payment(reference: reference)?.events(named: "REFUNDED").count == 1, "sent with one key only")
             #expect(try bed.instance(id).unsettledOperatorRefund?.idempotencyKey == lost.refund.idempotencyKey)
+            let stuck = bed.runtime.inspector.stuckReason(try bed.runner.outline(id), StuckDiagnosis(grace: 60, now: bed.now))
+            #expect(stuck?.contains("operator refund #1 of 25.00 NOK") == true && stuck?.contains("has no confirmed outcome") == true, "\(stuck ?? "not stuck")")
 
             // Another amount is not sent while the first is unknown.
             let other = try await bed.runner.refund(id, amount: .minorUnits(100), reason: "something else")
@@ -111,6 +113,7 @@ struct OperatorRefundTests {
             // `resume` settles it through the event log; the same refund asked again afterwards sends nothing.
             let resumed = try await bed.runner.resume(id)
             #expect(resumed.unsettledOperatorRefund == nil && resumed.payment?.refunded == 2_500)
+            #expect(bed.runtime.inspector.stuckReason(try bed.runner.outline(id), StuckDiagnosis(grace: 60, now: bed.now)) == nil)
             let settled = try await bed.runner.refund(id, amount: .minorUnits(2_500), reason: "faulty session")
             #expect(settled.repeated && settled.refund.isSettled && settled.refund.number == 1)
             let payment = try #require(bed.ledger.payment(reference: reference))
