@@ -26,9 +26,9 @@ struct RefundCommand: AsyncParsableCommand {
             more than 10 s, the outcome could not be saved).
 
             Examples:
-              evflow refund session-4711 --amount 2500 --reason "charger fault, 25.00 NOK back"
-              evflow refund session-4711 --amount all --reason "session billed twice" --dry-run
-              evflow refund session-4711 --amount all --reason "duplicate" --json | jq '.refund'
+              evflow refund session-4711 --amount 2500 --reason "charger fault"
+              evflow refund session-4711 --amount all --reason "billed twice" --dry-run
+              evflow refund session-4711 --amount all --reason dup --json | jq .refund
             """)
 
     @OptionGroup var options: RunnerOptions
