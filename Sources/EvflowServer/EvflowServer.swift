@@ -49,6 +49,7 @@ package struct EvflowServer: Sendable {
         let metricsTokens = configuration.metricsToken.map { APITokens([$0.revealed]) }
         router.get("metrics") { request, _ in
             if let metricsTokens { try BearerAuthMiddleware<BasicRequestContext>.authorize(request, tokens: metricsTokens, setting: APITokens.metricsVariable) }
+            metrics.setPaymentsNearCaptureDeadline(runtime.captureDeadlines.nearDeadline(at: runtime.clock.now))
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
@@ -58,6 +59,7 @@ package struct EvflowServer: Sendable {
             .register(on: router)
         let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
+        RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
         return router
     }
 

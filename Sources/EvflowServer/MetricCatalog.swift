@@ -9,6 +9,11 @@ enum MetricCatalog {
     /// Webhook deliveries, by what the server did with them (``WebhookRoutes``).
     static let webhooksLabel = "evflow_webhooks_total"
 
+    /// A gauge, set on each scrape from ``CaptureDeadlineWatch``: alert on it above 0, since the provider cancels
+    /// those payments at their deadline and the money is lost to the merchant.
+    static let nearCaptureDeadlineLabel = "evflow_payments_near_capture_deadline"
+    static let nearCaptureDeadlineHelp = "Payments still holding the customer's money (authorized, not captured or released) within 48 hours of the provider's capture deadline, or past it."
+
     /// The HELP text of each counter and histogram, by name.
     static let help: [String: String] = [
         FlowMetrics.startedLabel: "Flow instances created, by flow.",

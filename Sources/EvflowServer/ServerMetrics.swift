@@ -18,6 +18,7 @@ package struct ServerMetrics: Sendable {
     /// The metrics `/metrics` renders.
     package let registry: PrometheusCollectorRegistry
     private let process: ProcessMetrics
+    private let nearCaptureDeadline: Prometheus.Gauge
 
     /// A registry with evflow's counters at zero (each label value known in advance: error classes and
     /// operations, currencies, webhook outcomes) and the process metrics. Counters by flow get their zero series
@@ -25,6 +26,9 @@ package struct ServerMetrics: Sendable {
     package init() {
         registry = PrometheusCollectorRegistry()
         process = ProcessMetrics(registry: registry)
+        nearCaptureDeadline = registry.makeGauge(descriptor: MetricNameDescriptor(
+            metricName: MetricCatalog.nearCaptureDeadlineLabel, unitName: "", helpText: MetricCatalog.nearCaptureDeadlineHelp))
+        nearCaptureDeadline.set(to: 0)
         for (name, labelSets) in MetricCatalog.fixedCounters {
             for labels in labelSets { register(name, labels) }
         }
@@ -39,6 +43,11 @@ package struct ServerMetrics: Sendable {
         for name in MetricCatalog.flowCounters {
             for flow in flows { register(name, [("flow", flow)]) }
         }
+    }
+
+    /// Sets the gauge of payments still holding money within 48 hours of their capture deadline.
+    package func setPaymentsNearCaptureDeadline(_ count: Int) {
+        nearCaptureDeadline.set(to: Double(count))
     }
 
     /// The Prometheus text exposition (format 0.0.4) of every metric, with the process metrics read just now.

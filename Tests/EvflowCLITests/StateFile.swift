@@ -6,6 +6,13 @@ struct StateFile: Decodable {
     struct Payment: Decodable {
         var reference: String
         var captured: Int?
+        var refunded: Int?
+    }
+
+    /// An operator refund (`evflow refund`).
+    struct Refund: Decodable {
+        var idempotencyKey: String?
+        var confirmedAt: String?
     }
 
     struct Failure: Decodable {
@@ -29,6 +36,7 @@ struct StateFile: Decodable {
     var cancellationRequest: String?
     var history: [HistoryEntry]
     var steps: [Step]
+    var refunds: [Refund]?
     /// The inputs as stored, for checking what is not kept (the phone number).
     var inputs: [String: JSONValue]?
 }

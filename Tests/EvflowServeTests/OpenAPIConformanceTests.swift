@@ -69,6 +69,11 @@ struct OpenAPIConformanceTests {
                 try await recorder.call(fixture, .post, "/v1/instances/c-2/cancel", template: cancel, json: #"{"reason": ""}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/missing/cancel", template: cancel, json: #"{"reason": "x"}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/%C3%A9/cancel", template: cancel, json: #"{"reason": "x"}"#)
+                let refund = "/v1/instances/{id}/refund"
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/refund", template: refund, json: #"{"amount": 1000, "reason": "conformance"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/refund", template: refund, json: #"{"amount": 999999, "reason": "too much"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/refund", template: refund, json: #"{"amount": "12.50", "reason": "x"}"#)
+                try await recorder.call(fixture, .post, "/v1/instances/missing/refund", template: refund, json: #"{"amount": "all", "reason": "x"}"#)
                 try await recorder.call(fixture, .post, "/v1/instances/%C3%A9/signals/meterReading", template: signal, json: #"{"data": {"energyWh": 1}}"#)
                 try await recorder.call(fixture, .get, "/v1/instances", template: list)
                 try await recorder.call(fixture, .get, "/v1/instances?status=failed&flow=ev-charging", template: list)

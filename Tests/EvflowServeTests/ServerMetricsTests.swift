@@ -19,6 +19,7 @@ struct ServerMetricsTests {
         #"evflow_amount_released_minor_units_total{currency="EUR"} 0"#,
         #"evflow_webhooks_total{outcome="delivered"} 0"#,
         #"evflow_webhooks_total{outcome="rejected"} 0"#,
+        "evflow_payments_near_capture_deadline 0.0",
     ]
 
     static let counters = [

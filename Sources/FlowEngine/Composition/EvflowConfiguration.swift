@@ -45,6 +45,12 @@ public struct EvflowConfiguration: Sendable {
     /// first (only executables do that: `evflow serve` exports them on `/metrics`).
     public var metrics: Bool = false
     public var logger: Logger = Logger(label: "evflow")
+    /// How long after authorization the provider lets a payment be captured, by currency (NOK 180 days, DKK and EUR
+    /// 14 days by default): `show` prints each payment's deadline, `list --status stuck` and `/metrics` flag one
+    /// that still holds money within 48 hours of it, and a definition's deadline can fire ahead of it. Shorten it
+    /// where the money is held for less (card payments, a sales unit's own terms); the CLI and `evflow serve` read
+    /// `EVFLOW_CAPTURE_WINDOWS` (`NOK=180d,DKK=14d,EUR=14d`).
+    public var captureWindows: CaptureWindows = .provider
     /// The crash tests' failpoint (`EVFLOW_CRASH_AT`); never set in production.
     package var crashPoint: CrashPoint?
     /// Called after every durable save, outermost (see ``EvflowRuntime`` for the order).

@@ -68,8 +68,10 @@ public struct EvflowRuntime: Sendable {
             }
             self.store = store
             self.catalog = DefinitionCatalog(definitions: configuration.definitions, store: store)
-            self.services = RuntimeServices(payments: payments, notifier: notifier, clock: configuration.clock,
-                                            logger: configuration.logger, random: configuration.random)
+            var services = RuntimeServices(payments: payments, notifier: notifier, clock: configuration.clock,
+                                           logger: configuration.logger, random: configuration.random)
+            services.captureWindows = configuration.captureWindows
+            self.services = services
         }
     }
 
@@ -81,7 +83,7 @@ public struct EvflowRuntime: Sendable {
     }
 
     /// Reads the store for operators: listings, stuck diagnoses, set-aside records.
-    package var inspector: InstanceInspector { InstanceInspector(store: store, catalog: catalog) }
+    package var inspector: InstanceInspector { InstanceInspector(store: store, catalog: catalog, captureWindows: services.captureWindows) }
 
     /// The store with its layers, in the order documented on the type.
     static func layeredStore(_ configuration: EvflowConfiguration) throws -> any InstanceStore {

@@ -6,11 +6,14 @@ import Foundation
 /// change in memory only, so `--dry-run` can describe what would happen from exactly the same state.
 extension FlowRunner {
     /// Runs a stuck or waiting instance now: its timers (poll, retry backoff) count as due. An interrupted
-    /// payment call is first confirmed with the provider, then retried with the same idempotency key.
+    /// payment call is first confirmed with the provider, then retried with the same idempotency key; an operator
+    /// refund interrupted mid-call (also of a finished instance) is settled through the provider's event log.
     /// - Throws: ``FlowError`` `.finished` for an ended instance (use ``retry(_:fromStep:)`` or cancel),
     ///   `.locked` when a live worker keeps holding it, `.unknownInstance`.
     @discardableResult
     package func resume(_ id: String) async throws -> FlowInstance {
+        // An operator refund interrupted mid-call is settled by its key first; a finished instance has nothing else to run.
+        if let settled = try await settleOperatorRefund(id), settled.status.isFinished { return settled }
         try await modify(id) { try prepareResume(&$0) }
         try await runReporting(id)
         return try self.instance(id)

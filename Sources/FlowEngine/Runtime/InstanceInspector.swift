@@ -8,10 +8,13 @@ import Foundation
 package struct InstanceInspector: Sendable {
     let store: any InstanceStore
     let catalog: DefinitionCatalog
+    /// The deployment's capture windows, for the near-deadline diagnosis.
+    let captureWindows: CaptureWindows
 
-    package init(store: any InstanceStore, catalog: DefinitionCatalog) {
+    package init(store: any InstanceStore, catalog: DefinitionCatalog, captureWindows: CaptureWindows = .provider) {
         self.store = store
         self.catalog = catalog
+        self.captureWindows = captureWindows
     }
 
     /// A summary of every instance, oldest first, then one row per set-aside record.
@@ -53,6 +56,8 @@ package struct InstanceInspector: Sendable {
     /// Why the instance with this outline needs an operator, or `nil`.
     package func stuckReason(_ instance: InstanceOutline, _ diagnosis: StuckDiagnosis) -> String? {
         let definition = try? catalog.definition(for: instance.flow)
+        var diagnosis = diagnosis
+        diagnosis.captureWindows = captureWindows
         return diagnosis.reason(for: instance, definition: definition, lockHolder: store.lockHolder(instance.id))
     }
 

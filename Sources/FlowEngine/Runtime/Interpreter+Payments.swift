@@ -75,6 +75,7 @@ extension Interpreter {
             update(&instance, from: payment.aggregate, state: payment.state)
             switch payment.state {
             case .authorized:
+                if instance.payment?.authorizedAt == nil { instance.payment?.authorizedAt = now }
                 instance.recordOutputs([
                     .state: .string(payment.state.rawValue),
                     .authorizedAmount: .money(Money(minorUnits: payment.aggregate.authorizedAmount.value,

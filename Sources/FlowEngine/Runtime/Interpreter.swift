@@ -234,6 +234,10 @@ struct Interpreter {
             switch deadline.since {
             case .start: anchorName = "start"
             case .stepCompleted(let step): anchorName = step
+            case .captureDeadline:
+                guard let payment = instance.payment, let due = services.captureWindows.deadline(of: payment, startedAt: instance.createdAt),
+                      case .duration(let before) = try deadline.after.evaluate(in: environment(instance)) else { return nil }
+                return (deadline, due.addingTimeInterval(-Double(before.milliseconds) / 1000))
             }
             guard let anchor = instance.anchors[anchorName],
                   case .duration(let after) = try deadline.after.evaluate(in: environment(instance)) else { return nil }

@@ -63,6 +63,7 @@ extension FlowRunner {
 
         var known = Set(instance.steps.compactMap(\.idempotencyKey))
         known.insert(Interpreter.operatorCancelKey(id))
+        known.formUnion(instance.operatorRefunds.map(\.idempotencyKey))
         let moneyEvents: Set<PaymentEventName> = [.captured, .cancelled, .refunded, .created, .terminated]
         for event in events where event.success && moneyEvents.contains(event.name) {
             guard let key = event.idempotencyKey, !known.contains(key) else { continue }

@@ -33,6 +33,8 @@ package struct RuntimeServices: Sendable {
     package var logger: Logger
     /// Picks a number in the range, for retry jitter.
     package var random: @Sendable (ClosedRange<Int64>) -> Int64
+    /// The provider's capture windows, for deadlines `since` the capture deadline and the near-deadline warning.
+    package var captureWindows: CaptureWindows = .provider
 
     /// - Parameter payments: any client; the services keep a copy that makes one attempt per call
     ///   (``paymentRequestRetryPolicy``), sharing its access-token cache.

@@ -17,13 +17,18 @@ import Darwin
 /// - **money held by a finished instance**: it failed while the customer still has money reserved, or without
 ///   knowing whether its payment was created (a reserve intent with no confirmed outcome);
 /// - **unconfirmed**: a payment call may have taken effect and the provider could not be asked for longer
-///   than `grace`.
+///   than `grace`;
+/// - **an operator refund unsettled**: `evflow refund` sent a refund whose outcome it never learnt (a crash);
+/// - **near its capture deadline**: the payment still holds money and the provider cancels it within 48 hours
+///   (``CaptureWindows``), whatever the instance is doing.
 ///
 /// Corrupt state files are reported separately (they cannot be read to diagnose).
 package struct StuckDiagnosis: Sendable {
     /// How late a timer or how old a `running` instance may be before it counts as stuck.
     package var grace: TimeInterval
     package var now: Date
+    /// The provider's capture windows (the deployment's, when read through ``InstanceInspector``).
+    package var captureWindows: CaptureWindows = .provider
 
     package init(grace: TimeInterval, now: Date) {
         self.grace = grace
@@ -39,12 +44,22 @@ package struct StuckDiagnosis: Sendable {
     }
 
     /// Why the instance with this outline is stuck, or `nil`: the outline holds everything the diagnosis reads.
+    /// A payment that still holds money within 48 hours of its capture deadline is flagged whatever else holds.
     package func reason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
+        let ordinary = ordinaryReason(for: instance, definition: definition, lockHolder: lockHolder)
+        guard let near = captureDeadlineReason(for: instance) else { return ordinary }
+        return ordinary.map { "\(near); \($0)" } ?? near
+    }
+
+    private func ordinaryReason(for instance: InstanceOutline, definition: FlowDefinition?, lockHolder: LockHolder?) -> String? {
         let record = instance.lastStep
         let step = record.flatMap { record in definition?.step(record.step) }
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
         if let holder = lockHolder, holder.isAbandoned {
             return "locked by \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
+        }
+        if let refund = instance.unsettledOperatorRefund {
+            return "operator refund #\(refund.number) of \(refund.money) (Idempotency-Key \(refund.idempotencyKey)) has no confirmed outcome since \(InstanceSummary.time(refund.lastAttemptAt ?? refund.requestedAt)): it may have reached the customer; run the same `evflow refund` again or `evflow resume \(instance.id)` to settle it by its key\(refund.lastError.map { " (\($0))" } ?? "")"
         }
         if let record, record.completedAt == nil, let since = record.unconfirmedSince, now.timeIntervalSince(since) > grace {
             return "the outcome of step \(record.step) (Idempotency-Key \(record.idempotencyKey ?? "?")) is unconfirmed since \(InstanceSummary.time(since)): the call may have taken effect and the provider could not be asked; evflow keeps asking (`evflow reconcile \(instance.id)` looks now): \(record.lastError ?? "")"

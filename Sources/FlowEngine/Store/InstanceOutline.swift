@@ -24,6 +24,8 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
     /// As ``FlowInstance/unconfirmedReservation``: a reference a reserve intent recorded while no payment is
     /// recorded and the provider has not confirmed its absence (money may be held without the instance knowing).
     package var unconfirmedReservation: String?
+    /// As ``FlowInstance/unsettledOperatorRefund``: an operator's refund whose outcome is not known yet.
+    package var unsettledOperatorRefund: OperatorRefund?
 
     /// The outline of an instance already in memory.
     package init(_ instance: FlowInstance) {
@@ -39,6 +41,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         lastStep = instance.steps.last
         seenSignalIDs = instance.seenSignalIDs
         unconfirmedReservation = instance.unconfirmedReservation
+        unsettledOperatorRefund = instance.unsettledOperatorRefund
     }
 
     /// The current step's record while that step is in progress, as ``FlowInstance/currentRecord`` (where a
@@ -49,7 +52,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps, seenSignalIDs
+        case id, flow, status, createdAt, updatedAt, currentStep, wakeAt, payment, failure, steps, seenSignalIDs, refunds
     }
 
     package init(from decoder: any Decoder) throws {
@@ -64,6 +67,7 @@ package struct InstanceOutline: Decodable, Sendable, Equatable {
         payment = try container.decodeIfPresent(PaymentSummary.self, forKey: .payment)
         failure = try container.decodeIfPresent(FlowInstance.Failure.self, forKey: .failure)
         seenSignalIDs = try container.decodeIfPresent(Set<String>.self, forKey: .seenSignalIDs) ?? []
+        unsettledOperatorRefund = try container.decodeIfPresent([OperatorRefund].self, forKey: .refunds)?.last { !$0.isSettled }
         // Only the last record is decoded; of the others only a reserve intent's reference is read, and only while no
         // payment is recorded (listings and recovery read every outline, so the probe is skipped when it cannot matter).
         var steps = try container.nestedUnkeyedContainer(forKey: .steps)

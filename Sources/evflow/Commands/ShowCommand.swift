@@ -37,6 +37,8 @@ struct ShowCommand: AsyncParsableCommand {
             let document = Document(
                 summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
                 ledger: instance.moneyLedger.movements,
+                captureDeadline: instance.payment.flatMap { environment.runtime.services.captureWindows.deadline(of: $0, startedAt: instance.createdAt) },
+                refunds: instance.operatorRefunds,
                 cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id).map { $0.processID ?? 0 },
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
                 pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
@@ -56,6 +58,11 @@ struct ShowCommand: AsyncParsableCommand {
         var payment: PaymentSummary?
         /// Every capture, release and refund the provider confirmed for this instance.
         var ledger: [MoneyLedger.Movement]
+        /// When the provider cancels the payment unless it is captured or released (its capture window from the
+        /// authorization; see `EVFLOW_CAPTURE_WINDOWS`); absent before the payment is authorized.
+        var captureDeadline: Date?
+        /// Refunds operators made (`evflow refund`), with their keys, reasons and outcomes.
+        var refunds: [OperatorRefund]
         var cancellationRequest: String?
         /// The pid of the worker running it now.
         var lockHolder: Int32?
@@ -75,6 +82,14 @@ struct ShowCommand: AsyncParsableCommand {
                 lines.append("payment  \(payment.reference) \(payment.state)")
                 lines.append("  reserved \(money(payment.reserved)), authorized \(money(payment.authorized)), captured \(money(payment.captured)), released \(money(payment.cancelled)), refunded \(money(payment.refunded))")
                 lines.append("  held now \(money(payment.held))")
+                if let captureDeadline {
+                    let left = captureDeadline.timeIntervalSince(now)
+                    lines.append("  capture deadline \(InstanceSummary.time(captureDeadline)) (\(left >= 0 ? "in \(ListCommand.age(left))" : "passed \(ListCommand.age(-left)) ago"))\(payment.held > 0 ? "" : ", nothing held")")
+                }
+                for refund in refunds {
+                    let outcome = refund.confirmedAt.map { "refunded \(InstanceSummary.time($0))" } ?? (refund.refusedAt != nil ? "refused" : "UNCONFIRMED (run the same `evflow refund` again to settle it)")
+                    lines.append("  refund #\(refund.number) \(refund.money) \(outcome), key \(refund.idempotencyKey): \(refund.reason)\(refund.lastError.map { " (\($0))" } ?? "")")
+                }
                 for movement in ledger {
                     lines.append("  \(movement.kind.verb) \(movement.money) by \(movement.step) #\(movement.visit), key \(movement.idempotencyKey), confirmed \(InstanceSummary.time(movement.confirmedAt))\(movement.override.map { " (operator override: \($0))" } ?? "")")
                 }

@@ -14,6 +14,7 @@ import Logging
 ///   them `notify` steps are skipped and recorded as such in the instance's history. A URL without a secret, with
 ///   credentials, or with plain http to a host other than loopback is a start-up error.
 /// - Outbound HTTP: `EVFLOW_HTTP_TIMEOUT`, seconds one request (payment or station call) may take; default 30.
+/// - Capture windows: `EVFLOW_CAPTURE_WINDOWS` (`NOK=180d,DKK=14d,EUR=14d`, the provider's by default).
 struct RunnerEnvironment: Sendable {
     /// What a command needs from the environment.
     struct Requirements: Sendable {
@@ -68,6 +69,7 @@ struct RunnerEnvironment: Sendable {
         configuration.http = try httpConfiguration()
         configuration.logger = logger
         configuration.crashPoint = CrashPoint.fromEnvironment()
+        configuration.captureWindows = try captureWindows()
         return configuration
     }
 

@@ -9,6 +9,7 @@ struct APIInstance: Decodable, Sendable {
         var reserved: Int
         var captured: Int
         var released: Int
+        var refunded: Int?
         var held: Int
     }
 

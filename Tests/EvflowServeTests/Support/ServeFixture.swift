@@ -45,10 +45,12 @@ final class ServeFixture: Sendable {
 
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
     func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, publicURL: PublicURL? = nil,
+                                      captureWindows: CaptureWindows = .provider,
                                       _ body: @Sendable () async throws -> Result) async throws -> Result {
         let server = try Self.makeServer(
             stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
-            port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken, publicURL: publicURL)
+            port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken,
+            publicURL: publicURL, captureWindows: captureWindows)
         return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
     }
 
@@ -86,7 +88,8 @@ final class ServeFixture: Sendable {
     static func makeServer(
         stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
         webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024,
-        publicURL: PublicURL? = nil
+        publicURL: PublicURL? = nil,
+        captureWindows: CaptureWindows = .provider
     ) throws -> EvflowServer {
         let configuration = EPaymentConfiguration(
             baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
@@ -97,6 +100,7 @@ final class ServeFixture: Sendable {
         runtimeConfiguration.stations = stationURL.map { ["station": StationNotifier.Endpoint(url: $0, secret: Secret("station-secret"))] } ?? [:]
         runtimeConfiguration.logger = .quiet
         runtimeConfiguration.maximumConcurrency = maximumConcurrency
+        runtimeConfiguration.captureWindows = captureWindows
         let runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
         return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([token]),

@@ -127,17 +127,21 @@ extension DefinitionDecoder {
         var seen: Set<String> = []
         for (index, element) in elements.enumerated() {
             let path = "$.deadlines[\(index)]"
-            guard let fields = members(element, path, allowed: ["id", "description", "after", "since", "during", "goto"],
-                                       required: ["id", "after", "during", "goto"], what: "a deadline") else { continue }
+            guard let fields = members(element, path, allowed: ["id", "description", "after", "before", "since", "during", "goto"],
+                                       required: ["id", "during", "goto"], what: "a deadline") else { continue }
             let id = string(fields["id"], "\(path).id")
             if let id, let idNode = fields["id"], !seen.insert(id).inserted {
                 report("\(path).id", idNode.position, "duplicate deadline id \"\(id)\"")
             }
-            let after = expression(fields["after"], "\(path).after", expect: .duration)
             var anchor = Deadline.Anchor.start
             if let sinceNode = fields["since"], let since = string(sinceNode, "\(path).since"), since != "start" {
-                if let step = transition(sinceNode, "\(path).since") { anchor = .stepCompleted(step) }
+                if since == Self.captureDeadlineAnchor {
+                    anchor = .captureDeadline
+                } else if let step = transition(sinceNode, "\(path).since") {
+                    anchor = .stepCompleted(step)
+                }
             }
+            let after = deadlineOffset(fields, path, anchor: anchor, at: element.position)
             var during: Set<String> = []
             if let duringNode = fields["during"] {
                 if case .array(let ids) = duringNode.kind, !ids.isEmpty {
@@ -155,5 +159,28 @@ extension DefinitionDecoder {
             }
         }
         return result
+    }
+
+    /// `since` naming the provider's capture deadline of the instance's payment (``Deadline/Anchor/captureDeadline``).
+    static let captureDeadlineAnchor = "captureDeadline"
+
+    /// A deadline's duration: `after` its anchor, or `before` the capture deadline (and only there: nothing can
+    /// happen after the provider has cancelled the payment).
+    private func deadlineOffset(_ fields: [String: JSONNode], _ path: String, anchor: Deadline.Anchor, at position: SourcePosition) -> Expression? {
+        let field = anchor == .captureDeadline ? "before" : "after"
+        let other = anchor == .captureDeadline ? "after" : "before"
+        if let wrong = fields[other] {
+            let hint = anchor == .captureDeadline
+                ? "the provider cancels the payment at its capture deadline, so nothing can be done after it; write \"before\": \"2d\" to act ahead of it"
+                : "\"before\" counts back from the capture deadline; use it with \"since\": \"captureDeadline\", or write \"after\""
+            report("\(path).\(other)", wrong.position, "a deadline \(anchor == .captureDeadline ? "since captureDeadline" : "since a step or the start") takes \"\(field)\", not \"\(other)\"", hint: hint)
+            return nil
+        }
+        guard fields[field] != nil else {
+            report(path, position, "a deadline needs \"\(field)\" (a duration)",
+                   hint: anchor == .captureDeadline ? "for example \"before\": \"2d\": two days ahead of the provider's capture deadline" : "for example \"after\": \"12h\"")
+            return nil
+        }
+        return expression(fields[field], "\(path).\(field)", expect: .duration)
     }
 }

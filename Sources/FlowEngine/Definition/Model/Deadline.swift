@@ -7,10 +7,16 @@ package struct Deadline: Sendable, Equatable {
         case start
         /// When the step with this id completed (for example the authorization).
         case stepCompleted(String)
+        /// The provider's capture deadline of the instance's payment (``CaptureWindows``), written
+        /// `"since": "captureDeadline"` with `before` instead of `after`: the deadline fires `after` ahead of it,
+        /// so the flow captures or releases before the provider cancels the payment. Unarmed while no payment is
+        /// authorized.
+        case captureDeadline
     }
 
     package var id: String
-    /// A duration expression over inputs, evaluated when the anchor is reached.
+    /// A duration expression over inputs, evaluated when the anchor is reached: how long after the anchor, or, for
+    /// ``Anchor/captureDeadline``, how long before it (the definition's `before`).
     package var after: Expression
     package var since: Anchor
     /// The deadline interrupts only while the instance is in one of these steps; once it has left them all, the

@@ -49,6 +49,8 @@ public struct FlowInstance: Codable, Sendable, Equatable {
     /// Every capture, release and refund the provider confirmed for this instance (see ``MoneyLedger``); absent
     /// until money moves, and in files written before it existed.
     package var ledger: MoneyLedger?
+    /// Refunds operators asked for, with their keys and outcomes (see ``OperatorRefund``); absent until one is.
+    package var refunds: [OperatorRefund]?
     public var history: [HistoryEntry]
 
     package var inputs: [String: Value]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The money of an instance's payment as last confirmed by the provider, in minor units.
 public struct PaymentSummary: Codable, Sendable, Equatable {
     /// The ePayment reference.
@@ -11,6 +13,9 @@ public struct PaymentSummary: Codable, Sendable, Equatable {
     public var captured: Int64 = 0
     public var cancelled: Int64 = 0
     public var refunded: Int64 = 0
+    /// When the engine first saw the payment authorized (its poll, woken by the webhook): the start of the
+    /// provider's capture window (``CaptureWindows``). `nil` before that, and in files written before it existed.
+    public var authorizedAt: Date?
 
     public init(reference: String, state: String, currency: String, reserved: Int64) {
         self.reference = reference
@@ -23,7 +28,7 @@ public struct PaymentSummary: Codable, Sendable, Equatable {
     /// reported, which are never negative), so a damaged file is set aside as corrupt, naming the field, instead
     /// of reaching arithmetic on money.
     private enum CodingKeys: String, CodingKey {
-        case reference, state, currency, reserved, authorized, captured, cancelled, refunded
+        case reference, state, currency, reserved, authorized, captured, cancelled, refunded, authorizedAt
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,6 +41,7 @@ public struct PaymentSummary: Codable, Sendable, Equatable {
         captured = try Self.amount(in: container, .captured)
         cancelled = try Self.amount(in: container, .cancelled)
         refunded = try Self.amount(in: container, .refunded)
+        authorizedAt = try container.decodeIfPresent(Date.self, forKey: .authorizedAt)
     }
 
     private static func amount(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
