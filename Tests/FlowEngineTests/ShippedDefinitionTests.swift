@@ -6,7 +6,7 @@ import Testing
 struct ShippedDefinitionTests {
     @Test func allShippedDefinitionsValidate() throws {
         let definitions = try FlowDefinitionLoader().load(directory: DefinitionFixtures.flowsDirectory)
-        #expect(definitions.keys.sorted() == ["ev-charging", "fixed-price", "reserve-release"])
+        #expect(definitions.keys.sorted() == ["ev-charging", "ev-charging-landing-page", "ev-charging-qr", "fixed-price", "reserve-release"])
         for definition in definitions.values {
             #expect(definition.contentHash.count == 64)
             #expect(definition.contentHash.allSatisfy { $0.isHexDigit })
