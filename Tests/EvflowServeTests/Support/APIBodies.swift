@@ -10,6 +10,7 @@ struct APIInstance: Decodable, Sendable {
         var captured: Int
         var released: Int
         var held: Int
+        var redirectUrl: String?
     }
 
     struct Failure: Decodable, Sendable {
