@@ -33,7 +33,8 @@ struct ShowCommand: AsyncParsableCommand {
             let now = Date()
             let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
             let document = Document(
-                summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
+                summary: summary, contentHash: instance.flow.contentHash,
+                payment: instance.payment.map { ShownPayment(summary: $0, redirectUrl: instance.paymentLink?.redirectURL) },
                 ledger: instance.moneyLedger.movements,
                 cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id).map { $0.processID ?? 0 },
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
@@ -51,7 +52,7 @@ struct ShowCommand: AsyncParsableCommand {
     struct Document: Encodable {
         var summary: InstanceSummary
         var contentHash: String
-        var payment: PaymentSummary?
+        var payment: ShownPayment?
         /// Every capture, release and refund the provider confirmed for this instance.
         var ledger: [MoneyLedger.Movement]
         var cancellationRequest: String?
@@ -66,11 +67,13 @@ struct ShowCommand: AsyncParsableCommand {
             let s = summary
             var lines = ["\(s.id)  \(s.flow) v\(s.version) (\(contentHash.prefix(12)))  \(s.status)\(s.step.map { " at \($0)" } ?? "")"]
             lines.append("created  \(InstanceSummary.time(s.createdAt)), updated \(InstanceSummary.time(s.updatedAt)) (\(ListCommand.age(now.timeIntervalSince(s.updatedAt))) ago)")
-            if let payment {
+            if let shown = payment {
+                let payment = shown.summary
                 let money = { (units: Int64) in Money(minorUnits: units, currency: payment.currency).description }
                 lines.append("payment  \(payment.reference) \(payment.state)")
                 lines.append("  reserved \(money(payment.reserved)), authorized \(money(payment.authorized)), captured \(money(payment.captured)), released \(money(payment.cancelled)), refunded \(money(payment.refunded))")
                 lines.append("  held now \(money(payment.held))")
+                if let link = shown.redirectUrl { lines.append("  awaiting approval at \(link)") }
                 for movement in ledger {
                     lines.append("  \(movement.kind.verb) \(movement.money) by \(movement.step) #\(movement.visit), key \(movement.idempotencyKey), confirmed \(InstanceSummary.time(movement.confirmedAt))\(movement.override.map { " (operator override: \($0))" } ?? "")")
                 }
@@ -105,6 +108,21 @@ struct ShowCommand: AsyncParsableCommand {
                 lines.append("  \(InstanceSummary.time(entry.at))  \(entry.event.padding(toLength: 10, withPad: " ", startingAt: 0))  \(entry.step.map { "[\($0)] " } ?? "")\(entry.detail ?? "")")
             }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    /// The payment as stored, and in `--json` beside its fields the link the customer approves at, while the
+    /// payment is CREATED (the same `redirectUrl` as the API's).
+    struct ShownPayment: Encodable {
+        var summary: PaymentSummary
+        var redirectUrl: String?
+
+        private enum CodingKeys: String, CodingKey { case redirectUrl }
+
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(redirectUrl, forKey: .redirectUrl)
         }
     }
 
