@@ -129,14 +129,16 @@ struct DemoReport {
             insert(Line(time: time(link.at), who: demo.journey.linkHolder, what: "\(demo.journey.linkVerb) \(link.url)"), into: &lines)
         }
         if let followed = outcome.followedAt {
-            insert(Line(time: time(followed), who: "customer", what: "opens the link and approves in the app"), into: &lines)
+            // Before what the provider logged at that moment: the approval is the customer's doing.
+            insert(Line(time: time(followed), who: "customer", what: "opens the link and approves in the app"), into: &lines, beforeSameTime: true)
         }
         return lines
     }
 
-    /// Places `line` after every line at or before its time.
-    private func insert(_ line: Line, into lines: inout [Line]) {
-        lines.insert(line, at: lines.firstIndex { $0.time > line.time } ?? lines.endIndex)
+    /// Places `line` after every line before its time, and after (or, `beforeSameTime`, before) those at its time.
+    private func insert(_ line: Line, into lines: inout [Line], beforeSameTime: Bool = false) {
+        let index = lines.firstIndex { beforeSameTime ? $0.time >= line.time : $0.time > line.time }
+        lines.insert(line, at: index ?? lines.endIndex)
     }
 
     static func nok(_ minorUnits: Int64, width: Int = 0) -> String {
