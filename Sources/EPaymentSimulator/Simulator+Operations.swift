@@ -12,6 +12,33 @@ struct CreatePaymentInput: Sendable {
     var hasReceipt: Bool
     var metadata: [String: String]?
     var profileScopeRequested: Bool
+    /// `qrFormat`, for `userFlow: QR`.
+    var qrFormat: QRFormat?
+    /// `customerInteraction`, when sent.
+    var customerInteraction: String?
+
+    struct QRFormat: Sendable {
+        var format: String
+        var size: Int?
+    }
+
+    /// The create response's `redirectUrl` (spec: `CreatePaymentResponse.redirectUrl`): none for PUSH_MESSAGE, the
+    /// landing page for the redirect flows, and for QR a link to the QR image in the requested format (SVG by
+    /// default) or, with `TEXT/TARGETURL`, the URL the QR code encodes. Each carries the payment's token, which the
+    /// test-only approve endpoint accepts as the customer's.
+    func redirectURL(base: String, token: String) -> String? {
+        let landing = "\(base)/_sim/landing?token=\(token)"
+        switch userFlow {
+        case "PUSH_MESSAGE": return nil
+        case "QR":
+            switch qrFormat?.format {
+            case "TEXT/TARGETURL": return landing
+            case "IMAGE/PNG": return "\(base)/_sim/qr?format=png&size=\(qrFormat?.size ?? 1024)&token=\(token)"
+            default: return "\(base)/_sim/qr?format=svg&token=\(token)"
+            }
+        default: return landing
+        }
+    }
 }
 
 /// The API operations behind the HTTP routes. Each runs atomically under the state lock.
@@ -115,15 +142,14 @@ extension Simulator {
                 throw .domain(.referenceAlreadyExists, status: 409, detail: "Reference '\(input.reference)' already exists.")
             }
             let token = String(format: "%016llx", state.random.next())
-            let redirect: String? =
-                input.userFlow == "PUSH_MESSAGE" ? nil : "\(state.baseURL ?? "http://127.0.0.1")/_sim/landing?token=\(token)"
+            let redirect = input.redirectURL(base: state.baseURL ?? "http://127.0.0.1", token: token)
             var payment = PaymentRecord(
                 msn: input.msn, reference: input.reference, amount: input.amount, userFlow: input.userFlow,
                 paymentMethodType: input.paymentMethodType, pspReference: UUID().uuidString.lowercased(),
                 redirectUrl: redirect, approvalToken: token, metadata: input.metadata, createdAt: now,
                 expiresAt: input.expiresAt ?? now.addingTimeInterval(configuration.paymentExpiry.seconds),
                 autoApproveAt: configuration.autoApproveAfter.map { now.addingTimeInterval($0.seconds) },
-                profileScopeRequested: input.profileScopeRequested
+                profileScopeRequested: input.profileScopeRequested, customerInteraction: input.customerInteraction
             )
             let created = LedgerEvent(
                 name: "CREATED", amount: input.amount.value, pspReference: payment.pspReference, timestamp: now,

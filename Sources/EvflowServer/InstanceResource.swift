@@ -16,6 +16,8 @@ struct InstanceResource: Encodable, Sendable {
         var refunded: Int64
         /// Authorized and neither captured nor released.
         var held: Int64
+        /// Where the customer approves (landing page, app or QR link), while the payment is CREATED.
+        var redirectUrl: String?
     }
 
     struct Failure: Encodable, Sendable {
@@ -50,7 +52,8 @@ struct InstanceResource: Encodable, Sendable {
         wakeAt = instance.wakeAt
         payment = instance.payment.map { p in
             Payment(reference: p.reference, state: p.state, currency: p.currency, reserved: p.reserved, authorized: p.authorized,
-                    captured: p.captured, released: p.cancelled, refunded: p.refunded, held: p.held)
+                    captured: p.captured, released: p.cancelled, refunded: p.refunded, held: p.held,
+                    redirectUrl: instance.paymentLink?.redirectURL)
         }
         failure = instance.failure.map { Failure(code: $0.code.rawValue, message: $0.message, step: $0.step) }
         cancellationRequest = instance.cancellationRequest

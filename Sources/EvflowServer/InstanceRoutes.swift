@@ -29,7 +29,9 @@ struct InstanceRoutes {
         return try JSONBody.response(.ok, InstanceResource(instance))
     }
 
-    /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise.
+    /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise. With
+    /// `wait: payment` the answer comes once the payment exists (with its `redirectUrl`), or 202 when the bound
+    /// passes first: the worker creates the payment, this route only waits for its saves.
     private func start(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let flow = try context.parameters.require("flow")
         let bytes = try await JSONBody.bytes(request, limit: limit)
@@ -37,17 +39,28 @@ struct InstanceRoutes {
             throw APIProblem(status: 404, title: "Not Found", detail: "no flow named '\(flow.prefix(64))'; known flows: \(runtime.catalog.names.joined(separator: ", "))", code: "unknownFlow")
         }
         let runner = runtime.runner
+        let query = (wait: request.uri.queryParameters["wait"].map(String.init),
+                     waitSeconds: request.uri.queryParameters["waitSeconds"].map(String.init))
         // Parsing and converting the body is CPU work, and the start is fsync'd: on the runner's threads.
-        let started = try await runner.onRunnerThreads {
-            let body = try JSONBody.object(bytes, example: #"{"id": "session-4711", "input": {...}}"#)
+        let (started, wait) = try await runner.onRunnerThreads {
+            let body = try JSONBody.object(bytes, example: #"{"id": "session-4711", "input": {...}, "wait": "payment"}"#)
             guard let id = try JSONBody.string(body, "id", required: true, maximumLength: InstanceID.maximumLength) else {
                 throw APIProblem.badRequest("'id' is required")
             }
+            let wait = try StartWait.parse(body: body, query: query)
             let inputs = try definition.inputs(from: try JSONBody.member(body, "input"))
-            return try runner.start(flow: flow, id: id, inputs: inputs)
+            let started = try runner.start(flow: flow, id: id, inputs: inputs)
+            return (started, wait)
         }
-        var response = try JSONBody.response(started.created ? .created : .ok, InstanceResource(started.instance))
-        response.headers[.location] = "/v1/instances/\(started.instance.id)"
+        var status: HTTPResponse.Status = started.created ? .created : .ok
+        var instance = started.instance
+        if let wait {
+            let waited = try await runner.wait(for: wait.milestone, after: started, timeout: wait.timeout)
+            instance = waited.instance
+            if waited.timedOut { status = .accepted }
+        }
+        var response = try JSONBody.response(status, InstanceResource(instance))
+        response.headers[.location] = "/v1/instances/\(instance.id)"
         return response
     }
 

@@ -25,6 +25,8 @@ extension EvflowCLITests {
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout.contains("ev-charging v1"))
             #expect(result.stdout.contains("fixed-price v1"))
+            #expect(result.stdout.contains("ev-charging-landing-page v1"))
+            #expect(result.stdout.contains("ev-charging-qr v1"))
         }
 
         @Test func validateNamesFileLineColumnPathAndHintOfEveryProblem() async throws {

@@ -62,7 +62,7 @@ struct SchemaTests {
     func shippedFlowsMatchTheSchema() async throws {
         let result = try await Self.runChecker([DefinitionFixtures.flowsDirectory.path])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.components(separatedBy: ": ok").count - 1 == 3, "\(result)")
+        #expect(result.stdout.components(separatedBy: ": ok").count - 1 == 5, "\(result)")
     }
 
     @Test(.enabled(if: jsonschemaAvailable, "needs python3 with the jsonschema package"))

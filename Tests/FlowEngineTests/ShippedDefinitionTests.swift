@@ -6,12 +6,30 @@ import Testing
 struct ShippedDefinitionTests {
     @Test func allShippedDefinitionsValidate() throws {
         let definitions = try FlowDefinitionLoader().load(directory: DefinitionFixtures.flowsDirectory)
-        #expect(definitions.keys.sorted() == ["ev-charging", "fixed-price", "reserve-release"])
+        #expect(definitions.keys.sorted() == ["ev-charging", "ev-charging-landing-page", "ev-charging-qr", "fixed-price", "reserve-release"])
         for definition in definitions.values {
             #expect(definition.contentHash.count == 64)
             #expect(definition.contentHash.allSatisfy { $0.isHexDigit })
             #expect(definition.steps.contains { $0.isTerminal })
         }
+    }
+
+    /// A charger is a physical setting (ev-charging-facts §1): every EV journey says the customer is present, and
+    /// each reaches the customer its own way.
+    @Test func everyEVJourneyIsCustomerPresentWithItsOwnUserFlow() throws {
+        let definitions = try FlowDefinitionLoader().load(directory: DefinitionFixtures.flowsDirectory)
+        let expected: [String: ReserveStep.UserFlow] = ["ev-charging": .pushMessage, "ev-charging-landing-page": .webRedirect, "ev-charging-qr": .qr]
+        for (name, userFlow) in expected {
+            guard case .reserve(let reserve)? = definitions[name]?.step("reserve")?.kind else {
+                Issue.record("\(name) has no reserve step")
+                continue
+            }
+            #expect(reserve.customerInteraction == .customerPresent, "\(name)")
+            #expect(reserve.userFlow == userFlow, "\(name)")
+            #expect((reserve.customerPhone != nil) == (userFlow == .pushMessage), "\(name): a phone number only for the push message")
+        }
+        guard case .reserve(let qr)? = definitions["ev-charging-qr"]?.step("reserve")?.kind else { return }
+        #expect(qr.qrFormat == ReserveStep.QRFormat(format: .targetURL, size: nil))
     }
 
     @Test func evChargingHasTheDocumentedShape() throws {

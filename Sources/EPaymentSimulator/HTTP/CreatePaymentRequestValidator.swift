@@ -38,7 +38,7 @@ enum CreatePaymentRequestValidator {
             }
         }
         _ = check.string(root["paymentDescription"], "paymentDescription", required: false, length: 3...100)
-        _ = check.string(root["customerInteraction"], "customerInteraction", required: false, allowed: ["CUSTOMER_PRESENT", "CUSTOMER_NOT_PRESENT"])
+        let interaction = check.string(root["customerInteraction"], "customerInteraction", required: false, allowed: ["CUSTOMER_PRESENT", "CUSTOMER_NOT_PRESENT"])
         _ = check.integer(root["minimumUserAge"], "minimumUserAge", required: false, range: 0...100)
         _ = check.string(root["receiptUrl"], "receiptUrl", required: false)
         var expiresAt: Date?
@@ -54,9 +54,13 @@ enum CreatePaymentRequestValidator {
             if !unknown.isEmpty { check.fail("profile.scope", "Unknown scope values: \(unknown.joined(separator: ", ")).") }
             scopeRequested = !scope.isEmpty
         }
+        var qrFormat: CreatePaymentInput.QRFormat?
         if let qr = check.object(root["qrFormat"], "qrFormat", required: false) {
-            _ = check.string(qr["format"], "qrFormat.format", required: true, allowed: ["TEXT/TARGETURL", "IMAGE/SVG+XML", "IMAGE/PNG"])
-            _ = check.integer(qr["size"], "qrFormat.size", required: false, range: 100...2000)
+            // Spec: "Optional setting that is only applicable when userFlow is set to QR".
+            if let userFlow, userFlow != "QR" { check.fail("qrFormat", "Only applicable when userFlow is QR, got \(userFlow).") }
+            let format = check.string(qr["format"], "qrFormat.format", required: true, allowed: ["TEXT/TARGETURL", "IMAGE/SVG+XML", "IMAGE/PNG"])
+            let size = check.integer(qr["size"], "qrFormat.size", required: false, range: 100...2000)
+            if let format { qrFormat = .init(format: format, size: size.map(Int.init)) }
         }
         var hasReceipt = false
         if let receipt = check.object(root["receipt"], "receipt", required: expiresAt != nil) {
@@ -82,7 +86,8 @@ enum CreatePaymentRequestValidator {
         }
         return CreatePaymentInput(
             msn: msn, reference: reference, amount: amount, userFlow: userFlow, paymentMethodType: methodType,
-            expiresAt: expiresAt, hasReceipt: hasReceipt, metadata: metadata, profileScopeRequested: scopeRequested
+            expiresAt: expiresAt, hasReceipt: hasReceipt, metadata: metadata, profileScopeRequested: scopeRequested,
+            qrFormat: qrFormat, customerInteraction: interaction
         )
     }
 

@@ -40,6 +40,11 @@ public struct LedgerPayment: Sendable, Hashable, Codable {
     public var expiresAt: Date
     /// The receipt sent through the Order Management API, once one was.
     public var receipt: LedgerReceipt?
+    /// The `userFlow` it was created with, for example `QR`.
+    public var userFlow: String?
+    /// The `customerInteraction` it was created with; `nil` when the request left it to the default
+    /// (`CUSTOMER_NOT_PRESENT`).
+    public var customerInteraction: String?
 
     /// The events with `name` (for example `"CAPTURED"`), oldest first.
     public func events(named name: String) -> [LedgerEvent] { events.filter { $0.name == name } }

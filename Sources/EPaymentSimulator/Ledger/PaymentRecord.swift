@@ -35,6 +35,8 @@ struct PaymentRecord: Sendable {
     let autoApproveAt: Date?
     /// Only the fact that a scope was requested is kept; the phone number never is (developers' guide).
     let profileScopeRequested: Bool
+    /// As requested; `nil` for the default.
+    var customerInteraction: String?
 
     var state: PaymentState = .created
     var authorizedAt: Date?
@@ -79,7 +81,9 @@ struct PaymentRecord: Sendable {
             events: events,
             createdAt: createdAt,
             expiresAt: expiresAt,
-            receipt: receipt?.value
+            receipt: receipt?.value,
+            userFlow: userFlow,
+            customerInteraction: customerInteraction
         )
     }
 }

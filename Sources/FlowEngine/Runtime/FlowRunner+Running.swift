@@ -27,6 +27,7 @@ extension FlowRunner {
     /// Runs one instance under its lock, as ``run(_:)``, and also throws what went wrong, for an operator's
     /// command to report (a save that failed after a payment call, say) and exit non-zero.
     package func runReporting(_ id: String) async throws {
+        defer { progress.ring(id) }
         let lock: (any InstanceLock)?
         do {
             lock = try store.lock(id)
@@ -52,10 +53,12 @@ extension FlowRunner {
             let store = self.store
             let clock = services.clock
             let saves = SaveTally()
+            let progress = self.progress
             let interpreter = Interpreter(definition: definition, services: services) { instance in
                 instance.updatedAt = clock.now
                 try store.save(instance)
                 saves.count += 1
+                progress.ring(instance.id)
             }
             try await interpreter.advance(&instance)
             try settleInbox(mail, of: &instance, savedSince: saves.count > 0)

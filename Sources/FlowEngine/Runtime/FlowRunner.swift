@@ -26,6 +26,8 @@ public final class FlowRunner: Sendable {
     let unsavedOutcomes = Mutex<[FlowError]>([])
     /// Rung by `start`, `signal` and finished runs, so ``work(while:)`` looks at once instead of at its next poll.
     let doorbell = Doorbell()
+    /// Rung by every save of a run and when it ends, for starts that wait for a payment (``ProgressBell``).
+    let progress = ProgressBell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
     let completionWaiters = Mutex<[String: [CompletionWaiter]]>([:])
     /// Created on first use: commands that only read the state folder need no threads.

@@ -69,6 +69,8 @@ public struct FlowScenario: Sendable {
         package var held: Int64?
         /// Successful CAPTURED events in the provider's event log: `1` is "captured exactly once".
         package var captures: Int?
+        /// Payments the provider holds at the end: `1` is "created once", however often the create was sent.
+        package var payments: Int?
         /// Step visits in order, exactly.
         package var steps: [String]?
         /// Steps that must be visited in this order, others may come between.

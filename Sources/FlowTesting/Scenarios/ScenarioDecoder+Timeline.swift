@@ -123,7 +123,7 @@ extension ScenarioDecoder {
     // MARK: Expectations
 
     static let expectationFields = ["status", "failure", "paymentState", "reserved", "captured", "released", "refunded", "held",
-                                    "captures", "steps", "stepsInclude", "stepsExclude", "notifications", "receipt"]
+                                    "captures", "payments", "steps", "stepsInclude", "stepsExclude", "notifications", "receipt"]
 
     func expectations(_ node: JSONNode, definition: FlowDefinition?) -> FlowScenario.Expectations? {
         guard let fields = members(node, "$.expect", allowed: Self.expectationFields, what: "expectations") else { return nil }
@@ -143,6 +143,7 @@ extension ScenarioDecoder {
         expect.refunded = fields["refunded"].flatMap { minorUnits($0, "$.expect.refunded") }
         expect.held = fields["held"].flatMap { minorUnits($0, "$.expect.held") }
         expect.captures = fields["captures"].flatMap { integer($0, "$.expect.captures", in: 0...1000) }.map(Int.init)
+        expect.payments = fields["payments"].flatMap { integer($0, "$.expect.payments", in: 0...1000) }.map(Int.init)
         let stepIDs = definition.map { $0.steps.map(\.id) }
         expect.steps = fields["steps"].flatMap { stringList($0, "$.expect.steps", known: stepIDs, what: "step") }
         expect.stepsInclude = fields["stepsInclude"].flatMap { stringList($0, "$.expect.stepsInclude", known: stepIDs, what: "step") }

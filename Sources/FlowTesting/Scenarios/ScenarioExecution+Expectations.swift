@@ -46,6 +46,10 @@ extension ScenarioExecution {
             let actual = payment?.events(named: "CAPTURED").filter(\.success).count ?? 0
             if captures != actual { fail("captures", "\(captures) CAPTURED event\(captures == 1 ? "" : "s")", "\(actual)") }
         }
+        if let payments = expect.payments, payments != bed.ledger.payments.count {
+            let actual = bed.ledger.payments.map(\.reference)
+            fail("payments", "\(payments) payment\(payments == 1 ? "" : "s") at the provider", "\(actual.count) \(Self.list(actual))")
+        }
         if let steps = expect.steps, steps != result.steps {
             fail("steps", Self.list(steps), Self.list(result.steps) + Self.firstDifference(steps, result.steps))
         }

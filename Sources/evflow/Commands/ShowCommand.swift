@@ -35,7 +35,8 @@ struct ShowCommand: AsyncParsableCommand {
             let now = Date()
             let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
             let document = Document(
-                summary: summary, contentHash: instance.flow.contentHash, payment: instance.payment,
+                summary: summary, contentHash: instance.flow.contentHash,
+                payment: instance.payment.map { ShownPayment(summary: $0, redirectUrl: instance.paymentLink?.redirectURL) },
                 ledger: instance.moneyLedger.movements,
                 captureDeadline: instance.payment.flatMap { environment.runtime.services.captureWindows.deadline(of: $0, startedAt: instance.createdAt) },
                 refunds: instance.operatorRefunds,
@@ -55,7 +56,7 @@ struct ShowCommand: AsyncParsableCommand {
     struct Document: Encodable {
         var summary: InstanceSummary
         var contentHash: String
-        var payment: PaymentSummary?
+        var payment: ShownPayment?
         /// Every capture, release and refund the provider confirmed for this instance.
         var ledger: [MoneyLedger.Movement]
         /// When the provider cancels the payment unless it is captured or released (its capture window from the
@@ -77,11 +78,13 @@ struct ShowCommand: AsyncParsableCommand {
             let s = summary
             var lines = ["\(s.id)  \(s.flow) v\(s.version) (\(contentHash.prefix(12)))  \(s.status)\(s.step.map { " at \($0)" } ?? "")"]
             lines.append("created  \(InstanceSummary.time(s.createdAt)), updated \(InstanceSummary.time(s.updatedAt)) (\(ListCommand.age(now.timeIntervalSince(s.updatedAt))) ago)")
-            if let payment {
+            if let shown = payment {
+                let payment = shown.summary
                 let money = { (units: Int64) in Money(minorUnits: units, currency: payment.currency).description }
                 lines.append("payment  \(payment.reference) \(payment.state)")
                 lines.append("  reserved \(money(payment.reserved)), authorized \(money(payment.authorized)), captured \(money(payment.captured)), released \(money(payment.cancelled)), refunded \(money(payment.refunded))")
                 lines.append("  held now \(money(payment.held))")
+                if let link = shown.redirectUrl { lines.append("  awaiting approval at \(link)") }
                 if let captureDeadline {
                     let left = captureDeadline.timeIntervalSince(now)
                     lines.append("  capture deadline \(InstanceSummary.time(captureDeadline)) (\(left >= 0 ? "in \(ListCommand.age(left))" : "passed \(ListCommand.age(-left)) ago"))\(payment.held > 0 ? "" : ", nothing held")")
@@ -125,6 +128,21 @@ struct ShowCommand: AsyncParsableCommand {
                 lines.append("  \(InstanceSummary.time(entry.at))  \(entry.event.padding(toLength: 10, withPad: " ", startingAt: 0))  \(entry.step.map { "[\($0)] " } ?? "")\(entry.detail ?? "")")
             }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    /// The payment as stored, and in `--json` beside its fields the link the customer approves at, while the
+    /// payment is CREATED (the same `redirectUrl` as the API's).
+    struct ShownPayment: Encodable {
+        var summary: PaymentSummary
+        var redirectUrl: String?
+
+        private enum CodingKeys: String, CodingKey { case redirectUrl }
+
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(redirectUrl, forKey: .redirectUrl)
         }
     }
 

@@ -1,11 +1,13 @@
+import EPayment
 import EPaymentSimulator
 import FlowEngine
 import FlowTesting
 import Foundation
 
-/// One complete EV charging session, scripted: the customer approves by themselves (the simulator's
-/// `autoApproveAfter`), the station sends a few meter readings and then "session ended"; the shipped
-/// `ev-charging` definition does the rest. Runs in-process over real sockets on a virtual clock.
+/// One complete EV charging session, scripted: the customer approves (for the push journey by themselves, the
+/// simulator's `autoApproveAfter`; for the landing-page and QR journeys by following the payment's link, which
+/// the demo does as the customer would), the station sends a few meter readings and then "session ended"; the
+/// journey's shipped definition does the rest. Runs in-process over real sockets on a virtual clock.
 struct ChargingDemo {
     /// A meter reading or the session's end, as the station sends it.
     struct Reading {
@@ -16,6 +18,7 @@ struct ChargingDemo {
 
     var flows: URL
     var stateDirectory: URL?
+    var journey: DemoJourney = .push
     var maxAmount: Int64 = 50_000
     var pricePerKWh: Int64 = 399
     var startFee: Int64 = 490
@@ -39,20 +42,36 @@ struct ChargingDemo {
         /// Signal id → what the station said, for the timeline.
         var signals: [String: String]
         var energyWh: Int64
+        /// The payment link the customer followed, and when it was handed to them (landing-page and QR journeys).
+        var link: (url: String, at: Date)?
+        /// When the customer approved by following the link.
+        var followedAt: Date?
     }
 
     func run() async throws -> Outcome {
-        let configuration = SimulatorConfiguration(autoApproveAfter: approveAfter, rateLimitsEnabled: false)
+        // Only the push journey's customer approves by themselves: the others follow the link the flow handed out.
+        let configuration = SimulatorConfiguration(autoApproveAfter: journey == .push ? approveAfter : nil, rateLimitsEnabled: false)
         let money = { (units: Int64) in Value.money(Money(minorUnits: units, currency: "NOK")) }
-        let inputs: [String: Value] = [
-            "phoneNumber": .phoneNumber("4712345678"), "maxAmount": money(maxAmount),
-            "pricePerKWh": money(pricePerKWh), "startFee": money(startFee),
-        ]
+        let inputs: [String: Value] = journey.inputs.merging([
+            "maxAmount": money(maxAmount), "pricePerKWh": money(pricePerKWh), "startFee": money(startFee),
+        ]) { journeyValue, _ in journeyValue }
         let id = "demo-" + UUID().uuidString.prefix(8).lowercased()
         return try await withFlowTestBed(flows: flows, simulatorConfiguration: configuration, stateDirectory: stateDirectory) { bed in
             let start = bed.now
             var signals: [String: String] = [:]
-            try await bed.start("ev-charging", id: id, inputs: inputs)
+            try await bed.start(journey.flow, id: id, inputs: inputs)
+            var link: (url: String, at: Date)?
+            var followedAt: Date?
+            if journey != .push {
+                let created = try bed.instance(id)
+                guard let payment = created.paymentLink, let url = payment.redirectURL else {
+                    throw DemoFailure(message: "the \(journey.flow) flow handed out no payment link (instance \(id) is \(created.status))")
+                }
+                link = (url, bed.now)
+                try await bed.advance(by: approveAfter)
+                try await follow(url, reference: payment.reference, in: bed)
+                followedAt = bed.now
+            }
             for (index, reading) in readings.enumerated() {
                 try await bed.advance(by: reading.at - .seconds(bed.now.timeIntervalSince(start)))
                 let name = reading.ended ? "sessionEnded" : "meterReading"
@@ -67,8 +86,25 @@ struct ChargingDemo {
                 instance: instance, payment: instance.payment.flatMap { bed.ledger.payment(reference: $0.reference) },
                 notifications: bed.station.events, start: start, simulatorURL: bed.simulator.baseURL,
                 stateDirectory: bed.stateDirectory.path,
-                keptStateDirectory: stateDirectory != nil, signals: signals, energyWh: readings.map(\.energyWh).max() ?? 0)
+                keptStateDirectory: stateDirectory != nil, signals: signals, energyWh: readings.map(\.energyWh).max() ?? 0,
+                link: link, followedAt: followedAt)
         }
+    }
+
+    /// What the customer's app does once they open the link: approve with the link's token, over HTTP through
+    /// the provider's test approve endpoint (`POST /epayment/v1/test/payments/{reference}/approve`).
+    private func follow(_ link: String, reference: String, in bed: FlowTestBed) async throws {
+        guard let token = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "token" })?.value else {
+            throw DemoFailure(message: "the payment link \(link) carries no token")
+        }
+        try await bed.runtime.services.payments.forceApprove(reference: reference, token: token, idempotencyKey: "demo-approve-\(reference)")
+        await bed.runUntilIdle()
+    }
+
+    /// The demo could not play its part of the journey.
+    struct DemoFailure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { "evflow demo: \(message)" }
     }
 
     static func kWh(_ energyWh: Int64) -> String {

@@ -42,12 +42,18 @@ struct DemoReport {
     var text: String {
         var lines: [String] = []
         let instance = outcome.instance
-        lines.append("evflow demo: one EV charging session, end to end")
+        let flow = demo.journey.flow
+        lines.append("evflow demo: one EV charging session, end to end (journey: \(demo.journey.rawValue))")
         lines.append("")
-        lines.append("  flow          ev-charging v\(instance.flow.version) (\(demo.flows.path)/ev-charging.json, unchanged), instance \(instance.id)")
+        lines.append("  flow          \(flow) v\(instance.flow.version) (\(demo.flows.path)/\(flow).json, unchanged), instance \(instance.id)")
         lines.append("  payment API   embedded ePayment simulator at \(outcome.simulatorURL), real HTTP through libcurl")
         lines.append("  station       a backend stub on 127.0.0.1 receiving the flow's signed callbacks")
-        lines.append("  customer      approves in the app \(demo.approveAfter.components.seconds) s after the payment is created (simulator autoApproveAfter)")
+        if demo.journey == .push {
+            lines.append("  customer      approves in the app \(demo.approveAfter.components.seconds) s after the payment is created (simulator autoApproveAfter)")
+        } else {
+            lines.append("  customer      follows the payment link \(demo.approveAfter.components.seconds) s after it is handed out and approves in the app")
+            lines.append("                (the demo plays the customer: the test approve endpoint with the link's token)")
+        }
         lines.append("  state folder  \(outcome.stateDirectory)\(outcome.keptStateDirectory ? "" : " (temporary, removed afterwards; keep it with --state-dir)")")
         lines.append("  clock         virtual: the runner and the simulator share one clock the demo moves forward, so the")
         lines.append("                41-minute session takes about a second; every poll, timer and retry fires at its due time")
@@ -103,7 +109,7 @@ struct DemoReport {
         func ledgerLine(_ event: LedgerEvent) -> Line {
             let what: String
             switch event.name {
-            case "CREATED": what = "CREATED     \(Self.nok(event.amount)) reserved: the customer gets a push message"
+            case "CREATED": what = "CREATED     \(Self.nok(event.amount)) reserved: \(demo.journey.created)"
             case "AUTHORIZED": what = "AUTHORIZED  \(Self.nok(event.amount)): the customer approved in the app"
             case "CAPTURED": what = "CAPTURED    \(Self.nok(event.amount))"
             case "CANCELLED": what = "CANCELLED   \(Self.nok(event.amount)) released to the customer"
@@ -137,7 +143,20 @@ struct DemoReport {
             }
         }
         lines += unkeyed.map(ledgerLine)
+        if let link = outcome.link {
+            insert(Line(time: time(link.at), who: demo.journey.linkHolder, what: "\(demo.journey.linkVerb) \(link.url)"), into: &lines)
+        }
+        if let followed = outcome.followedAt {
+            // Before what the provider logged at that moment: the approval is the customer's doing.
+            insert(Line(time: time(followed), who: "customer", what: "opens the link and approves in the app"), into: &lines, beforeSameTime: true)
+        }
         return lines
+    }
+
+    /// Places `line` after every line before its time, and after (or, `beforeSameTime`, before) those at its time.
+    private func insert(_ line: Line, into lines: inout [Line], beforeSameTime: Bool = false) {
+        let index = lines.firstIndex { beforeSameTime ? $0.time >= line.time : $0.time > line.time }
+        lines.insert(line, at: index ?? lines.endIndex)
     }
 
     static func nok(_ minorUnits: Int64, width: Int = 0) -> String {

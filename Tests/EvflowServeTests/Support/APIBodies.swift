@@ -11,6 +11,7 @@ struct APIInstance: Decodable, Sendable {
         var released: Int
         var refunded: Int?
         var held: Int
+        var redirectUrl: String?
     }
 
     struct Failure: Decodable, Sendable {

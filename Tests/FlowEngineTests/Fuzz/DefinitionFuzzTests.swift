@@ -12,7 +12,7 @@ import Testing
 @Suite("Fuzzing flow definitions")
 struct DefinitionFuzzTests {
     static let flows = ScenarioRunnerTests.flows
-    static let shipped = ["ev-charging.json", "fixed-price.json", "reserve-release.json"]
+    static let shipped = ["ev-charging.json", "ev-charging-landing-page.json", "ev-charging-qr.json", "fixed-price.json", "reserve-release.json"]
 
     static func shippedText(_ name: String) throws -> String {
         try String(contentsOf: flows.appending(path: name), encoding: .utf8)

@@ -15,54 +15,36 @@ struct EmbeddedWorkerTests {
     static let flows = EVChargingFlowTests.flows
 
     @Test(.timeLimit(.minutes(1))) func sessionsRunToTheEndAsSoonAsTheyAreSignalled() async throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-embedded-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: state) }
-        var logger = Logger(label: "evflow.test")
-        logger.logLevel = .critical
-        let definitions = try FlowDefinitionLoader().load(directory: Self.flows)
-        try await withSimulator(configuration: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false), logger: logger) { simulator in
-            try await withHTTPClient { http in
-                let configuration = EPaymentConfiguration(
-                    baseURL: simulator.baseURL, clientID: "embedded", clientSecret: Secret("embedded-secret"),
-                    subscriptionKey: Secret("embedded-key"), merchantSerialNumber: "123456")
-                let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
-                // The flow's clock stands still, so the first poll (5 s after the reservation) never comes due: a
-                // session can only get past authorization because paymentUpdated woke it.
-                let runner = try FlowRunner(stateDirectory: state, definitions: definitions, payments: payments,
-                                            clock: ManualFlowClock(startingAt: Date()), logger: logger, maximumConcurrency: 8)
-                let stop = StopFlag()
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { await runner.work(while: { !stop.isSet }) }
-                    let sessions = (1...12).map { "embedded-\($0)" }
-                    try await withThrowingTaskGroup(of: FlowInstance.self) { sessionGroup in
-                        for (index, id) in sessions.enumerated() {
-                            sessionGroup.addTask {
-                                try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
-                                try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
-                                #expect(try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized") == false)
-                                try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(1_000)], signalID: "\(id)-r1")
-                                try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(Int64(1_000 * (index + 1)))], signalID: "\(id)-end")
-                                return try await runner.finished(id)
-                            }
-                        }
-                        for try await instance in sessionGroup {
-                            #expect(instance.status == .succeeded, "\(instance.id): \(instance.failure?.message ?? "")")
-                        }
+        // The flow's clock stands still, so the first poll (5 s after the reservation) never comes due: a session
+        // can only get past authorization because paymentUpdated woke it.
+        try await withEmbeddedRunner(simulator: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false),
+                                     maximumConcurrency: 8) { runner, simulator in
+            let sessions = (1...12).map { "embedded-\($0)" }
+            try await withThrowingTaskGroup(of: FlowInstance.self) { sessionGroup in
+                for (index, id) in sessions.enumerated() {
+                    sessionGroup.addTask {
+                        try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
+                        try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
+                        #expect(try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized") == false)
+                        try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(1_000)], signalID: "\(id)-r1")
+                        try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(Int64(1_000 * (index + 1)))], signalID: "\(id)-end")
+                        return try await runner.finished(id)
                     }
-                    let ledger = simulator.ledger()
-                    for (index, id) in sessions.enumerated() {
-                        let payment = try #require(ledger.payment(reference: "ev-\(id)"))
-                        let price = Int64(399 * (index + 1))  // (index + 1) kWh at 3.99 NOK
-                        #expect(payment.aggregate.captured == price)
-                        #expect(payment.aggregate.cancelled == 50_000 - price)
-                        #expect(payment.events(named: "CAPTURED").count == 1)
-                    }
-                    let work = runner.durableWork
-                    #expect(work.durableWrites > 12 && work.fsyncs >= work.durableWrites)
-                    stop.set()
-                    runner.wakeWorker()
+                }
+                for try await instance in sessionGroup {
+                    #expect(instance.status == .succeeded, "\(instance.id): \(instance.failure?.message ?? "")")
                 }
             }
+            let ledger = simulator.ledger()
+            for (index, id) in sessions.enumerated() {
+                let payment = try #require(ledger.payment(reference: "ev-\(id)"))
+                let price = Int64(399 * (index + 1))  // (index + 1) kWh at 3.99 NOK
+                #expect(payment.aggregate.captured == price)
+                #expect(payment.aggregate.cancelled == 50_000 - price)
+                #expect(payment.events(named: "CAPTURED").count == 1)
+            }
+            let work = runner.durableWork
+            #expect(work.durableWrites > 12 && work.fsyncs >= work.durableWrites)
         }
     }
 

@@ -59,45 +59,24 @@ struct EmbeddingLifetimeTests {
     }
 
     @Test(.timeLimit(.minutes(1))) func aBackendCancelsASessionThroughThePublicAPI() async throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-embedded-cancel-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: state) }
-        var logger = Logger(label: "evflow.test")
-        logger.logLevel = .critical
-        let definitions = try FlowDefinitionLoader().load(directory: EVChargingFlowTests.flows)
-        try await withSimulator(configuration: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false), logger: logger) { simulator in
-            try await withHTTPClient { http in
-                let configuration = EPaymentConfiguration(
-                    baseURL: simulator.baseURL, clientID: "embedded", clientSecret: Secret("embedded-secret"),
-                    subscriptionKey: Secret("embedded-key"), merchantSerialNumber: "123456")
-                let payments = EPaymentClient(configuration: configuration, httpClient: http, logger: logger)
-                let runner = try FlowRunner(stateDirectory: state, definitions: definitions, payments: payments,
-                                            clock: ManualFlowClock(startingAt: Date()), logger: logger, maximumConcurrency: 4)
-                let stop = StopFlag()
-                try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { await runner.work(while: { !stop.isSet }) }
-                    defer {
-                        stop.set()
-                        runner.wakeWorker()
-                    }
-                    let id = "embedded-cancel"
-                    let started = try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
-                    #expect(started.created)
-                    #expect(try !runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs()).created, "a retried start creates nothing")
-                    try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
-                    let clock = ContinuousClock()
-                    let deadline = clock.now.advanced(by: .seconds(20))
-                    while try runner.instance(id).currentStep != "meter", clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-                    try #require(try runner.instance(id).currentStep == "meter", "the session never got past authorization")
+        try await withEmbeddedRunner(simulator: SimulatorConfiguration(autoApproveAfter: .zero, rateLimitsEnabled: false)) { runner, simulator in
+            let id = "embedded-cancel"
+            let started = try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs())
+            #expect(started.created)
+            #expect(try !runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs()).created, "a retried start creates nothing")
+            try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(20))
+            while try runner.instance(id).currentStep != "meter", clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(try runner.instance(id).currentStep == "meter", "the session never got past authorization")
 
-                    let cancelled = try await runner.onRunnerThreads { try await runner.cancel(id, reason: "station fault") }
-                    #expect(cancelled.status == .failed)
-                    #expect(cancelled.failure?.code == .operatorCancelled)
-                    #expect(try await runner.finished(id).failure?.code == .operatorCancelled)
-                    let payment = try #require(simulator.ledger().payment(reference: "ev-\(id)"))
-                    #expect(payment.aggregate.cancelled == 50_000)
-                    #expect(payment.aggregate.captured == 0)
-                }
-            }
+            let cancelled = try await runner.onRunnerThreads { try await runner.cancel(id, reason: "station fault") }
+            #expect(cancelled.status == .failed)
+            #expect(cancelled.failure?.code == .operatorCancelled)
+            #expect(try await runner.finished(id).failure?.code == .operatorCancelled)
+            let payment = try #require(simulator.ledger().payment(reference: "ev-\(id)"))
+            #expect(payment.aggregate.cancelled == 50_000)
+            #expect(payment.aggregate.captured == 0)
         }
     }
 }

@@ -65,4 +65,19 @@ struct EvflowTestAndDemoCommandTests {
         let instances = try FileManager.default.contentsOfDirectory(atPath: state.appending(path: "instances").path)
         #expect(instances.contains { $0.hasPrefix("demo-") && $0.hasSuffix(".json") })
     }
+
+    /// The landing-page and QR journeys: the timeline shows the link handed to the customer, who follows it.
+    @Test(arguments: [("landing-page", "ev-charging-landing-page", "landing page      redirects the customer's browser to http://127.0.0.1:"),
+                      ("qr", "ev-charging-qr", "charger screen    shows a QR code of http://127.0.0.1:")])
+    func demoShowsTheLinkOfEachJourney(_ journey: String, _ flow: String, _ linkLine: String) async throws {
+        let run = try await BuiltProduct.evflow.run(["demo", "--journey", journey, "--flows-dir", Self.flows.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("flow          \(flow) v1"), "\(run.stdout)")
+        let link = try #require(run.stdout.split(separator: "\n").first { $0.contains(linkLine) }, "\(run.stdout)")
+        #expect(link.contains("/_sim/landing?token="))
+        #expect(run.stdout.contains("customer          opens the link and approves in the app"))
+        #expect(run.stdout.contains("captured    79.71 NOK"))
+        #expect(run.stdout.contains("Ledger verdict: ✔ captured exactly once"))
+        #expect(run.stdout.contains("Station received: charging.awaitingApproval, charging.start"))
+    }
 }

@@ -14,7 +14,7 @@ struct ScenarioRunnerTests {
     @Test func everyShippedScenarioPasses() async throws {
         let runner = try ScenarioRunner(flowsDirectory: Self.flows)
         let scenarios = try runner.load(paths: [Self.flows.appending(path: "tests")])
-        #expect(Set(scenarios.map(\.flow)) == ["ev-charging", "fixed-price", "reserve-release"])
+        #expect(Set(scenarios.map(\.flow)) == ["ev-charging", "ev-charging-landing-page", "ev-charging-qr", "fixed-price", "reserve-release"])
         #expect(scenarios.count >= 15)
         let results = await runner.run(scenarios, maximumConcurrency: 4)
         #expect(results.map(\.name) == scenarios.map(\.name))

@@ -1,7 +1,7 @@
 extension DefinitionDecoder {
     /// Kind-specific fields: (allowed, required).
     static let kindFields: [String: (allowed: [String], required: [String])] = [
-        "reserve": (["amount", "paymentDescription", "userFlow", "customerPhone", "returnUrl", "reference", "next"], ["amount", "paymentDescription", "next"]),
+        "reserve": (["amount", "paymentDescription", "userFlow", "customerPhone", "returnUrl", "customerInteraction", "qrFormat", "reference", "next"], ["amount", "paymentDescription", "next"]),
         "awaitPayment": (["payment", "next", "onAborted", "onExpired", "onTerminated", "poll"], ["next"]),
         "awaitSignal": (["on", "until"], ["on", "timeout", "onTimeout"]),
         "compute": (["assign", "next"], ["assign", "next"]),
@@ -85,42 +85,6 @@ extension DefinitionDecoder {
         return namedMembers(node, path, what: "outputs").compactMap { member in
             expression(member.value, Self.path(path, member.key), expect: nil).map { Assignment(variable: member.key, value: $0) }
         }
-    }
-
-    private func reserve(_ fields: [String: JSONNode], _ path: String, node: JSONNode) -> ReserveStep? {
-        let amount = required(fields["amount"], "\(path).amount", expect: .money)
-        let description = required(fields["paymentDescription"], "\(path).paymentDescription", expect: .string)
-        if description.source != "<invalid>", case .string(let text) = description.syntax.kind, !(3...100).contains(text.count), let descriptionNode = fields["paymentDescription"] {
-            report("\(path).paymentDescription", descriptionNode.position, "payment description must be 3-100 characters, is \(text.count)")
-        }
-        var userFlow = ReserveStep.UserFlow.pushMessage
-        if let flowNode = fields["userFlow"], let text = string(flowNode, "\(path).userFlow") {
-            if let flow = ReserveStep.UserFlow(rawValue: text) {
-                userFlow = flow
-            } else {
-                report("\(path).userFlow", flowNode.position, "unknown userFlow \"\(text)\"",
-                       hint: "one of: \(ReserveStep.UserFlow.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-        let phone = expression(fields["customerPhone"], "\(path).customerPhone", expect: .phoneNumber)
-        let returnURL = expression(fields["returnUrl"], "\(path).returnUrl", expect: .string)
-        if userFlow == .pushMessage, fields["customerPhone"] == nil {
-            report(path, node.position, "userFlow PUSH_MESSAGE needs \"customerPhone\"", hint: "add \"customerPhone\": \"inputs.phoneNumber\" with an input of type phoneNumber")
-        }
-        if userFlow == .webRedirect || userFlow == .nativeRedirect, fields["returnUrl"] == nil {
-            report(path, node.position, "userFlow \(userFlow.rawValue) needs \"returnUrl\"")
-        }
-        var reference: Expression?
-        if let referenceNode = fields["reference"] {
-            reference = expression(referenceNode, "\(path).reference", expect: .string)
-            if let reference, case .string(let text) = reference.syntax.kind, !Self.isValidReference(text) {
-                report("\(path).reference", referenceNode.position, "payment reference \"\(text)\" is invalid", hint: "8-64 letters, digits and hyphens")
-            }
-        } else {
-            reference = try? Expression(parsing: "'evflow-' + instance.id", in: scope)
-        }
-        guard let reference, let next = transition(fields["next"], "\(path).next") else { return nil }
-        return ReserveStep(amount: amount, description: description, userFlow: userFlow, customerPhone: phone, returnURL: returnURL, reference: reference, next: next)
     }
 
     static func isValidReference(_ text: String) -> Bool {

@@ -18,8 +18,21 @@ extension DefinitionDecoder {
             firstSeen[id] = idNode.position
             let kind: String = if let kindNode = element["kind"], case .string(let name) = kindNode.kind { name } else { "" }
             stepKinds[id] = kind
-            scope.stepOutputs[id] = Dictionary(uniqueKeysWithValues: StepKind.outputs(ofKind: kind).map { ($0.key.rawValue, $0.value) })
+            var outputs = StepKind.outputs(ofKind: kind)
+            if kind == "reserve", Self.reserveUserFlow(element)?.returnsRedirectURL == false {
+                // The provider sends no link for PUSH_MESSAGE: reading it would fail mid-session.
+                outputs[.redirectUrl] = nil
+            }
+            scope.stepOutputs[id] = Dictionary(uniqueKeysWithValues: outputs.map { ($0.key.rawValue, $0.value) })
         }
+    }
+
+    /// A reserve step's `userFlow` as written (absent: the default, PUSH_MESSAGE); `nil` when it is not a known
+    /// one, which the second pass reports.
+    static func reserveUserFlow(_ element: JSONNode) -> ReserveStep.UserFlow? {
+        guard let node = element["userFlow"] else { return .pushMessage }
+        guard case .string(let text) = node.kind else { return nil }
+        return ReserveStep.UserFlow(rawValue: text)
     }
 
     /// Fields every step may have, per kind: side effects may retry; waits and side effects may time out.

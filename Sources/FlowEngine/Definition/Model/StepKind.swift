@@ -23,7 +23,7 @@ package enum StepKind: Sendable, Equatable {
     /// The outputs a step of this kind records when it completes, readable as `steps.<id>.<output>`.
     package static func outputs(ofKind name: String) -> [StepOutputKey: ValueType] {
         switch name {
-        case "reserve": [.reference: .string, .amount: .money]
+        case "reserve": [.reference: .string, .amount: .money, .redirectUrl: .string]
         case "awaitPayment": [.state: .string, .authorizedAmount: .money]
         case "awaitSignal": [.endedBy: .string]
         case "capture": [.capturedAmount: .money, .skipped: .boolean]

@@ -8,6 +8,10 @@ package enum StepOutputKey: String, Sendable, CaseIterable {
     case reference
     /// `reserve`: the amount reserved (money).
     case amount
+    /// `reserve`, every `userFlow` but `PUSH_MESSAGE`: the create response's link (string): the landing page or
+    /// app link the customer's browser is sent to, or the QR link the charger shows. Not written to logs above
+    /// debug; shown by the API and `evflow show` only while the payment awaits approval.
+    case redirectUrl
     /// `awaitPayment`: the payment's final state (string).
     case state
     /// `awaitPayment`: the amount authorized (money; zero when not authorized).
