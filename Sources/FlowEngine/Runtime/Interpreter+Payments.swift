@@ -92,7 +92,13 @@ extension Interpreter {
             update(&instance, from: payment.aggregate, state: payment.state)
             switch payment.state {
             case .authorized:
-                if instance.payment?.authorizedAt == nil { instance.payment?.authorizedAt = now }
+                if instance.payment?.authorizedAt == nil {
+                    // The provider's capture window runs from the real authorization, which a poll only sees later
+                    // (after a worker outage, days later). It cannot precede the payment's creation, so the window is
+                    // counted from when the reserve step that created it was entered: early, never late.
+                    let created = instance.steps.last { $0.step == awaitStep.payment }?.enteredAt ?? instance.createdAt
+                    instance.payment?.authorizedAt = min(created, now)
+                }
                 instance.recordOutputs([
                     .state: .string(payment.state.rawValue),
                     .authorizedAmount: .money(Money(minorUnits: payment.aggregate.authorizedAmount.value,

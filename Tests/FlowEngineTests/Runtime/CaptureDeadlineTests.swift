@@ -75,6 +75,30 @@ struct CaptureDeadlineTests {
         }
     }
 
+    @Test func theWindowRunsFromThePaymentsCreationWhenTheAuthorizationIsSeenLate() async throws {
+        // The customer approves at once, but the first poll comes three days later (a worker that was down): the
+        // provider's window already runs, so the deadline must count from before the poll, not from it.
+        let folder = try TemporaryFolder.make("evflow-capture-late")
+        defer { TemporaryFolder.remove(folder) }
+        var text = try ShippedFlows.evCharging(poll: #"{ "firstAfter": "3d", "every": "2s" }"#)
+        let timeout = #""timeout": "15m","#
+        try #require(text.contains(timeout))
+        text = text.replacingOccurrences(of: timeout, with: #""timeout": "4d","#)
+        try text.write(to: folder.appending(path: "ev-charging.json"), atomically: true, encoding: .utf8)
+
+        try await withFlowTestBed(flows: folder) { bed in
+            let id = "deadline-late"
+            try await bed.start("ev-charging", id: id, inputs: Self.inputs(currency: "DKK"))
+            try await bed.advance(by: .seconds(3))
+            try await bed.approve(id)
+            try await bed.advance(by: Self.day * 3 + .seconds(60))
+            let instance = try bed.instance(id)
+            #expect(instance.currentStep == "meter")
+            let authorizedAt = try #require(instance.payment?.authorizedAt)
+            #expect(authorizedAt <= instance.createdAt.addingTimeInterval(3), "counted from the reserve, not the late poll: \(authorizedAt) vs \(instance.createdAt)")
+        }
+    }
+
     @Test func aDefinitionDeadlineFiresAheadOfTheCaptureDeadline() async throws {
         let folder = try TemporaryFolder.make("evflow-capture-deadline")
         defer { TemporaryFolder.remove(folder) }

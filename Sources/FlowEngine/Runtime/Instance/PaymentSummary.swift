@@ -13,8 +13,10 @@ public struct PaymentSummary: Codable, Sendable, Equatable {
     public var captured: Int64 = 0
     public var cancelled: Int64 = 0
     public var refunded: Int64 = 0
-    /// When the engine first saw the payment authorized (its poll, woken by the webhook): the start of the
-    /// provider's capture window (``CaptureWindows``). `nil` before that, and in files written before it existed.
+    /// The start of the provider's capture window (``CaptureWindows``), recorded once the engine sees the payment
+    /// authorized: the earliest the authorization can have happened (when the step that created the payment was
+    /// entered), since the poll that sees it may come days later. `nil` before that, and in files written before it
+    /// existed.
     public var authorizedAt: Date?
 
     public init(reference: String, state: String, currency: String, reserved: Int64) {
