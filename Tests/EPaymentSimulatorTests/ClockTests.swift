@@ -39,6 +39,23 @@ struct ClockTests {
         }
     }
 
+    @Test func theCapturePeriodIs14DaysForMobilePayAnd180ForVipps() async throws {
+        // Facts section 12: Denmark and Finland (DKK, EUR) 14 days after authorization, Norway (NOK) 180.
+        try await withTestSimulator(SimulatorConfiguration(accessTokenLifetime: .seconds(365 * 86_400))) { simulator, api throws in
+            #expect(try await api.create("period-dkk", currency: "DKK").status == 201)
+            #expect(try await api.create("period-nok").status == 201)
+            #expect(try await api.approve("period-dkk").status == 200)
+            #expect(try await api.approve("period-nok").status == 200)
+            try simulator.advanceClock(by: .seconds(14 * 86_400 + 1))
+            let late = try await api.capture("period-dkk", 100, currency: "DKK")
+            #expect(late.title == "Capture period expired", "\(late)")
+            #expect(try await api.cancel("period-dkk").status == 400)
+            #expect(try await api.capture("period-nok", 100).status == 200, "a Vipps payment is still inside its window")
+            try simulator.advanceClock(by: .seconds(166 * 86_400))
+            #expect(try await api.capture("period-nok", 100).title == "Capture period expired")
+        }
+    }
+
     @Test func autoApproveForDemos() async throws {
         try await withTestSimulator(SimulatorConfiguration(autoApproveAfter: .milliseconds(1500))) { simulator, api throws in
             #expect(try await api.create("clock-0005").status == 201)

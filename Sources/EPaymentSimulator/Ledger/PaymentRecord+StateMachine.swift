@@ -6,8 +6,10 @@ import Foundation
 /// TERMINATED (merchant cancels first). AUTHORIZED stays AUTHORIZED; captures, cancels and refunds only move
 /// the aggregate, keeping captured + cancelled ≤ authorized and refunded ≤ captured.
 extension PaymentRecord {
-    /// Capture and cancel are refused this long after authorization (Norway's 180 days, facts section 12).
-    static let capturePeriod: TimeInterval = 180 * 24 * 3600
+    /// Capture and cancel are refused this long after authorization (facts section 12): 180 days in Norway (Vipps,
+    /// NOK), 14 days in Denmark and Finland (MobilePay, DKK and EUR).
+    var capturePeriod: TimeInterval { (amount.currency == "NOK" ? 180 : 14) * 24 * 3600 }
+    private var capturePeriodText: String { amount.currency == "NOK" ? "180 days" : "14 days" }
     /// Refunds are refused this long after authorization (facts section 15).
     static let refundPeriod: TimeInterval = 365 * 24 * 3600
 
@@ -76,8 +78,8 @@ extension PaymentRecord {
                 detail: "Payment '\(reference)' was cancelled; the uncaptured remainder was released (cancelled \(cancelled))."
             )
         }
-        if let authorizedAt, now.timeIntervalSince(authorizedAt) > Self.capturePeriod {
-            throw .domain(.capturePeriodExpired, detail: "Payment '\(reference)' was authorized more than 180 days ago.")
+        if let authorizedAt, now.timeIntervalSince(authorizedAt) > capturePeriod {
+            throw .domain(.capturePeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodText) ago.")
         }
         if value < 1 {
             throw .domain(.amountTooSmall, detail: "A capture must be at least 1 minor unit.")
@@ -122,8 +124,8 @@ extension PaymentRecord {
         if uncapturedRemainder == 0 {
             throw .domain(.cancelCapturedPayment, detail: "Payment '\(reference)' is fully captured; nothing remains to cancel.")
         }
-        if let authorizedAt, now.timeIntervalSince(authorizedAt) > Self.capturePeriod {
-            throw .domain(.cancelPeriodExpired, detail: "Payment '\(reference)' was authorized more than 180 days ago.")
+        if let authorizedAt, now.timeIntervalSince(authorizedAt) > capturePeriod {
+            throw .domain(.cancelPeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodText) ago.")
         }
         let released = uncapturedRemainder
         cancelled += released
