@@ -35,8 +35,9 @@ final class WebhookSecrets: Sendable {
     init(secret: Secret, file: String?, allowedClockSkew: Duration) {
         self.file = file
         self.skew = allowedClockSkew
-        state = Mutex(State(current: WebhookVerifier(secret: secret, allowedClockSkew: allowedClockSkew),
-                            fileStamp: file.flatMap(Self.stamp)))
+        // No stamp yet: the secret was read earlier than this (with the rest of the configuration), so the watcher's
+        // first look reads the file again; a registration that rewrote it in between is not missed.
+        state = Mutex(State(current: WebhookVerifier(secret: secret, allowedClockSkew: allowedClockSkew), fileStamp: nil))
     }
 
     /// Verifies a delivery with the current secret, else with the previous one while it is still accepted.
@@ -66,13 +67,14 @@ final class WebhookSecrets: Sendable {
         guard let file, let stamp = Self.stamp(file), stamp != state.withLock({ $0.fileStamp }) else { return }
         do {
             let secret = try OwnerOnlyFile.secret(file)
+            let firstLook = state.withLock { $0.fileStamp == nil }
             state.withLock { state in
                 state.previous = (state.current, now.addingTimeInterval(Double(Self.previousSecretGrace.components.seconds)))
                 state.current = WebhookVerifier(secret: secret, allowedClockSkew: skew)
                 state.fileStamp = stamp
                 state.lastProblem = nil
             }
-            logger.notice("webhook secret file changed; verifying with its new secret", metadata: ["file": "\(file)"])
+            if !firstLook { logger.notice("webhook secret file changed; verifying with its new secret", metadata: ["file": "\(file)"]) }
         } catch {
             let problem = "\(error)"
             guard state.withLock({ state in defer { state.lastProblem = problem }; return state.lastProblem != problem }) else { return }

@@ -54,4 +54,16 @@ struct WebhookSecretsTests {
             #expect(!Self.check(secrets, signedWith: "third-secret", at: later))
         }
     }
+
+    @Test func aFileRewrittenAfterTheConfigurationWasReadIsNotMissed() throws {
+        try TemporaryFolder.with("webhook-secrets-race") { folder in
+            let path = folder.appending(path: "webhook-secret").path
+            // serve read "first-secret" with its configuration; `evflow webhooks register` rewrote the file before
+            // the receiver was built, and then deleted the registration the old secret belonged to.
+            try Self.write("second-secret", to: path)
+            let secrets = WebhookSecrets(secret: Secret("first-secret"), file: path, allowedClockSkew: .seconds(300))
+            secrets.refresh(now: Date(), logger: Logger(label: "test"))
+            #expect(Self.check(secrets, signedWith: "second-secret", at: Date()), "the watcher's first look reads the file again")
+        }
+    }
 }

@@ -13,10 +13,17 @@ package enum OwnerOnlyFile {
     /// - Throws: ``EPaymentConfigurationError``: ``EPaymentConfigurationError/Code/insecureFile`` naming the
     ///   `chmod` to run, or ``EPaymentConfigurationError/Code/unreadableFile``.
     package static func read(_ path: String) throws(EPaymentConfigurationError) -> Data {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        // Checked on the open descriptor, so the file whose mode is checked is the file that is read, even if the
+        // path is replaced in between.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw EPaymentConfigurationError(
                 .unreadableFile, source: path, "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw EPaymentConfigurationError(.unreadableFile, source: path, "not a regular file")
         }
         let permissions = info.st_mode & 0o777
         guard permissions & 0o077 == 0 else {
@@ -25,10 +32,11 @@ package enum OwnerOnlyFile {
                 "the file holds secrets but has mode \(String(permissions, radix: 8)), readable by others; "
                     + "run `chmod 600 \(path)` (and rotate the secrets if others could have read them)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EPaymentConfigurationError(.unreadableFile, source: path, "cannot read the file")
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw EPaymentConfigurationError(.unreadableFile, source: path, "cannot read the file: \(error.localizedDescription)")
         }
-        return data
     }
 
     /// The secret a file holds: its text without surrounding whitespace (a trailing newline is usual).
