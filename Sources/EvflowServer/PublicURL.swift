@@ -31,7 +31,11 @@ public struct PublicURL: Sendable, Hashable, CustomStringConvertible {
             throw PublicURLError(detail: "\(Self.variable): '\(OutboundURL.redacted(text))' has a query or fragment; give scheme, host and an optional path prefix only")
         }
         self.scheme = scheme
-        self.authority = components.port.map { "\(host):\($0)" } ?? host
+        // As a client writes `Host` (RFC 9110 §7.2): the host in lower case, the port only when it is not the
+        // scheme's default, so `https://Pay.example.com:443` verifies what the provider signed for pay.example.com.
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port.flatMap { $0 == defaultPort ? nil : $0 }
+        self.authority = port.map { "\(host.lowercased()):\($0)" } ?? host.lowercased()
         var prefix = components.percentEncodedPath
         while prefix.hasSuffix("/") { prefix.removeLast() }
         self.pathPrefix = prefix

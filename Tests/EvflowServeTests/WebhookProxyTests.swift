@@ -66,6 +66,8 @@ struct WebhookProxyTests {
     @Test func thePublicURLIsCheckedAtStartUp() throws {
         #expect(try PublicURL("https://pay.example.test/evflow/").webhookURL == "https://pay.example.test/evflow/webhooks/epayment")
         #expect(try PublicURL("https://pay.example.test:8443").authority == "pay.example.test:8443")
+        #expect(try PublicURL("https://Pay.Example.test:443/evflow").authority == "pay.example.test", "as a client writes Host: lower case, no default port")
+        #expect(try PublicURL("http://127.0.0.1:80").authority == "127.0.0.1")
         for bad in ["pay.example.test", "http://pay.example.test", "https://user:pw@pay.example.test", "https://pay.example.test/?a=1"] {
             #expect(throws: PublicURLError.self, "\(bad)") { try PublicURL(bad) }
         }
