@@ -89,9 +89,8 @@ struct EPaymentSimCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Inject faults: OPERATION:KEY=VALUE[,KEY=VALUE...]; repeatable.",
             discussion: """
-                OPERATION is * or one of createPayment, getPayment, getPaymentEventLog, capturePayment, cancelPayment, \
-                refundPayment, forceApprove, accessToken, registerWebhook, listWebhooks, deleteWebhook. KEYs: latency (ms), 5xx, 429, reset, lost (probabilities \
-                0-1), retry-after (seconds), times (count). 'lost' applies the operation and then drops the \
+                OPERATION is * or one of \(SimulatedOperation.all.map(\.rawValue).joined(separator: ", ")). \
+                KEYs: latency (ms), 5xx, 429, reset, lost (probabilities 0-1), retry-after (seconds), times (count). 'lost' applies the operation and then drops the \
                 connection without a response. Example: --fault capturePayment:lost=1,times=1
                 """
         )
