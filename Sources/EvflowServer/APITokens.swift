@@ -41,21 +41,39 @@ public struct APITokens: Sendable {
     /// Reads the tokens from the environment.
     /// - Throws: ``APITokensError`` when the file is unreadable or readable by others, or when no token is set.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> APITokens {
+        guard let tokens = try read(variable: variable, fileVariable: fileVariable, environment) else {
+            throw APITokensError(detail: "no API token: set \(variable) (comma-separated) or \(fileVariable) (a 0600 file); clients send 'Authorization: Bearer <token>'")
+        }
+        return tokens
+    }
+
+    /// `EVFLOW_OPERATOR_TOKENS`: when set, only these tokens may use the routes that move money on an operator's
+    /// word (`POST /v1/instances/{id}/cancel` and `/refund`), so a station backend's token, which must sit on
+    /// every charger's backend, cannot refund sessions. Operator tokens are accepted on every other `/v1` route too.
+    public static let operatorVariable = "EVFLOW_OPERATOR_TOKENS"
+    public static let operatorFileVariable = "EVFLOW_OPERATOR_TOKENS_FILE"
+
+    /// Reads ``operatorVariable`` (or ``operatorFileVariable``); `nil` when neither is set, and then the API tokens
+    /// may also cancel and refund, as before operator tokens existed.
+    /// - Throws: ``APITokensError`` as ``fromEnvironment(_:)`` does.
+    public static func operatorTokens(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> APITokens? {
+        try read(variable: operatorVariable, fileVariable: operatorFileVariable, environment)
+    }
+
+    /// The tokens either set accepts.
+    package func union(_ other: APITokens) -> APITokens { APITokens(digests: digests + other.digests) }
+
+    private init(digests: [[UInt8]]) { self.digests = digests }
+
+    private static func read(variable: String, fileVariable: String, _ environment: [String: String]) throws -> APITokens? {
         if let path = environment[fileVariable], !path.isEmpty {
-            let attributes: [FileAttributeKey: Any]
+            let data: Data
             do {
-                attributes = try FileManager.default.attributesOfItem(atPath: path)
+                data = try OwnerOnlyFile.read(path)
             } catch {
-                throw APITokensError(detail: "\(fileVariable)=\(path): cannot read the file")
+                throw APITokensError(detail: "\(fileVariable)=\(path): \(error.detail)")
             }
-            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0
-            guard mode & 0o077 == 0 else {
-                throw APITokensError(detail: "\(fileVariable)=\(path) has mode \(String(mode, radix: 8)); it holds secrets, so it must be 0600 (chmod 600 \(path))")
-            }
-            guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw APITokensError(detail: "\(fileVariable)=\(path): cannot read the file")
-            }
-            let listed = text.split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init)
+            let listed = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init)
             try checkLengths(listed, source: "\(fileVariable)=\(path)")
             let tokens = APITokens(listed)
             guard tokens.count > 0 else { throw APITokensError(detail: "\(fileVariable)=\(path) holds no token") }
@@ -64,10 +82,7 @@ public struct APITokens: Sendable {
         let listed = (environment[variable] ?? "").split(separator: ",").map(String.init)
         try checkLengths(listed, source: variable)
         let tokens = APITokens(listed)
-        guard tokens.count > 0 else {
-            throw APITokensError(detail: "no API token: set \(variable) (comma-separated) or \(fileVariable) (a 0600 file); clients send 'Authorization: Bearer <token>'")
-        }
-        return tokens
+        return tokens.count > 0 ? tokens : nil
     }
 }
 

@@ -24,3 +24,24 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+/// Guards the routes that move money on an operator's word (cancel, refund): with operator tokens configured
+/// (`EVFLOW_OPERATOR_TOKENS`), a request authorized by a station backend's API token gets 403. Sits inside
+/// ``BearerAuthMiddleware``, so an unknown token has already had its 401.
+struct OperatorOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let tokens: APITokens?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let tokens {
+            let header = request.headers[.authorization] ?? ""
+            let token = header.count > 7 ? String(header.dropFirst(7)) : ""
+            guard tokens.accepts(token) else {
+                throw APIProblem(
+                    status: 403, title: "Forbidden",
+                    detail: "cancel and refund move the customer's money: send a token from \(APITokens.operatorVariable), not a station backend's API token",
+                    code: "operatorTokenRequired")
+            }
+        }
+        return try await next(request, context)
+    }
+}

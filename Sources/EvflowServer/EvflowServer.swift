@@ -57,9 +57,11 @@ package struct EvflowServer: Sendable {
         WebhookRoutes(runtime: runtime, secrets: webhookSecrets, limit: bodyLimit, seen: RecentKeys(),
                       merchantSerialNumber: configuration.merchantSerialNumber, publicURL: configuration.publicURL)
             .register(on: router)
-        let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: configuration.apiTokens))
-        InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
-        RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: api)
+        let accepted = configuration.operatorTokens.map { configuration.apiTokens.union($0) } ?? configuration.apiTokens
+        let api = router.group("v1").add(middleware: BearerAuthMiddleware(tokens: accepted))
+        let operatorOnly = api.group().add(middleware: OperatorOnlyMiddleware(tokens: configuration.operatorTokens))
+        InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api, operatorOnly: operatorOnly)
+        RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
         return router
     }
 

@@ -13,12 +13,13 @@ struct InstanceRoutes {
     let runtime: ServerRuntime
     let limit: JSONBody.Limit
 
-    func register(on router: RouterGroup<BasicRequestContext>) {
+    /// - Parameter operatorOnly: where cancel goes: the routes only operator tokens may use, when there are any.
+    func register(on router: RouterGroup<BasicRequestContext>, operatorOnly: RouterGroup<BasicRequestContext>) {
         router.post("flows/:flow/instances") { request, context in try await start(request, context) }
         router.get("instances") { request, _ in try await list(request) }
         router.get("instances/:id") { _, context in try await read(context) }
         router.post("instances/:id/signals/:name") { request, context in try await signal(request, context) }
-        router.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
+        operatorOnly.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
         router.post("instances/:id/meter-values") { request, context in try await meterValues(request, context) }
     }
 

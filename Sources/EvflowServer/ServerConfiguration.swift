@@ -8,6 +8,9 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Bearer tokens accepted on `/v1`.
     public var apiTokens: APITokens
+    /// `EVFLOW_OPERATOR_TOKENS`: when set, only these may cancel or refund (`/v1/instances/{id}/cancel`,
+    /// `/refund`), and the ``apiTokens`` a station backend holds get 403 there; `nil` lets the API tokens do it.
+    public var operatorTokens: APITokens?
     /// The ePayment webhook secret (`EPAYMENT_WEBHOOK_SECRET`); without it every webhook is refused with 401.
     public var webhookSecret: Secret?
     /// `EPAYMENT_WEBHOOK_SECRET_FILE`, when ``webhookSecret`` was read from it: the server re-reads the file
@@ -39,7 +42,7 @@ public struct ServerConfiguration: Sendable {
         webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
         connectionLimits: ConnectionLimits = ConnectionLimits(),
         merchantSerialNumber: String? = nil, metricsToken: Secret? = nil, publicURL: PublicURL? = nil,
-        webhookSecretFile: String? = nil
+        webhookSecretFile: String? = nil, operatorTokens: APITokens? = nil
     ) {
         self.host = host
         self.port = port
@@ -53,5 +56,6 @@ public struct ServerConfiguration: Sendable {
         self.metricsToken = metricsToken
         self.publicURL = publicURL
         self.webhookSecretFile = webhookSecretFile
+        self.operatorTokens = operatorTokens
     }
 }

@@ -29,7 +29,7 @@ package enum OwnerOnlyFile {
         guard permissions & 0o077 == 0 else {
             throw EPaymentConfigurationError(
                 .insecureFile, source: path,
-                "the file holds secrets but has mode \(String(permissions, radix: 8)), readable by others; "
+                "the file holds secrets but has mode \(String(permissions, radix: 8)), readable by others; it must be 0600: "
                     + "run `chmod 600 \(path)` (and rotate the secrets if others could have read them)")
         }
         do {

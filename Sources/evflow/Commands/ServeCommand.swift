@@ -21,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
             GET /healthz; GET /metrics (Prometheus text).
 
             Environment: EVFLOW_API_TOKENS (comma-separated, each at least 32 characters: openssl rand -hex 32) or \
-            EVFLOW_API_TOKENS_FILE (a 0600 file); \
+            EVFLOW_API_TOKENS_FILE (a 0600 file); EVFLOW_OPERATOR_TOKENS or EVFLOW_OPERATOR_TOKENS_FILE (when set, only \
+            these may cancel or refund, and a station backend's API token gets 403 there; they work on every other /v1 \
+            route too); \
             EPAYMENT_* (the provider) and EPAYMENT_WEBHOOK_SECRET or EPAYMENT_WEBHOOK_SECRET_FILE (a 0600 file, as \
             'evflow webhooks register' writes it, re-read when it changes; without either, webhooks are refused and the worker \
             relies on polling); EVFLOW_PUBLIC_URL (scheme, host and optional path prefix the provider calls, e.g. \
@@ -68,9 +70,11 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServerMetrics()
         MetricsSystem.bootstrap(metrics.factory)
         let tokens: APITokens
+        let operatorTokens: APITokens?
         let metricsToken: Secret?
         do {
             tokens = try APITokens.fromEnvironment()
+            operatorTokens = try APITokens.operatorTokens()
             metricsToken = try APITokens.metricsToken()
         } catch {
             throw CommandFailure(.usage, "\(error)")
@@ -93,7 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
                 host: host, port: port, apiTokens: tokens, webhookSecret: payments.webhookSecret,
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
                 merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken, publicURL: publicURL,
-                webhookSecretFile: ProcessInfo.processInfo.environment[EPaymentConfiguration.EnvironmentKey.webhookSecretFile].flatMap { $0.isEmpty ? nil : $0 })
+                webhookSecretFile: ProcessInfo.processInfo.environment[EPaymentConfiguration.EnvironmentKey.webhookSecretFile].flatMap { $0.isEmpty ? nil : $0 },
+                operatorTokens: operatorTokens)
             let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(

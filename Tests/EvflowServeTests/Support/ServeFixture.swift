@@ -45,12 +45,12 @@ final class ServeFixture: Sendable {
 
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
     func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, publicURL: PublicURL? = nil,
-                                      captureWindows: CaptureWindows = .provider,
+                                      captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil,
                                       _ body: @Sendable () async throws -> Result) async throws -> Result {
         let server = try Self.makeServer(
             stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
             port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken,
-            publicURL: publicURL, captureWindows: captureWindows)
+            publicURL: publicURL, captureWindows: captureWindows, operatorTokens: operatorTokens)
         return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
     }
 
@@ -89,7 +89,7 @@ final class ServeFixture: Sendable {
         stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
         webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024,
         publicURL: PublicURL? = nil,
-        captureWindows: CaptureWindows = .provider
+        captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil
     ) throws -> EvflowServer {
         let configuration = EPaymentConfiguration(
             baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
@@ -105,7 +105,8 @@ final class ServeFixture: Sendable {
         return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
             host: "127.0.0.1", port: port, apiTokens: APITokens([token]),
             webhookSecret: webhooks ? Secret(webhookSecret) : nil, maximumBodySize: maximumBodySize, pollInterval: .milliseconds(50),
-            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init), publicURL: publicURL),
+            merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init), publicURL: publicURL,
+            operatorTokens: operatorTokens),
             metrics: .bootstrappedForTests, logger: .quiet)
     }
 
