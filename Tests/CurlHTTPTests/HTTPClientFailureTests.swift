@@ -103,7 +103,7 @@ struct HTTPClientFailureTests {
             try await withHTTPClient { client in
                 let started = ContinuousClock.now
                 let task = Task {
-                    try await client.execute(HTTPRequest(url: server.url("/slow?ms=10000")))
+                    try await client.execute(HTTPRequest(url: server.url("/slow?ms=120000")))
                 }
                 try await waitUntil("the request to reach the server", pollingEvery: .milliseconds(10)) { server.connections.requestCount >= 1 }
                 task.cancel()
@@ -111,8 +111,9 @@ struct HTTPClientFailureTests {
                 let error = try #require(throws: HTTPClientError.self) { try result.get() }
                 #expect(error.code == .cancelled)
                 #expect(error.delivery == .maybeSent)
-                // The server would have answered after 10 s; the client gave up long before.
-                #expect(ContinuousClock.now - started < .seconds(5))
+                // The server would have answered after 120 s; the client gave up long before (the bound is loose on
+                // purpose: on a loaded 2-core CI machine a prompt abort has still taken seconds).
+                #expect(ContinuousClock.now - started < .seconds(60))
                 #expect(client.activeTransferCount == 0)
             }
         }
