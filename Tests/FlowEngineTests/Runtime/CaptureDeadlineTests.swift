@@ -147,5 +147,10 @@ struct CaptureDeadlineTests {
         #expect(neither.contains { $0.jsonPath == "$.deadlines[0]" && $0.message.contains("needs \"before\"") }, "\(neither)")
         #expect(issues(#"{ "id": "d", "before": "2d", "since": "captureDeadline", "during": ["wait"], "goto": "done" }"#).isEmpty)
         #expect(issues(#"{ "id": "d", "after": "2d", "during": ["wait"], "goto": "done" }"#).isEmpty)
+
+        // A step cannot take the name: "since" would be ambiguous.
+        let text = #"{ "name": "x", "version": 1, "steps": [{ "id": "captureDeadline", "kind": "wait", "duration": "1h", "next": "done" }, { "id": "done", "kind": "succeed" }] }"#
+        let reserved = #expect(throws: DefinitionValidationError.self) { try FlowDefinitionLoader().load(text: text, file: "x.json") }
+        #expect(reserved?.issues.contains { $0.jsonPath == "$.steps[0].id" && $0.message.contains("reserved") } == true, "\(String(describing: reserved))")
     }
 }

@@ -11,6 +11,11 @@ extension DefinitionDecoder {
                        hint: "ids start with a letter and contain only letters, digits and _, so expressions can say steps.\(id.filter { $0.isLetter || $0.isNumber }).<output>")
                 continue
             }
+            if id == Self.captureDeadlineAnchor {
+                report("\(path).id", idNode.position, "step id \"\(id)\" is reserved",
+                       hint: "a deadline's \"since\": \"\(id)\" means the payment's capture deadline, so a step of that name could never be its anchor; rename the step")
+                continue
+            }
             if let first = firstSeen[id] {
                 report("\(path).id", idNode.position, "duplicate step id \"\(id)\" (first used at line \(first.line))", hint: "step ids must be unique")
                 continue
