@@ -28,6 +28,38 @@ struct OperatorRefundStepTests {
         return reference
     }
 
+    /// The flow's refund step would otherwise pay its whole amount on top of an operator refund whose answer was
+    /// lost (the local figures do not have it): the customer would get the flow's amount plus the operator's.
+    @Test func aRefundStepCountsAnUnsettledOperatorRefundAsRefunded() async throws {
+        try await withFlowTestBed(flows: Self.flows, simulatorConfiguration: OperatorRefundTests.logged) { bed in
+            let id = "step-beside-pending"
+            let reference = try await Self.captured(bed, id: id, due: 30_000)
+            // The operator refunds 20.00 NOK: it takes effect, the answer is lost, the event log cannot be read.
+            bed.simulator.setFault(FaultRule(responseLostRate: 1), for: .refundPayment)
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1), for: .getPaymentEventLog)
+            let lost = try await bed.runner.refund(id, amount: .minorUnits(2_000), reason: "charger fault")
+            #expect(!lost.refund.isSettled)
+            #expect(bed.ledger.payment(reference: reference)?.aggregate.refunded == 2_000)
+            bed.simulator.clearFaults()
+
+            // The flow refunds 50.00 NOK in all: the unsettled 20.00 NOK counts, so its step sends 30.00 NOK.
+            try await bed.signal(id, "refundNow", ["refund": Self.money(5_000)], signalID: "refund")
+            let instance = try bed.instance(id)
+            #expect(instance.status == .succeeded)
+            #expect(bed.ledger.payment(reference: reference)?.aggregate.refunded == 5_000,
+                    "the customer gets what the flow owes, not that plus the operator's refund")
+            #expect(instance.moneyLedger.movements(of: "refund").map(\.amount) == [3_000])
+            #expect(instance.history.contains { ($0.detail ?? "").contains("operator refund #1 of 20.00 NOK") && ($0.detail ?? "").contains("counted as refunded") })
+
+            // Settling the operator's refund afterwards confirms it by its key and sends nothing more.
+            let before = OperatorRefundTests.refundRequests(bed).count
+            let resumed = try await bed.runner.resume(id)
+            #expect(resumed.unsettledOperatorRefund == nil && resumed.moneyLedger.total(.refund) == 5_000)
+            #expect(OperatorRefundTests.refundRequests(bed).count == before)
+            #expect(bed.ledger.payment(reference: reference)?.aggregate.refunded == 5_000)
+        }
+    }
+
     /// `all` with the same reason again is the same request only while nothing more is refundable.
     @Test func allAgainAfterAnotherCaptureRefundsTheNewMoney() async throws {
         try await withFlowTestBed(flows: Self.flows) { bed in
