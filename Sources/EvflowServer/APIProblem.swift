@@ -45,7 +45,7 @@ struct APIProblem: Error, Sendable, Encodable {
         case .invalidInstanceID: status = .badRequest
         case .unknownFlow, .unknownInstance: status = .notFound
         case .invalidInput, .unknownSignal, .invalidSignal: status = .unprocessableContent
-        case .conflictingStart, .finished: status = .conflict
+        case .conflictingStart, .finished, .refundUnsettled: status = .conflict
         case .locked: status = .serviceUnavailable
         default: status = .internalServerError
         }

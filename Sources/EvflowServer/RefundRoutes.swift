@@ -14,9 +14,10 @@ struct RefundRoutes {
         router.post("instances/:id/refund") { request, context in try await refund(request, context) }
     }
 
-    /// 200 once refunded; 202 when the call may have taken effect and is not confirmed (repeat the same request: it
-    /// is settled by its key first); 422 above what is refundable; 409 while a payment call is in flight; 502 when
-    /// the provider refused it or could not be read.
+    /// 200 once refunded; 202 when this refund (made now, or the same request repeated) may have taken effect and is
+    /// not confirmed (repeat the same request: it is settled by its key first); 422 above what is refundable; 409
+    /// while a payment call is in flight (`unconfirmed`) or another operator refund is unsettled (`refundUnsettled`,
+    /// nothing sent); 502 when the provider refused it or could not be read.
     private func refund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let bytes = try await JSONBody.bytes(request, limit: limit)
@@ -34,7 +35,7 @@ struct RefundRoutes {
                 return try await runner.refund(id, amount: amount, reason: reason)
             }
             return try JSONBody.response(result.refund.isSettled ? .ok : .accepted, RefundReceipt(result))
-        } catch let error as FlowError where error.code == .unconfirmed {
+        } catch let error as FlowError where error.code == .unconfirmed || error.code == .refundUnsettled {
             throw APIProblem(status: 409, title: "Conflict", detail: error.detail, code: error.code.description)
         } catch let error as EPaymentError {
             throw APIProblem(status: 502, title: "Bad Gateway", detail: "the payment provider: \(error)", code: "paymentProvider")
@@ -62,21 +63,22 @@ struct RefundReceipt: Encodable, Sendable {
         var amount: Int64
         var currency: String
         var reason: String
-        /// `refunded`, `refused` or `unconfirmed`.
+        /// `refunded` or `unconfirmed` (a refused refund is a 502 problem, never a receipt).
         var status: String
         var lastError: String?
     }
 
     var instance: InstanceResource
     var refund: Refund
-    /// The request repeated an earlier refund whose outcome was unknown: nothing new was sent.
+    /// The request repeated an earlier refund with the same amount and reason (one whose outcome was unknown, or
+    /// one already confirmed): nothing new was made.
     var repeated: Bool
 
     init(_ result: RefundResult) {
         let refund = result.refund
         instance = InstanceResource(result.instance)
         self.refund = Refund(number: refund.number, idempotencyKey: refund.idempotencyKey, amount: refund.amount, currency: refund.currency,
-                             reason: refund.reason, status: refund.confirmedAt != nil ? "refunded" : refund.refusedAt != nil ? "refused" : "unconfirmed",
+                             reason: refund.reason, status: refund.confirmedAt != nil ? "refunded" : "unconfirmed",
                              lastError: refund.lastError)
         repeated = result.repeated
     }

@@ -76,6 +76,14 @@ extension EvflowCLITests {
                 #expect(state.payment?.refunded == 0, "the answer never reached the disk")
                 #expect(state.refunds?.first?.confirmedAt == nil && state.refunds?.first?.idempotencyKey != nil)
 
+                // While the event log cannot be read, a different refund is refused (exit 2), naming the unsettled one.
+                bed.simulator.setFault(FaultRule(serverErrorRate: 1), for: .getPaymentEventLog)
+                let other = try await refund(bed, "ref-crash", "--amount", "100", "--reason", "something else")
+                #expect(other.status == 2, "\(other)")
+                #expect(other.stderr.contains("refund #1 of 15.00 NOK (Idempotency-Key \(state.refunds?.first?.idempotencyKey ?? "?"))"), "\(other)")
+                #expect(try bed.ledger("ref-crash").events(named: "REFUNDED").count == 1)
+                bed.simulator.setFault(nil, for: .getPaymentEventLog)
+
                 let again = try await refund(bed, "ref-crash", "--amount", "1500", "--reason", "faulty connector")
                 #expect(again.status == 0, "\(again)")
                 #expect(again.stdout.contains("settled the earlier identical refund 15.00 NOK"), "\(again)")

@@ -60,4 +60,47 @@ struct RefundRouteTests {
             #expect(payment.events(named: "REFUNDED").count == 2)
         }
     }
+
+    /// A refund whose answer was lost stays 202 for the same request; a different request is a 409 naming it, and
+    /// nothing is sent for it, until the first one is settled.
+    @Test func aDifferentRefundWhileOneIsUnsettledIsAConflictNamingIt() async throws {
+        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
+            try await fixture.withServer {
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("r-2"))
+                #expect(created.status == 201, "\(created.text)")
+                try await fixture.waitFor("r-2", "authorization") { $0.step == "meter" }
+                try await ServeSessionTests.meterAndEnd(fixture, "r-2")
+
+                // The refund takes effect, its answer is lost and the event log cannot be read.
+                fixture.simulator.setFault(FaultRule(responseLostRate: 1), for: .refundPayment)
+                fixture.simulator.setFault(FaultRule(serverErrorRate: 1), for: .getPaymentEventLog)
+                let body = #"{"amount": 2500, "reason": "charger fault"}"#
+                let lost = try await fixture.call(.post, "/v1/instances/r-2/refund", json: body)
+                #expect(lost.status == 202, "\(lost.text)")
+                #expect(try lost.decode(Receipt.self).refund.status == "unconfirmed")
+                let again = try await fixture.call(.post, "/v1/instances/r-2/refund", json: body)
+                #expect(again.status == 202, "\(again.text)")
+                let repeated = try again.decode(Receipt.self)
+                #expect(repeated.repeated && repeated.refund.number == 1 && repeated.refund.status == "unconfirmed")
+
+                let other = try await fixture.call(.post, "/v1/instances/r-2/refund", json: #"{"amount": 1000, "reason": "goodwill"}"#)
+                #expect(other.status == 409, "\(other.text)")
+                #expect(other.header("Content-Type") == "application/problem+json")
+                let problem = try other.problem()
+                #expect(problem.code == "refundUnsettled", "\(other.text)")
+                #expect(problem.detail.contains("refund #1 of 25.00 NOK (Idempotency-Key "), "\(other.text)")
+
+                fixture.simulator.clearFaults()
+                let settled = try await fixture.call(.post, "/v1/instances/r-2/refund", json: body)
+                #expect(settled.status == 200, "\(settled.text)")
+                #expect(try settled.decode(Receipt.self).repeated)
+                let made = try await fixture.call(.post, "/v1/instances/r-2/refund", json: #"{"amount": 1000, "reason": "goodwill"}"#)
+                #expect(made.status == 200, "\(made.text)")
+                #expect(try made.decode(Receipt.self).refund.number == 2)
+            }
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.aggregate.refunded == 3_500)
+            #expect(payment.events(named: "REFUNDED").count == 2)
+        }
+    }
 }

@@ -4,7 +4,7 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         fileprivate enum Base: String {
             case unknownFlow, invalidInstanceID, invalidInput, conflictingStart, unknownInstance, unknownSignal
             case invalidSignal, definitionChanged, definitionMissing, finished, locked
-            case alreadyApplied, outcomeNotSaved, unconfirmed
+            case alreadyApplied, outcomeNotSaved, unconfirmed, refundUnsettled
         }
         fileprivate let base: Base
         /// No definition with that name is loaded.
@@ -38,6 +38,9 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         /// Whether a payment call took effect is not known yet (the provider could not be asked); the instance
         /// keeps asking.
         public static let unconfirmed = Code(base: .unconfirmed)
+        /// An operator refund asked for while an earlier, different one of the instance has no confirmed outcome
+        /// (the provider could not be asked): nothing new is sent until the earlier one is settled by its key.
+        public static let refundUnsettled = Code(base: .refundUnsettled)
         public var description: String { base.rawValue }
     }
 

@@ -11,7 +11,8 @@ package struct RefundResult: Sendable {
     package var refund: OperatorRefund
     /// An earlier refund whose outcome was not known, settled before this request (it may be ``refund`` itself).
     package var settledEarlier: OperatorRefund?
-    /// Whether the request repeated the earlier, unsettled one (same amount and reason), so nothing new was sent.
+    /// Whether the request repeated an earlier refund (same amount and reason): the unsettled one, or one already
+    /// confirmed. Nothing new was made (the unsettled one may have been re-sent with its own key to settle it).
     package var repeated: Bool
 }
 
@@ -24,14 +25,15 @@ package struct RefundResult: Sendable {
 extension FlowRunner {
     /// Refunds `amount` of the instance's captured money to the customer, recording the reason in the timeline and
     /// the ledger. An earlier operator refund whose outcome is unknown (a crash mid-call) is settled first through
-    /// the provider's event log by its key. A request with the same amount and reason as an earlier refund (the
-    /// unsettled one, or one already made) is answered with that refund and nothing new is sent, so re-running the
-    /// same command, after a crash or not, never refunds twice; another refund of the same amount needs another
-    /// reason.
+    /// the provider's event log by its key: re-sent with the same key only when the log shows no such refund, never
+    /// while the log cannot be read. A request with the same amount and reason as an earlier refund (the unsettled
+    /// one, or one already made) is answered with that refund and nothing new is sent, so re-running the same
+    /// command, after a crash or not, never refunds twice; another refund of the same amount needs another reason.
     /// - Throws: ``FlowError`` `.invalidInput` (no payment, nothing refundable, above what is refundable),
     ///   `.unconfirmed` (a payment call of the instance has no recorded outcome, so what is captured is not known),
-    ///   `.locked`, `.unknownInstance`; `EPaymentError` when the provider refused the refund (recorded as refused)
-    ///   or could not be read before anything was sent.
+    ///   `.refundUnsettled` (another operator refund still has no confirmed outcome: nothing new is sent),
+    ///   `.locked`, `.unknownInstance`; `EPaymentError` when the provider refused this refund (recorded as
+    ///   refused) or could not be read before anything was sent.
     package func refund(_ id: String, amount: RefundAmount, reason: String) async throws -> RefundResult {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
         var failure: (any Error)?
@@ -42,23 +44,31 @@ extension FlowRunner {
             if let pending = instance.unsettledOperatorRefund {
                 let settled = try await settleRefund(&instance, number: pending.number)
                 earlier = settled.refund
-                if let error = settled.failure { failure = error; return }
-                repeated = pending.matches(amount, reason: reason)
-                // Still unknown: nothing else is refunded until it is settled.
-                if repeated || !settled.refund.isSettled {
+                if pending.matches(amount, reason: reason) {
+                    // This request is the pending refund asked again: answered with its outcome (still unknown, or
+                    // refused: then its refusal is this request's).
+                    repeated = true
                     made = settled.refund
+                    failure = settled.failure
+                    return
+                }
+                // Still unknown: nothing else is refunded until it is settled, and this request was not sent.
+                guard settled.refund.isSettled else {
+                    failure = Self.unsettled(settled.refund, instance: instance)
                     return
                 }
             }
-            // The same request again (the command run twice, or after `resume` settled it): answered, not repeated.
-            if let same = instance.operatorRefunds.last(where: { $0.confirmedAt != nil && $0.matches(amount, reason: reason) }) {
-                made = same
-                repeated = true
-                return
-            }
             let refund: OperatorRefund
             do {
-                refund = try await prepareRefund(&instance, amount: amount, reason: reason)
+                switch RefundDecision(instance, amount: amount, reason: reason) {
+                case .repeated(let same):
+                    // The same request again (the command run twice, or after `resume` settled it): answered, not repeated.
+                    made = same
+                    repeated = true
+                    return
+                case .refund, .refused:
+                    refund = try await prepareRefund(&instance, amount: amount, reason: reason)
+                }
             } catch {
                 // Refused before anything was sent; what was learnt (a settled earlier refund, fresh figures) is saved.
                 failure = error
@@ -76,37 +86,43 @@ extension FlowRunner {
         return RefundResult(instance: instance, refund: made, settledEarlier: earlier, repeated: repeated)
     }
 
+    /// The refusal of a request made while an earlier, different operator refund has no confirmed outcome.
+    private static func unsettled(_ pending: OperatorRefund, instance: FlowInstance) -> FlowError {
+        FlowError(.refundUnsettled, flow: instance.flow.name, instanceID: instance.id, detail:
+            "refund #\(pending.number) of \(pending.money) (Idempotency-Key \(pending.idempotencyKey)) has no confirmed outcome yet\(pending.lastError.map { ": \($0)" } ?? ""); nothing else is refunded until it is settled, and this request was not sent. Ask for that refund again (amount \(pending.wholeRemainder ? "all" : String(pending.amount)), the same reason) or `evflow resume \(instance.id)` to settle it by its key, then ask again")
+    }
+
     /// What `evflow refund --dry-run` would do, from the instance's local figures (the real command reads the
-    /// provider's first).
+    /// provider's first), decided as the real call decides (``RefundDecision``).
     package func refundPlan(_ id: String, amount: RefundAmount, reason: String) throws -> String {
         let instance = try self.instance(id)
         var plan: [String] = []
         if let pending = instance.unsettledOperatorRefund {
-            plan.append("settle refund #\(pending.number) of \(pending.money) (Idempotency-Key \(pending.idempotencyKey), outcome unknown) through the provider's event log, re-sending it with the same key only if the provider has no record of it")
+            plan.append("settle refund #\(pending.number) of \(pending.money) (Idempotency-Key \(pending.idempotencyKey), outcome unknown) through the provider's event log, re-sending it with the same key only if the log shows no such refund (nothing is sent while the log cannot be read)")
             if pending.matches(amount, reason: reason) {
                 plan.append("this request repeats it: nothing new is sent")
                 return plan.joined(separator: "; then ")
             }
+            plan.append("if it is still unsettled, refuse this request (refundUnsettled); otherwise")
         }
-        if let same = instance.operatorRefunds.last(where: { $0.confirmedAt != nil && $0.matches(amount, reason: reason) }) {
-            return "nothing: refund #\(same.number) of \(same.money) was already made for the same amount and reason (key \(same.idempotencyKey)); give another reason for another refund"
-        }
-        try checkRefundable(instance)
-        guard let payment = instance.payment else { return plan.joined(separator: "; then ") }
-        let refundable = Self.refundable(instance)
-        let key = OperatorRefund.key(instance: id, number: instance.operatorRefunds.count + 1)
-        let asked: Int64
-        switch amount {
-        case .all: asked = refundable
-        case .minorUnits(let value): asked = value
-        }
-        let figures = "\(Money(minorUnits: payment.captured, currency: payment.currency)) captured, \(Money(minorUnits: instance.knownRefunded, currency: payment.currency)) refunded as last seen"
-        if refundable == 0 {
-            plan.append("refuse: nothing to refund (\(figures))")
-        } else if asked > refundable {
-            plan.append("refuse: \(Money(minorUnits: asked, currency: payment.currency)) is more than the \(Money(minorUnits: refundable, currency: payment.currency)) refundable (\(figures))")
+        let figures: String
+        if let payment = instance.payment {
+            figures = "\(Money(minorUnits: payment.captured, currency: payment.currency)) captured, \(Money(minorUnits: instance.knownRefunded, currency: payment.currency)) refunded as last seen"
         } else {
-            plan.append("refund \(Money(minorUnits: asked, currency: payment.currency)) of payment \(payment.reference) (\(figures); Idempotency-Key \(key)): \(reason)")
+            figures = "no payment"
+        }
+        switch RefundDecision(instance, amount: amount, reason: reason) {
+        case .repeated(let same):
+            plan.append("nothing: refund #\(same.number) of \(same.money) was already made for the same amount and reason (key \(same.idempotencyKey)); give another reason for another refund")
+            return plan.joined(separator: "; then ")
+        case .refused(let error):
+            try checkRefundable(instance)
+            plan.append("refuse: \(error.detail)")
+        case .refund(let value):
+            try checkRefundable(instance)
+            guard let payment = instance.payment else { break }
+            let key = OperatorRefund.key(instance: id, number: instance.operatorRefunds.count + 1)
+            plan.append("refund \(Money(minorUnits: value, currency: payment.currency)) of payment \(payment.reference) (\(figures); Idempotency-Key \(key)): \(reason)")
         }
         return plan.joined(separator: "; then ")
     }
@@ -133,34 +149,22 @@ extension FlowRunner {
         }
     }
 
-    /// Captured less refunded, by the provider's aggregate and the instance's ledger (the higher refund counts).
-    private static func refundable(_ instance: FlowInstance) -> Int64 {
-        max(0, (instance.payment?.captured ?? 0) - instance.knownRefunded)
-    }
-
-    /// Reads the provider's figures, bounds the amount and records the refund (in memory: the caller saves it).
+    /// Reads the provider's figures, bounds the amount (``RefundDecision``) and records the refund (in memory: the
+    /// caller saves it).
     private func prepareRefund(_ instance: inout FlowInstance, amount: RefundAmount, reason: String) async throws -> OperatorRefund {
         try checkRefundable(instance)
         guard var payment = instance.payment else { throw FlowError(.invalidInput, instanceID: instance.id, detail: "no payment") }
         let current = try await services.operatorPayments.getPayment(reference: payment.reference)
         payment.apply(current.aggregate, state: current.state)
         instance.payment = payment
-        let refundable = Self.refundable(instance)
-        let money = { (value: Int64) in Money(minorUnits: value, currency: payment.currency) }
-        let figures = "payment \(payment.reference) has \(money(payment.captured)) captured and \(money(instance.knownRefunded)) refunded"
         let value: Int64
-        switch amount {
-        case .all:
-            guard refundable > 0 else {
-                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: instance.id, detail: "nothing to refund: \(figures)")
-            }
-            value = refundable
-        case .minorUnits(let asked):
-            guard asked <= refundable else {
-                throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: instance.id, detail:
-                    "refusing to refund \(money(asked)): only \(money(refundable)) is captured and not yet refunded (\(figures))")
-            }
-            value = asked
+        switch RefundDecision(instance, amount: amount, reason: reason) {
+        case .refund(let bounded): value = bounded
+        case .refused(let error): throw error
+        case .repeated(let same):
+            // Only when the fresh figures leave nothing for `all`: the earlier identical refund answers it.
+            throw FlowError(.invalidInput, flow: instance.flow.name, instanceID: instance.id, detail:
+                "nothing to refund: refund #\(same.number) of \(same.money) already refunded everything for the same reason")
         }
         let refund = OperatorRefund(number: instance.operatorRefunds.count + 1, instance: instance.id, amount: value,
                                     currency: payment.currency, wholeRemainder: amount == .all, reason: reason, at: services.clock.now)
@@ -170,19 +174,27 @@ extension FlowRunner {
     }
 
     /// Settles an operator refund whose outcome is unknown: a successful `REFUNDED` event with its key confirms it;
-    /// without one it is sent again with the same key and amount (the provider applies a key once).
+    /// an event log that shows none has it sent again with the same key and amount (the provider applies a key
+    /// once); an event log that cannot be read leaves it unknown, with nothing sent.
     private func settleRefund(_ instance: inout FlowInstance, number: Int) async throws -> (refund: OperatorRefund, failure: (any Error)?) {
         guard let index = instance.operatorRefunds.firstIndex(where: { $0.number == number }), let payment = instance.payment else {
             throw FlowError(.invalidInput, instanceID: instance.id, detail: "refund #\(number) is not recorded")
         }
         let refund = instance.operatorRefunds[index]
-        if let current = await confirmedByEventLog(refund, reference: payment.reference) {
-            instance.log("confirmed", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) had taken effect although its answer was never recorded", at: services.clock.now)
+        let now = services.clock.now
+        switch await eventLogFinding(refund, reference: payment.reference) {
+        case .confirmed(let current):
+            instance.log("confirmed", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) had taken effect although its answer was never recorded", at: now)
             confirmRefund(&instance, index: index, aggregate: current.aggregate, state: current.state)
             return (instance.operatorRefunds[index], nil)
+        case .unreadable(let error):
+            instance.operatorRefunds[index].lastError = "the provider's event log could not be read to settle it (\(error)), so whether it took effect is not known and nothing was sent again. Run the same refund again (or `evflow resume`) once the provider answers: it is settled by its Idempotency-Key first, never sent twice"
+            instance.log("unconfirmed", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) is still unsettled: the provider's event log could not be read (\(error)); nothing sent", at: now)
+            return (instance.operatorRefunds[index], nil)
+        case .absent:
+            instance.log("operator", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) has no recorded outcome and the provider's event log shows none: sending it again with the same key", at: now)
+            return try await sendRefund(&instance, number: number)
         }
-        instance.log("operator", "operator refund #\(refund.number) (key \(refund.idempotencyKey)) has no recorded outcome and the provider's event log shows none: sending it again with the same key", at: services.clock.now)
-        return try await sendRefund(&instance, number: number)
     }
 
     /// Sends the recorded refund with its key and records what came back. A failure is returned, not thrown, so the
@@ -206,7 +218,8 @@ extension FlowRunner {
             instance.log("failed", "operator refund #\(refund.number) of \(refund.money) refused by the provider, nothing refunded: \(error)", at: now)
             return (instance.operatorRefunds[index], error)
         } catch let error as EPaymentError {
-            if let current = await confirmedByEventLog(refund, reference: payment.reference) {
+            // Unconfirmed whether the log shows nothing yet or cannot be read: it is settled on the next request.
+            if case .confirmed(let current) = await eventLogFinding(refund, reference: payment.reference) {
                 instance.log("confirmed", "operator refund #\(refund.number) took effect although its answer was lost (key \(refund.idempotencyKey))", at: now)
                 confirmRefund(&instance, index: index, aggregate: current.aggregate, state: current.state)
                 return (instance.operatorRefunds[index], nil)
@@ -217,12 +230,24 @@ extension FlowRunner {
         }
     }
 
-    /// The payment as it stands when the provider's event log has a successful `REFUNDED` event with the refund's
-    /// key; `nil` when it has none, or the provider could not be read (then the refund stays unknown).
-    private func confirmedByEventLog(_ refund: OperatorRefund, reference: String) async -> GetPaymentResponse? {
-        guard let events = try? await services.operatorPayments.getEventLog(reference: reference),
-              events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }) else { return nil }
-        return try? await services.operatorPayments.getPayment(reference: reference)
+    /// What the provider's event log says about an operator refund's key.
+    private enum EventLogFinding {
+        /// A successful `REFUNDED` event with the key: the payment as it stands now.
+        case confirmed(GetPaymentResponse)
+        /// The log was read and has no such event.
+        case absent
+        /// The log (or the payment, after a confirming log) could not be read: nothing is known.
+        case unreadable(any Error)
+    }
+
+    private func eventLogFinding(_ refund: OperatorRefund, reference: String) async -> EventLogFinding {
+        do {
+            let events = try await services.operatorPayments.getEventLog(reference: reference)
+            guard events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }) else { return .absent }
+            return .confirmed(try await services.operatorPayments.getPayment(reference: reference))
+        } catch {
+            return .unreadable(error)
+        }
     }
 
     /// Records a confirmed refund: the provider's figures, the ledger (with the reason) and the timeline.

@@ -82,15 +82,23 @@ extension Interpreter {
                 return try failStep(step, &instance, code: .refundAboveCaptured, message: "refusing to refund a negative amount (\(owed))")
             }
             if let wait = try await refreshBeforeFreshVisit(step, &instance, reference: reference) { return wait }
-            let already = instance.knownRefunded
-            let remaining = owed.minorUnits - already  // both >= 0: cannot overflow
+            // An operator refund whose outcome is unknown may have reached the customer: it counts as refunded, so
+            // this step never pays the owed amount out on top of it (if it turns out refused, the customer got less,
+            // and a fresh visit of this step refunds the rest). The provider's aggregate, just read again, may
+            // already include it: the higher figure counts, as for ``FlowInstance/knownRefunded``.
+            let unsettled = instance.unsettledOperatorRefund
+            let already = unsettled.map { max(instance.knownRefunded, instance.moneyLedger.total(.refund) + $0.amount) } ?? instance.knownRefunded
+            let remaining = owed.minorUnits - already  // both >= 0 and bounded by money amounts: cannot overflow
             let alreadyMoney = Money(minorUnits: already, currency: owed.currency)
+            if let unsettled {
+                instance.log("operator", step: step.id, "operator refund #\(unsettled.number) of \(unsettled.money) (key \(unsettled.idempotencyKey)) has no confirmed outcome: counted as refunded, so this step refunds at most \(Money(minorUnits: max(0, remaining), currency: owed.currency))", at: now)
+            }
             if remaining <= 0 {
                 instance.recordOutputs([.refundedAmount: .money(alreadyMoney)], of: step)
                 instance.log("skipped", step: step.id, "already refunded \(alreadyMoney) of the \(owed) to refund: nothing more to refund", at: now)
                 return .goto(refund.next)
             }
-            let refundable = instance.payment.map { max(0, $0.captured - $0.refunded) } ?? 0
+            let refundable = instance.payment.map { max(0, $0.captured - max($0.refunded, unsettled == nil ? 0 : already)) } ?? 0
             if remaining > refundable {
                 return try failStep(step, &instance, code: .refundAboveCaptured, message:
                     "refusing to refund \(Money(minorUnits: remaining, currency: owed.currency)): only \(Money(minorUnits: refundable, currency: owed.currency)) of payment \(reference) is captured and not yet refunded")
@@ -121,7 +129,8 @@ extension Interpreter {
         guard let record = instance.currentRecord else { return nil }
         // A first visit after calls that were all recorded knows the exact figures (each response updated them);
         // a repeated visit (operator retry, a loop) or an earlier unconfirmed call may not.
-        let exact = record.visit == 1 && !instance.steps.contains { $0.unconfirmedSince != nil }
+        // An operator refund whose outcome is unknown may have moved money the local figures lack.
+        let exact = record.visit == 1 && !instance.steps.contains { $0.unconfirmedSince != nil } && instance.unsettledOperatorRefund == nil
         if exact { return nil }
         if let due = record.nextAttemptAt, now < due { return .park(until: due) }
         do {

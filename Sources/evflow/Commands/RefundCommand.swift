@@ -16,13 +16,14 @@ struct RefundCommand: AsyncParsableCommand {
 
             If the command dies or loses the answer mid-call, run the same command again (or `evflow resume <id>`): \
             the earlier refund is settled through the provider's event log by its key (re-sent with the same key \
-            only if the provider has no record of it). The same amount and reason as an earlier refund is that \
-            refund asked again: nothing new is sent, so repeating the command is harmless. Another refund of the \
-            same amount needs another reason; a different request is made once the earlier one is settled.
+            only if the log shows no such refund; nothing is sent while the log cannot be read). The same amount \
+            and reason as an earlier refund is that refund asked again: nothing new is sent, so repeating the \
+            command is harmless. Another refund of the same amount needs another reason; a different request \
+            settles the earlier one first and is refused while that stays unsettled.
 
             Exit codes: 0 refunded (or an identical earlier refund settled), 1 the provider refused it or its outcome \
             is not confirmed yet (run it again), 2 bad usage or refused (no payment, nothing refundable, above what \
-            is refundable, a payment call in flight), 3 no such instance, 4 state problem (locked by a worker for \
+            is refundable, a payment call in flight, another refund unsettled), 3 no such instance, 4 state problem (locked by a worker for \
             more than 10 s, the outcome could not be saved).
 
             Examples:
@@ -88,7 +89,8 @@ struct RefundCommand: AsyncParsableCommand {
     struct Document: Encodable {
         var id: String
         var refund: OperatorRefund
-        /// The request repeated an earlier refund whose outcome was unknown: nothing new was sent.
+        /// The request repeated an earlier refund with the same amount and reason (unsettled, or already
+        /// confirmed): nothing new was made.
         var repeated: Bool
         var payment: PaymentSummary?
     }

@@ -90,8 +90,15 @@ struct OperatorRefundTests {
         }
     }
 
+    /// What reaches the simulator is recorded, to count the refund requests.
+    static let logged = SimulatorConfiguration(rateLimitsEnabled: false, recordsRequests: true)
+
+    static func refundRequests(_ bed: FlowTestBed) -> [RecordedRequest] {
+        bed.simulator.recordedRequests().filter { $0.operation == SimulatedOperation.refundPayment.rawValue }
+    }
+
     @Test func aRefundWhoseAnswerWasLostIsSettledByItsKeyAndNeverSentTwice() async throws {
-        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows, simulatorConfiguration: Self.logged) { bed in
             let id = "refund-lost"
             let reference = try await Self.finishedSession(bed, id: id)
             // Every answer is lost and the event log cannot be read: the outcome stays unknown.
@@ -104,15 +111,32 @@ struct OperatorRefundTests {
             #expect(try bed.instance(id).unsettledOperatorRefund?.idempotencyKey == lost.refund.idempotencyKey)
             let stuck = bed.runtime.inspector.stuckReason(try bed.runner.outline(id), StuckDiagnosis(grace: 60, now: bed.now))
             #expect(stuck?.contains("operator refund #1 of 25.00 NOK") == true && stuck?.contains("has no confirmed outcome") == true, "\(stuck ?? "not stuck")")
+            let sent = Self.refundRequests(bed).count
+            #expect(sent >= 1 && Self.refundRequests(bed).allSatisfy { $0.idempotencyKey == lost.refund.idempotencyKey })
 
-            // Another amount is not sent while the first is unknown.
-            let other = try await bed.runner.refund(id, amount: .minorUnits(100), reason: "something else")
-            #expect(!other.refund.isSettled && other.refund.number == 1)
+            // While the event log cannot be read nothing is known: the same request again sends nothing and says so.
+            let again = try await bed.runner.refund(id, amount: .minorUnits(2_500), reason: "faulty session")
+            #expect(again.repeated && !again.refund.isSettled && again.refund.number == 1)
+            #expect(again.refund.lastError?.contains("event log could not be read") == true, "\(again.refund)")
+            #expect(Self.refundRequests(bed).count == sent, "no second refund request while the event log cannot be read")
+            #expect(!(try bed.instance(id).history.contains { ($0.detail ?? "").contains("event log shows none") }))
+
+            // Another amount is refused while the first is unknown, naming it; nothing is sent.
+            let other = await #expect(throws: FlowError.self) {
+                try await bed.runner.refund(id, amount: .minorUnits(100), reason: "something else")
+            }
+            #expect(other?.code == .refundUnsettled)
+            #expect(other?.detail.contains("refund #1 of 25.00 NOK (Idempotency-Key \(lost.refund.idempotencyKey))") == true, "\(other?.detail ?? "")")
+            #expect(try bed.runner.refundPlan(id, amount: .minorUnits(100), reason: "something else").contains("refundUnsettled"))
+            _ = try await bed.runner.resume(id)
+            #expect(Self.refundRequests(bed).count == sent, "resume sends nothing either")
+            #expect(try bed.instance(id).unsettledOperatorRefund != nil)
 
             bed.simulator.clearFaults()
             // `resume` settles it through the event log; the same refund asked again afterwards sends nothing.
             let resumed = try await bed.runner.resume(id)
             #expect(resumed.unsettledOperatorRefund == nil && resumed.payment?.refunded == 2_500)
+            #expect(Self.refundRequests(bed).count == sent, "settled by the event log, not sent again")
             #expect(bed.runtime.inspector.stuckReason(try bed.runner.outline(id), StuckDiagnosis(grace: 60, now: bed.now)) == nil)
             let settled = try await bed.runner.refund(id, amount: .minorUnits(2_500), reason: "faulty session")
             #expect(settled.repeated && settled.refund.isSettled && settled.refund.number == 1)
@@ -123,6 +147,11 @@ struct OperatorRefundTests {
             #expect(instance.payment?.refunded == 2_500)
             #expect(instance.moneyLedger.total(.refund) == 2_500)
             #expect(instance.history.contains { $0.event == "confirmed" && ($0.detail ?? "").contains("operator refund #1") })
+
+            // The other request, asked again now that the first is settled, is made.
+            let later = try await bed.runner.refund(id, amount: .minorUnits(100), reason: "something else")
+            #expect(later.refund.isSettled && later.refund.number == 2 && !later.repeated)
+            #expect(bed.ledger.payment(reference: reference)?.aggregate.refunded == 2_600)
         }
     }
 }
