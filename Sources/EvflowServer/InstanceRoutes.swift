@@ -108,7 +108,8 @@ struct InstanceRoutes {
     }
 
     /// 202 once the OCPP message's reading is stored durably as the flow's signal; `accepted: false` for a
-    /// forwarded duplicate; 400 naming the field when the message cannot be billed from.
+    /// forwarded duplicate or (with `ignored`) a 2.0.1 event without an energy sample; 400 naming the field when
+    /// the message cannot be billed from.
     private func meterValues(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let bytes = try await JSONBody.bytes(request, limit: limit)
@@ -116,7 +117,7 @@ struct InstanceRoutes {
         // Parsing is CPU work and the signal is fsync'd: on the runner's threads.
         let receipt = try await runner.onRunnerThreads {
             guard !bytes.isEmpty else {
-                throw APIProblem.badRequest("the body is empty; send the OCPP 1.6 MeterValues or 2.0.1 TransactionEvent request as the station sent it")
+                throw APIProblem.badRequest("the body is empty; send the OCPP 1.6 MeterValues or StopTransaction, or 2.0.1 TransactionEvent request as the station sent it")
             }
             guard let text = String(validating: bytes, as: UTF8.self) else { throw APIProblem.badRequest("the body is not UTF-8 JSON") }
             return try runner.meterValues(instanceID: id, json: text)

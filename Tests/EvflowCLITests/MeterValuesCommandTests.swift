@@ -26,6 +26,11 @@ extension EvflowCLITests {
                 #expect(repeated.status == 0, "\(repeated)")
                 let receipt = try repeated.decode(Receipt.self)
                 #expect(receipt.accepted == false && receipt.signal == "meterReading" && receipt.energyWh == 2100)
+                // A state change without an energy sample: stored for its seqNo, reported as ignored, exit 0.
+                let stateChange = try await evflow("meter-values", "s-ocpp", "--data",
+                                                   OCPPMessages.transactionEvent201(seqNo: 2, value: nil, triggerReason: "ChargingStateChanged"))
+                #expect(stateChange.status == 0, "\(stateChange)")
+                #expect(stateChange.stdout.contains("for s-ocpp ignored: TransactionEvent Updated carries no Energy.Active.Import.Register sample"), "\(stateChange)")
 
                 let bad = try await evflow("meter-values", "s-ocpp", "--data", OCPPMessages.meterValues16(value: "2,5"))
                 #expect(bad.status == 2, "\(bad)")

@@ -57,6 +57,8 @@ struct OpenAPIConformanceTests {
                 let meter = "/v1/instances/{id}/meter-values"
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.transactionEvent201(seqNo: 1, value: "21005", unit: "Wh", multiplier: -1))
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.transactionEvent201(seqNo: 1, value: "21005", unit: "Wh", multiplier: -1))
+                try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter,
+                                        json: OCPPMessages.transactionEvent201(seqNo: 2, value: nil, triggerReason: "ChargingStateChanged"))
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: OCPPMessages.meterValues16(value: "1", unit: "W"))
                 try await recorder.call(fixture, .post, "/v1/instances/c-1/meter-values", template: meter, json: "")
                 try await recorder.call(fixture, .post, "/v1/instances/missing/meter-values", template: meter, json: OCPPMessages.meterValues16(value: "1"))

@@ -62,4 +62,37 @@ struct ServeMeterValuesTests {
             #expect(meterLines.contains { $0.contains("reading 9500 Wh is below 9999 Wh already seen") }, "\(meterLines)")
         }
     }
+
+    @Test func anOCPP16StopTransactionForwardedInItsCallFrameEndsTheSessionAndCaptures() async throws {
+        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
+            let id = "s-ocpp16-stop"
+            try await fixture.withServer {
+                let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody(id))
+                #expect(created.status == 201, "\(created.text)")
+                try await fixture.waitFor(id, "authorization by polling") { $0.step == "meter" }
+                let path = "/v1/instances/\(id)/meter-values"
+                let reading = try await fixture.call(.post, path, json: OCPPMessages.meterValues16(timestamp: "2026-11-27T13:05:00Z", value: "2.1005"))
+                #expect(reading.status == 202, "\(reading.text)")
+                // The station's StopTransaction.req, forwarded as the whole OCPP-J CALL frame.
+                let stop = OCPPMessages.stopTransaction16(meterStop: "18750", endSample: "18.750")
+                let ended = try await fixture.call(.post, path, json: #"[2, "19223201", "StopTransaction", \#(stop)]"#)
+                #expect(ended.status == 202, "\(ended.text)")
+                let receipt = try ended.decode(APIMeterValuesReceipt.self)
+                #expect(receipt.accepted && receipt.signal == "sessionEnded" && receipt.ended && receipt.energyWh == 18_750)
+                #expect(receipt.signalId == "ocpp1.6/4711/stop" && receipt.ocppVersion == "1.6" && receipt.transactionId == "4711")
+                // The bare payload of the same message: a repeat.
+                let again = try await fixture.call(.post, path, json: stop)
+                #expect(try again.status == 202 && again.decode(APIMeterValuesReceipt.self).accepted == false, "\(again.text)")
+                let badStop = try await fixture.call(.post, path, json: OCPPMessages.stopTransaction16(meterStop: #""18750""#))
+                #expect(try badStop.status == 400 && badStop.problem().field == "$.meterStop", "\(badStop.text)")
+                let finished = try await fixture.waitFor(id, "success") { $0.status == "succeeded" }
+                #expect(finished.output?["energyWh"] == .number(18_750))
+            }
+            // 18.750 kWh × 3.99 NOK/kWh = 74.81 NOK (half-up) + 4.90 NOK start fee, captured once.
+            let payment = try #require(fixture.simulator.ledger().payments.first)
+            #expect(payment.aggregate.captured == ServeSessionTests.expectedCapture)
+            #expect(payment.aggregate.cancelled == 50_000 - ServeSessionTests.expectedCapture)
+            #expect(payment.events(named: "CAPTURED").count == 1)
+        }
+    }
 }

@@ -17,6 +17,38 @@ extension FileInstanceStore {
     package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? {
         try Self.validate(id)
         let path = layout.lockFile(id)
+        let descriptor = try openLockFile(path, id: id)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            if code == EWOULDBLOCK { return nil }
+            throw StoreError(FileSystemError("flock", path, code: code), instanceID: id)
+        }
+        // For diagnostics only (`lockHolder`), so not fsynced: the lock itself lives in the kernel.
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        return FileInstanceLock(instanceID: id, descriptor: descriptor)
+    }
+
+    /// Takes `locks/<id>.meter.lock`, waiting for it (see ``InstanceStore/meterBindingLock(_:)``): its holders
+    /// keep it for one check and one signal delivery, never across a run.
+    package func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock {
+        try Self.validate(id)
+        let path = layout.meterBindingLockFile(id)
+        let descriptor = try openLockFile(path, id: id)
+        while flock(descriptor, LOCK_EX) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            close(descriptor)
+            throw StoreError(FileSystemError("flock", path, code: code), instanceID: id)
+        }
+        return FileInstanceLock(instanceID: id, descriptor: descriptor)
+    }
+
+    /// Opens (creating) a lock file, refusing anything but a regular file of the runner's, mode 0600.
+    private func openLockFile(_ path: String, id: String) throws(StoreError) -> Int32 {
         // O_CLOEXEC: a child process (a notify hook, a test's helper) must not inherit, and so keep, the lock.
         // O_NOFOLLOW and O_NONBLOCK: a symlink planted at the name is refused rather than followed (the chmod and
         // truncate below would otherwise hit its target), and a FIFO cannot block the open.
@@ -37,18 +69,7 @@ extension FileInstanceStore {
             close(descriptor)
             throw StoreError(FileSystemError("chmod 0600", path, code: code), instanceID: id)
         }
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            close(descriptor)
-            if code == EWOULDBLOCK { return nil }
-            throw StoreError(FileSystemError("flock", path, code: code), instanceID: id)
-        }
-        // For diagnostics only (`lockHolder`), so not fsynced: the lock itself lives in the kernel.
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(descriptor, 0)
-        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-        return FileInstanceLock(instanceID: id, descriptor: descriptor)
+        return descriptor
     }
 
     /// The process holding the instance's lock (without a pid when the holder has not written it yet), or

@@ -30,6 +30,13 @@ package protocol InstanceStore: Sendable {
     /// ``InstanceLock/release()`` or when the holding process dies.
     func lock(_ id: String) throws(StoreError) -> (any InstanceLock)?
 
+    /// Takes the instance's meter-binding lock, waiting for it. ``FlowRunner/meterValues(instanceID:json:)`` holds
+    /// it while it checks which transaction an instance not yet bound to one meters and stores the message, so
+    /// that of two first messages for different transactions only one is accepted, across processes. It is held
+    /// for one check and one delivery at a time, and is independent of ``lock(_:)`` (a running instance does not
+    /// hold it up).
+    func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock
+
     /// Stores a signal durably in the instance's inbox before the sender is answered.
     /// - Returns: `false` when a signal with the same id is already in the inbox (a duplicate).
     func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool

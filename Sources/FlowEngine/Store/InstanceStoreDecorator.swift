@@ -12,6 +12,7 @@ extension InstanceStoreDecorator {
     package func save(_ instance: FlowInstance) throws(StoreError) { try base.save(instance) }
     package func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
     package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
+    package func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock { try base.meterBindingLock(id) }
     package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
     package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
     package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }

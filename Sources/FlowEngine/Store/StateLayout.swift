@@ -7,6 +7,7 @@ import Crypto
 /// <state>/inbox/<id>/<sha256(signal id)>.json   signals received and not yet absorbed by the instance
 /// <state>/definitions/<contentHash>.json        pinned definitions, by content
 /// <state>/locks/<id>.lock                       flock target; holds the holder's pid
+/// <state>/locks/<id>.meter.lock                 flock target while a first OCPP meter value is checked and stored
 /// <state>/corrupt/<id>-<UTC timestamp>.json     files that did not decode, and entries that are not regular
 ///                                               files (symlinks, FIFOs, directories), moved aside untouched
 /// ```
@@ -36,6 +37,8 @@ struct StateLayout: Sendable {
     }
     func definitionFile(_ contentHash: String) -> String { "\(definitions)/\(contentHash).json" }
     func lockFile(_ id: String) -> String { "\(locks)/\(id).lock" }
+    /// Instance ids have no dots, so this never names another instance's ``lockFile(_:)``.
+    func meterBindingLockFile(_ id: String) -> String { "\(locks)/\(id).meter.lock" }
 
     /// The names of `*.json` entries (without the extension) in a listing, skipping temporary files.
     static func jsonStems(_ names: [String]) -> [String] {

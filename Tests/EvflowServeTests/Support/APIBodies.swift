@@ -45,6 +45,7 @@ struct APIMeterValuesReceipt: Decodable, Sendable {
     var signal: String
     var signalId: String
     var accepted: Bool
+    var ignored: String?
     var ocppVersion: String
     var transactionId: String
     var seqNo: Int?

@@ -6,6 +6,10 @@
 ///   `timestamp` and `sampledValue[]` of `value` (a **string**), `context`, `format`, `measurand`, `phase`,
 ///   `location`, `unit`. A station's real message with voltage, current, power and energy samples side by side is
 ///   logged in maulanahidayatullah/ocpp-node `log.js`; `sample16Periodic` follows it.
+/// - OCPP 1.6 `StopTransaction.req`: the OCA JSON schema `StopTransaction.json` (mobilityhouse/ocpp,
+///   `ocpp/v16/schemas/StopTransaction.json`): required `transactionId` (integer), `meterStop` (integer Wh) and
+///   `timestamp`; optional `idTag` (≤ 20), `reason` (enumeration) and `transactionData[]`, meter values shaped as
+///   in `MeterValues.req`.
 /// - OCPP 2.0.1 `TransactionEventRequest`: the OCA JSON schema "OCPP 2.0.1 FINAL" (mobilityhouse/ocpp,
 ///   `ocpp/v201/schemas/TransactionEventRequest.json`): `eventType` (Started/Updated/Ended), `timestamp`,
 ///   `triggerReason`, `seqNo`, `transactionInfo.transactionId` (string, ≤ 36), `meterValue[]` whose sampled
@@ -37,16 +41,46 @@ public enum OCPPMessages {
         """
     }
 
+    /// OCPP 1.6 StopTransaction as a station sends it when the EV leaves: `meterStop` in Wh, and, when `endSample`
+    /// is given, `transactionData` with the `Transaction.End` register in kWh beside a voltage sample.
+    public static func stopTransaction16(transactionID: Int = 4711, meterStop: String, timestamp: String = "2026-11-27T13:46:00Z",
+                                         reason: String = "EVDisconnected", endSample: String? = nil) -> String {
+        let transactionData = endSample.map { value in
+            """
+            ,
+              "transactionData": [
+                {
+                  "timestamp": "\(timestamp)",
+                  "sampledValue": [
+                    { "value": "229.80", "context": "Transaction.End", "format": "Raw", "measurand": "Voltage", "phase": "L1-N", "unit": "V" },
+                    { "value": "\(value)", "context": "Transaction.End", "format": "Raw", "measurand": "Energy.Active.Import.Register", "location": "Outlet", "unit": "kWh" }
+                  ]
+                }
+              ]
+            """
+        } ?? ""
+        return """
+        {
+          "idTag": "3A5AA876",
+          "meterStop": \(meterStop),
+          "timestamp": "\(timestamp)",
+          "transactionId": \(transactionID),
+          "reason": "\(reason)"\(transactionData)
+        }
+        """
+    }
+
     /// OCPP 2.0.1 TransactionEvent carrying one energy-register sample whose value is the JSON number `value`
-    /// written as given (for example `"2114135.6"`), with `unitOfMeasure` when `unit` or `multiplier` is given.
+    /// written as given (for example `"2114135.6"`), with `unitOfMeasure` when `unit` or `multiplier` is given;
+    /// without `value`, an event with no meter value at all (a `ChargingStateChanged` Updated, say).
     public static func transactionEvent201(eventType: String = "Updated", seqNo: Int, transactionID: String = "f3b1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
                                            timestamp: String = "2026-11-27T13:05:00.000Z", value: String?, unit: String? = nil,
-                                           multiplier: Int? = nil, context: String = "Sample.Periodic") -> String {
+                                           multiplier: Int? = nil, context: String = "Sample.Periodic", triggerReason: String? = nil) -> String {
         var unitOfMeasure: [String] = []
         if let unit { unitOfMeasure.append(#""unit": "\#(unit)""#) }
         if let multiplier { unitOfMeasure.append(#""multiplier": \#(multiplier)"#) }
         let unitMember = unitOfMeasure.isEmpty ? "" : #", "unitOfMeasure": { \#(unitOfMeasure.joined(separator: ", ")) }"#
-        let trigger = eventType == "Started" ? "Authorized" : eventType == "Ended" ? "EVDeparted" : "MeterValuePeriodic"
+        let trigger = triggerReason ?? (eventType == "Started" ? "Authorized" : eventType == "Ended" ? "EVDeparted" : "MeterValuePeriodic")
         let meterValue = value.map { value in
             #"""
             ,

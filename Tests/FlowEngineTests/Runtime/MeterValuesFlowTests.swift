@@ -73,6 +73,56 @@ struct MeterValuesFlowTests {
         }
     }
 
+    @Test func a201EventWithoutAnEnergySampleIsIgnoredButItsSeqNoIsTakenInSoNoGapIsReported() async throws {
+        try await withFlowTestBed(flows: Repository.flows) { bed in
+            let id = "ocpp201-state-changes"
+            try await EVChargingFlowTests.startCharging(bed, id: id)
+            _ = try await bed.meterValues(id, OCPPMessages.transactionEvent201(eventType: "Started", seqNo: 0, value: "0"))
+            // The EV suspends charging: an Updated event with no meter value, as the station sends it.
+            let suspended = OCPPMessages.transactionEvent201(seqNo: 1, value: nil, triggerReason: "ChargingStateChanged")
+            let ignored = try await bed.meterValues(id, suspended)
+            #expect(ignored.accepted == false && ignored.energyWh == nil && !ignored.ended)
+            #expect(ignored.ignored?.contains("no Energy.Active.Import.Register sample") == true, "\(ignored)")
+            let again = try await bed.meterValues(id, suspended)
+            #expect(again.accepted == false && again.ignored != nil && again.signalID == ignored.signalID)
+            let reading = try await bed.meterValues(id, OCPPMessages.transactionEvent201(seqNo: 2, value: "4200"))
+            #expect(reading.accepted && reading.energyWh == 4200)
+            #expect(try bed.instance(id).variables["energyWh"] == .integer(4200))
+            let lines = try Self.timeline(bed, id)
+            #expect(!lines.contains { $0.contains("seqNo gap") }, "\(lines)")
+            #expect(lines.filter { $0.contains("its seqNo 1 is noted") }.count == 1, "\(lines)")
+            #expect(try bed.instance(id).meter?.lastSequenceNumber == 2)
+            // The Ended event without a sample still ends the session, at the energy seen.
+            let end = try await bed.meterValues(id, OCPPMessages.transactionEvent201(eventType: "Ended", seqNo: 3, value: nil))
+            #expect(end.accepted && end.ignored == nil && end.signal == "sessionEnded")
+            #expect(try bed.instance(id).status == .succeeded)
+            #expect(try bed.instance(id).output?["energyWh"] == .integer(4200))
+        }
+    }
+
+    @Test func ocpp16StopTransactionEndsTheSessionAtMeterStopAndNeverLowersTheEnergy() async throws {
+        try await withFlowTestBed(flows: Repository.flows) { bed in
+            try await EVChargingFlowTests.startCharging(bed, id: "ocpp16-stop")
+            _ = try await bed.meterValues("ocpp16-stop", OCPPMessages.meterValues16(timestamp: "2026-11-27T13:05:00Z", value: "2.1005"))
+            let stop = try await bed.meterValues("ocpp16-stop", OCPPMessages.stopTransaction16(meterStop: "12000", endSample: "12.000"))
+            #expect(stop.accepted && stop.signal == "sessionEnded" && stop.ended && stop.energyWh == 12_000 && stop.signalID == "ocpp1.6/4711/stop")
+            #expect(try bed.instance("ocpp16-stop").status == .succeeded)
+            // 12 kWh at 3.99 NOK/kWh = 47.88 NOK.
+            #expect(bed.ledger.payment(reference: try bed.reference(of: "ocpp16-stop"))?.aggregate.captured == 4788)
+            // The backend forwards it again after a restart of its own: nothing changes.
+            let again = try await bed.meterValues("ocpp16-stop", OCPPMessages.stopTransaction16(meterStop: "12000", endSample: "12.000"))
+            #expect(again.accepted == false && again.signalID == stop.signalID)
+        }
+        try await withFlowTestBed(flows: Repository.flows) { bed in
+            try await EVChargingFlowTests.startCharging(bed, id: "ocpp16-stop-low")
+            _ = try await bed.meterValues("ocpp16-stop-low", OCPPMessages.meterValues16(timestamp: "2026-11-27T13:05:00Z", value: "9.999"))
+            // A meterStop below a reading already taken (a meter reset, say) never lowers the energy billed.
+            _ = try await bed.meterValues("ocpp16-stop-low", OCPPMessages.stopTransaction16(meterStop: "9000"))
+            #expect(try bed.instance("ocpp16-stop-low").output?["energyWh"] == .integer(9999))
+            #expect(try Self.timeline(bed, "ocpp16-stop-low").contains { $0.contains("reading 9000 Wh is below 9999 Wh already seen") })
+        }
+    }
+
     /// A flow that takes each reading as it comes (no `max` of its own): a lower reading still never lowers it.
     static let plainMeteringFlow = #"""
     {

@@ -1,4 +1,5 @@
 import EvflowTestSupport
+import Foundation
 import Testing
 
 @testable import FlowEngine
@@ -74,6 +75,47 @@ struct MeterValuesMessageTests {
         #expect(ended16.ended && ended16.energyWh == 18_750)
     }
 
+    @Test func a201EventWithoutAnEnergySampleIsReadWithNoEnergyAndAReasonToIgnoreIt() throws {
+        let stateChanged = try Self.reading(OCPPMessages.transactionEvent201(seqNo: 4, value: nil, triggerReason: "ChargingStateChanged"))
+        #expect(stateChanged.energyWh == nil && !stateChanged.ended && stateChanged.sequenceNumber == 4)
+        #expect(stateChanged.ignoredReason?.contains("seqNo 4 is noted") == true, "\(stateChanged.ignoredReason ?? "nil")")
+        // A Started event whose only sample is the voltage: valid, nothing to bill.
+        let voltageOnly = #"""
+        {"eventType": "Started", "timestamp": "2026-11-27T13:00:00Z", "triggerReason": "CablePluggedIn", "seqNo": 0,
+         "transactionInfo": {"transactionId": "tx-9"},
+         "meterValue": [{"timestamp": "2026-11-27T13:00:00Z", "sampledValue": [{"value": 231.4, "measurand": "Voltage", "unitOfMeasure": {"unit": "V"}}]}]}
+        """#
+        let started = try Self.reading(voltageOnly)
+        #expect(started.energyWh == nil && started.ignoredReason != nil)
+        // An Ended event without a sample is not ignored: it ends the session.
+        #expect(try Self.reading(OCPPMessages.transactionEvent201(eventType: "Ended", seqNo: 5, value: nil)).ignoredReason == nil)
+        // Still refused: a malformed event, and per-phase energy only.
+        #expect(Self.refusal(OCPPMessages.transactionEvent201(seqNo: 1, value: nil).replacingOccurrences(of: #""seqNo": 1"#, with: #""seqNo": -1"#))?.field == "$.seqNo")
+    }
+
+    @Test func ocpp16StopTransactionEndsTheTransactionAtMeterStopBareOrInItsCallFrame() throws {
+        let bare = try Self.reading(OCPPMessages.stopTransaction16(meterStop: "18750", endSample: "18.7504"))
+        #expect(bare.ended && bare.energyWh == 18_750 && bare.exactWattHours == nil)
+        #expect(bare.ocppVersion == "1.6" && bare.transactionID == "4711" && bare.sequenceNumber == nil)
+        #expect(bare.signalID == "ocpp1.6/4711/stop" && bare.ignoredReason == nil)
+        #expect(bare.summary.contains("meterStop 18750 Wh (reason EVDisconnected) = 18750 Wh; transaction ended"), "\(bare.summary)")
+        let framed = try Self.reading(#"[2, "19223201", "StopTransaction", \#(OCPPMessages.stopTransaction16(meterStop: "18750"))]"#)
+        #expect(framed.signalID == bare.signalID && framed.energyWh == 18_750 && framed.ended)
+        #expect(framed.transactionPath == "$[3].transactionId")
+        // Without transactionData, idTag or reason (the station stopped it itself): still the end.
+        let minimal = try Self.reading(#"{"transactionId": 4711, "meterStop": 0, "timestamp": "2026-11-27T13:46:00Z"}"#)
+        #expect(minimal.ended && minimal.energyWh == 0 && minimal.signalID == bare.signalID)
+
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: #""18750""#))?.field == "$.meterStop")
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: "-1"))?.field == "$.meterStop")
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: "187.5"))?.field == "$.meterStop")
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: "1", reason: "Bored"))?.field == "$.reason")
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: "1", timestamp: "later"))?.field == "$.timestamp")
+        #expect(Self.refusal(OCPPMessages.stopTransaction16(meterStop: "1", endSample: "1").replacingOccurrences(of: #""value": "1""#, with: #""value": 1"#))?.field
+            == "$.transactionData[0].sampledValue[1].value")
+        #expect(Self.refusal(#"[2, "1", "StopTransaction", {"transactionId": 4711, "timestamp": "2026-11-27T13:46:00Z"}]"#)?.field == "$[3].meterStop")
+    }
+
     @Test func signalIDsComeFromTheTransactionAndSeqNoOrTheNormalisedSampleTime() throws {
         let a = try Self.reading(OCPPMessages.transactionEvent201(seqNo: 3, transactionID: "tx-1", value: "100"))
         let b = try Self.reading(OCPPMessages.transactionEvent201(seqNo: 3, transactionID: "tx-1", timestamp: "2026-11-27T13:06:00Z", value: "200"))
@@ -106,7 +148,6 @@ struct MeterValuesMessageTests {
         (OCPPMessages.meterValues16(value: "1", context: "Sample.Sometimes"), "$.meterValue[0].sampledValue[0].context", .invalidField),
         (OCPPMessages.transactionEvent201(seqNo: 1, value: #""5200""#), "$.meterValue[0].sampledValue[1].value", .invalidField),
         (OCPPMessages.transactionEvent201(seqNo: 1, value: "5200", multiplier: 99), "$.meterValue[0].sampledValue[1].unitOfMeasure.multiplier", .invalidField),
-        (OCPPMessages.transactionEvent201(seqNo: 1, value: nil), "$.meterValue", .noEnergySample),
         (OCPPMessages.transactionEvent201(eventType: "Paused", seqNo: 1, value: "1"), "$.eventType", .invalidField),
         (OCPPMessages.transactionEvent201(seqNo: 1, transactionID: "", value: "1"), "$.transactionInfo.transactionId", .invalidField),
         (#"{"connectorId": 1, "meterValue": [{"timestamp": "2026-11-27T13:05:00Z", "sampledValue": [{"value": "1"}]}]}"#, "$.transactionId", .invalidField),

@@ -16,8 +16,10 @@ extension FlowInstance {
     /// reading (and its rounding) in the timeline, notes a `seqNo` gap or a reading below one already seen, and
     /// keeps the energy from going down, by delivering the highest reading seen in the signal's energy field.
     ///
-    /// - Returns: the signal to hand to the flow, or `nil` when it belongs to another transaction than the one
-    ///   the instance meters (refused at the door too; this catches two first messages racing).
+    /// - Returns: the signal to hand to the flow, or `nil` when it carries no reading for the flow (an OCPP 2.0.1
+    ///   `Started` or `Updated` event without an energy sample, kept only for its `seqNo`), or belongs to another
+    ///   transaction than the one the instance meters (refused at the door, so only an instance from before the
+    ///   door's binding lock could have one).
     package mutating func absorbMeterReading(_ signal: ReceivedSignal, at now: Date) -> ReceivedSignal? {
         guard let reading = signal.meter else { return signal }
         let step = currentStep
@@ -39,6 +41,12 @@ extension FlowInstance {
         }
         if let sequenceNumber = reading.sequenceNumber {
             state.lastSequenceNumber = max(state.lastSequenceNumber ?? sequenceNumber, sequenceNumber)
+        }
+        if let reason = reading.ignoredReason {
+            // Taken in for its seqNo only: the flow gets nothing, and its energy stays as it was.
+            log("meter", step: step, "\(reason); nothing is delivered to the flow", at: now)
+            meter = state
+            return nil
         }
         var delivered = signal
         if let energy = reading.energyWh {

@@ -3,7 +3,7 @@
 package struct MeterReading: Codable, Sendable, Equatable {
     /// `"1.6"` or `"2.0.1"`.
     package var ocppVersion: String
-    /// `MeterValues`, or `TransactionEvent Updated` (with its `eventType`).
+    /// `MeterValues`, `StopTransaction`, or `TransactionEvent Updated` (with its `eventType`).
     package var message: String
     /// The OCPP transaction id as text (1.6 sends an integer, 2.0.1 a string).
     package var transactionID: String
@@ -21,20 +21,31 @@ package struct MeterReading: Codable, Sendable, Equatable {
     package var sample: String?
     /// Where in the message the sample was, for example `$.meterValue[1].sampledValue[0]`.
     package var samplePath: String?
-    /// The transaction ended (1.6 `Transaction.End` context, 2.0.1 `eventType: Ended`).
+    /// The transaction ended (1.6 `Transaction.End` context or `StopTransaction`, 2.0.1 `eventType: Ended`).
     package var ended: Bool
     /// The signal field the energy goes in (the definition's `meterValues.energyField`); set when delivered.
     package var energyField: String = "energyWh"
 
     /// Derived from what identifies the message in OCPP, so a message forwarded twice is one signal: the
     /// transaction and `seqNo` in 2.0.1 (zero-padded, so one transaction's ids sort in sequence); the
-    /// transaction, the sample's time and whether it ended the transaction in 1.6.
+    /// transaction, the sample's time and whether it ended the transaction in 1.6 `MeterValues`; the transaction
+    /// and `stop` for a 1.6 `StopTransaction` (a transaction stops once).
     package var signalID: String {
+        if message == MeterValuesMessage.stopTransactionAction { return "ocpp\(ocppVersion)/\(transactionID)/stop" }
         if let sequenceNumber {
             let digits = String(sequenceNumber)
             return "ocpp\(ocppVersion)/\(transactionID)/seq/\(String(repeating: "0", count: max(0, 10 - digits.count)))\(digits)"
         }
         return "ocpp\(ocppVersion)/\(transactionID)/\(timestamp.text)/\(ended ? "end" : "reading")"
+    }
+
+    /// Why the message gives the flow no signal, or `nil` when it does: an OCPP 2.0.1 `Started` or `Updated`
+    /// event without an energy sample (a `ChargingStateChanged`, say). It is still stored and taken in, for its
+    /// `seqNo`, so that a later event is not reported as following a gap.
+    package var ignoredReason: String? {
+        guard energyWh == nil, !ended else { return nil }
+        let sequence = sequenceNumber.map { "; its seqNo \($0) is noted, so no gap is reported" } ?? ""
+        return "\(message) carries no \(MeterValuesMessage.energyRegister) sample, so there is no reading for the flow\(sequence)"
     }
 
     /// One line for the timeline: what was read, from where, and the rounding if any.

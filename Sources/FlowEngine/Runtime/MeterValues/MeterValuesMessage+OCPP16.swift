@@ -11,9 +11,24 @@ extension MeterValuesMessage {
             throw MeterValuesError(.invalidField, field: message.fieldPath("transactionId"),
                 "missing \"transactionId\": only meter values of a transaction can be billed (values sent outside one, or from the main meter, cannot)")
         }
+        let (samples, ended) = try samples16(try message.objects("meterValue", required: true, what: "meter values"))
+        guard let sample = try latest(samples, in: message, allowNone: false) else {
+            throw MeterValuesError(.noEnergySample, field: message.fieldPath("meterValue"), "no \(energyRegister) sample")
+        }
+        let unit = try sample.sampledValue.string("unit") ?? "Wh"
+        let energy = try convert(sample, unit: unit, unitField: sample.sampledValue.fieldPath("unit"), multiplier: 0)
+        return MeterReading(
+            ocppVersion: "1.6", message: "MeterValues", transactionID: String(transaction), transactionPath: message.fieldPath("transactionId"),
+            sequenceNumber: nil, timestamp: sample.timestamp, energyWh: energy.wattHours, exactWattHours: energy.exactWattHours,
+            sample: "\(sample.value) \(unit)", samplePath: sample.sampledValue.path, ended: ended)
+    }
+
+    /// The energy-register totals of OCPP 1.6 `meterValue` elements (`MeterValues.req`'s `meterValue`,
+    /// `StopTransaction.req`'s `transactionData`), each field checked, and whether one has context `Transaction.End`.
+    static func samples16(_ meterValues: [OCPPObject]) throws(MeterValuesError) -> (samples: [Sample], ended: Bool) {
         var samples: [Sample] = []
         var ended = false
-        for meterValue in try message.objects("meterValue", required: true, what: "meter values") {
+        for meterValue in meterValues {
             let timestamp = try timestamp(meterValue)
             var candidates: [OCPPObject] = []
             for sampledValue in try meterValue.objects("sampledValue", required: true, what: "sampled values") {
@@ -33,14 +48,6 @@ extension MeterValuesMessage {
                 samples.append(Sample(timestamp: timestamp, sampledValue: total, value: try total.string("value") ?? ""))
             }
         }
-        guard let sample = try latest(samples, in: message, allowNone: false) else {
-            throw MeterValuesError(.noEnergySample, field: message.fieldPath("meterValue"), "no \(energyRegister) sample")
-        }
-        let unit = try sample.sampledValue.string("unit") ?? "Wh"
-        let energy = try convert(sample, unit: unit, unitField: sample.sampledValue.fieldPath("unit"), multiplier: 0)
-        return MeterReading(
-            ocppVersion: "1.6", message: "MeterValues", transactionID: String(transaction), transactionPath: message.fieldPath("transactionId"),
-            sequenceNumber: nil, timestamp: sample.timestamp, energyWh: energy.wattHours, exactWattHours: energy.exactWattHours,
-            sample: "\(sample.value) \(unit)", samplePath: sample.sampledValue.path, ended: ended)
+        return (samples, ended)
     }
 }

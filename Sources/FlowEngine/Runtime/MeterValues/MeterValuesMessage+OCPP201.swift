@@ -1,6 +1,7 @@
 /// OCPP 2.0.1 `TransactionEventRequest` (schema `TransactionEventRequest.json`): `eventType`, `timestamp`,
 /// `triggerReason`, `seqNo`, `transactionInfo.transactionId`, and optional `meterValue[]` whose sampled `value`
-/// is a JSON number with a `unitOfMeasure` of `unit` (default Wh) and a power-of-ten `multiplier`.
+/// is a JSON number with a `unitOfMeasure` of `unit` (default Wh) and a power-of-ten `multiplier`. An event
+/// without an energy-register sample is read too, with no energy (see ``MeterReading/ignoredReason``).
 extension MeterValuesMessage {
     static func transactionEvent(_ message: OCPPObject) throws(MeterValuesError) -> MeterReading {
         let eventType = try message.enumeration("eventType", ["Started", "Updated", "Ended"], required: true) ?? ""
@@ -28,13 +29,15 @@ extension MeterValuesMessage {
                 samples.append(Sample(timestamp: timestamp, sampledValue: total, value: try total.numberText("value") ?? ""))
             }
         }
-        // The last event of a transaction may carry no meter value: it still ends the session, at the energy seen.
+        // An event may carry no energy sample (a `ChargingStateChanged` Updated, a Started before the first sample):
+        // it is still a valid message of the transaction. An Ended one still ends the session, at the energy seen;
+        // a Started or Updated one is taken in only for its seqNo (``MeterReading/ignoredReason``).
         let ended = eventType == "Ended"
         var reading = MeterReading(
             ocppVersion: "2.0.1", message: "TransactionEvent \(eventType)", transactionID: transaction,
             transactionPath: info?.fieldPath("transactionId") ?? "$", sequenceNumber: sequenceNumber, timestamp: eventTime,
             energyWh: nil, exactWattHours: nil, sample: nil, samplePath: nil, ended: ended)
-        guard let sample = try latest(samples, in: message, allowNone: ended) else { return reading }
+        guard let sample = try latest(samples, in: message, allowNone: true) else { return reading }
         let unitOfMeasure = try sample.sampledValue.object("unitOfMeasure", what: "a unit of measure")
         let unit = try unitOfMeasure?.string("unit") ?? "Wh"
         let multiplier = try unitOfMeasure?.integer("multiplier") ?? 0

@@ -1,8 +1,9 @@
 /// Reads an OCPP message as a charging-station backend received it and takes out the energy reading a flow bills.
 ///
-/// Accepted, as JSON text: an OCPP 1.6 `MeterValues` request, an OCPP 2.0.1 `TransactionEvent` request, or
-/// either one inside its OCPP-J CALL frame (`[2, "<messageId>", "MeterValues", {...}]`). The shapes are the
-/// OCPP JSON schemas' (1.6 `MeterValues.json`, 2.0.1 `TransactionEventRequest.json`).
+/// Accepted, as JSON text: an OCPP 1.6 `MeterValues` or `StopTransaction` request, an OCPP 2.0.1
+/// `TransactionEvent` request, or any of them inside its OCPP-J CALL frame (`[2, "<messageId>", "MeterValues",
+/// {...}]`). The shapes are the OCPP JSON schemas' (1.6 `MeterValues.json` and `StopTransaction.json`, 2.0.1
+/// `TransactionEventRequest.json`). A `StopTransaction` bills its `meterStop` (see ``stopTransaction(_:)``).
 ///
 /// The reading is the cumulative `Energy.Active.Import.Register` sample (the default measurand when a sample
 /// names none), its non-phase total where the station also sends per-phase values, from the latest
@@ -26,16 +27,19 @@ package enum MeterValuesMessage {
         var action: String?
         if case .array(let frame) = root.kind {
             guard frame.count == 4, frame[0].kind == .number("2"), case .string(let name) = frame[2].kind else {
-                throw MeterValuesError(.malformed, field: "$", "an array must be an OCPP-J CALL frame [2, \"<messageId>\", \"MeterValues\" or \"TransactionEvent\", {payload}]")
+                throw MeterValuesError(.malformed, field: "$", "an array must be an OCPP-J CALL frame [2, \"<messageId>\", \"MeterValues\", \"StopTransaction\" or \"TransactionEvent\", {payload}]")
             }
-            guard name == "MeterValues" || name == "TransactionEvent" else {
-                throw MeterValuesError(.malformed, field: "$[2]", "action \(InstanceID.printable(name)) carries no meter values; send MeterValues (OCPP 1.6) or TransactionEvent (OCPP 2.0.1)")
+            guard ["MeterValues", stopTransactionAction, "TransactionEvent"].contains(name) else {
+                throw MeterValuesError(.malformed, field: "$[2]", "action \(InstanceID.printable(name)) carries no meter values; send MeterValues or StopTransaction (OCPP 1.6) or TransactionEvent (OCPP 2.0.1)")
             }
             payload = frame[3]
             path = "$[3]"
             action = name
         }
-        let message = try OCPPObject(payload, path: path, what: "an OCPP MeterValues or TransactionEvent request")
+        let message = try OCPPObject(payload, path: path, what: "an OCPP MeterValues, StopTransaction or TransactionEvent request")
+        if action == stopTransactionAction || (action == nil && message.has("meterStop")) {
+            return try stopTransaction(message)
+        }
         if action == "TransactionEvent" || (action == nil && (message.has("eventType") || message.has("transactionInfo") || message.has("seqNo"))) {
             return try transactionEvent(message)
         }
@@ -43,7 +47,7 @@ package enum MeterValuesMessage {
             return try meterValues(message)
         }
         throw MeterValuesError(.malformed, field: path,
-            "neither an OCPP 1.6 MeterValues request (connectorId, transactionId, meterValue) nor an OCPP 2.0.1 TransactionEvent request (eventType, timestamp, triggerReason, seqNo, transactionInfo)")
+            "neither an OCPP 1.6 MeterValues request (connectorId, transactionId, meterValue) or StopTransaction request (transactionId, meterStop, timestamp) nor an OCPP 2.0.1 TransactionEvent request (eventType, timestamp, triggerReason, seqNo, transactionInfo)")
     }
 
     /// One energy sample found in a `meterValue` element, before conversion.

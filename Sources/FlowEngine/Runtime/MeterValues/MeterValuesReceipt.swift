@@ -6,8 +6,13 @@ public struct MeterValuesReceipt: Sendable, Equatable, Encodable {
     public var signal: String
     /// Derived from the transaction and `seqNo` (2.0.1) or sample time (1.6): the same message again has the same id.
     public var signalID: String
-    /// `false` when this message had already been received (a forwarded duplicate); nothing changed.
+    /// `true` when the message became a new signal for the flow. `false` when it had already been received (a
+    /// forwarded duplicate: nothing changed), or when it carries no reading for the flow (see ``ignored``).
     public var accepted: Bool
+    /// Why a valid message gives the flow no signal: an OCPP 2.0.1 `Started` or `Updated` event without an
+    /// energy sample. It was still stored before the answer and its `seqNo` is taken in, so the next event is
+    /// not reported as following a gap. `nil` otherwise.
+    public var ignored: String?
     /// `"1.6"` or `"2.0.1"`.
     public var ocppVersion: String
     /// The OCPP transaction the message belongs to (1.6 `transactionId`, 2.0.1 `transactionInfo.transactionId`).
@@ -23,7 +28,7 @@ public struct MeterValuesReceipt: Sendable, Equatable, Encodable {
     public var ended: Bool
 
     enum CodingKeys: String, CodingKey {
-        case instance, signal, signalID = "signalId", accepted, ocppVersion, transactionID = "transactionId"
+        case instance, signal, signalID = "signalId", accepted, ignored, ocppVersion, transactionID = "transactionId"
         case sequenceNumber = "seqNo", energyWh, exactWattHours, ended
     }
 }
