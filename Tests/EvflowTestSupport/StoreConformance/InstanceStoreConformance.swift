@@ -1,5 +1,6 @@
 import FlowEngine
 import Foundation
+import Synchronization
 import Testing
 
 /// The contract every ``InstanceStore`` keeps, as checks any store kind runs (see ``InstanceStoreKind``): the
@@ -40,6 +41,7 @@ package enum InstanceStoreConformance {
         Check(name: "a damaged record is reported and set aside", body: damagedRecordIsSetAside),
         Check(name: "lockHolder names a live holder only while the lock is held", body: lockHolderWhileHeld),
         Check(name: "outlines report each instance's status and wake time as saved", body: outlinesByStatusAndDueTime),
+        Check(name: "the meter-binding lock waits for its holder and is independent of the run lock", body: meterBindingLockWaits),
     ]
 
     // MARK: create, load, save
@@ -195,6 +197,29 @@ package enum InstanceStoreConformance {
         let again = try #require(try other.lock("lock-1"), "free for another handle after release")
         #expect(try store.lock("lock-1") == nil)
         again.release()
+    }
+
+    static func meterBindingLockWaits(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let other = try subject.openAnotherHandle()
+        _ = try store.create(InstanceSamples.instance("meter-1"))
+        let run = try #require(try store.lock("meter-1"))
+        let binding = try store.meterBindingLock("meter-1")  // a running instance does not hold it up
+        let acquired = Mutex(false)
+        let waiter = Thread {
+            guard let lock = try? other.meterBindingLock("meter-1") else { return }
+            acquired.withLock { $0 = true }
+            lock.release()
+        }
+        waiter.start()
+        // Whatever the machine's speed, the other handle must not get it while it is held.
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(!acquired.withLock { $0 }, "another handle waits while the binding lock is held")
+        binding.release()
+        let deadline = Date().addingTimeInterval(60)
+        while !acquired.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(acquired.withLock { $0 }, "and gets it once released")
+        run.release()
     }
 
     static func lockHolderWhileHeld(_ subject: InstanceStoreSubject) throws {
