@@ -18,6 +18,9 @@ struct InstanceResource: Encodable, Sendable {
         var held: Int64
         /// Where the customer approves (landing page, app or QR link), while the payment is CREATED.
         var redirectUrl: String?
+        /// When the provider cancels the payment unless it is captured or released (``CaptureWindows``), once
+        /// authorized.
+        var captureDeadline: Date?
     }
 
     struct Failure: Encodable, Sendable {
@@ -41,7 +44,8 @@ struct InstanceResource: Encodable, Sendable {
     /// Why the instance needs an operator, in list responses.
     var stuck: String?
 
-    init(_ instance: FlowInstance) {
+    /// - Parameter captureWindows: the deployment's capture windows, for ``Payment/captureDeadline``.
+    init(_ instance: FlowInstance, captureWindows: CaptureWindows) {
         id = instance.id
         flow = instance.flow.name
         version = instance.flow.version
@@ -53,7 +57,8 @@ struct InstanceResource: Encodable, Sendable {
         payment = instance.payment.map { p in
             Payment(reference: p.reference, state: p.state, currency: p.currency, reserved: p.reserved, authorized: p.authorized,
                     captured: p.captured, released: p.cancelled, refunded: p.refunded, held: p.held,
-                    redirectUrl: instance.paymentLink?.redirectURL)
+                    redirectUrl: instance.paymentLink?.redirectURL,
+                    captureDeadline: captureWindows.deadline(of: p, startedAt: instance.createdAt))
         }
         failure = instance.failure.map { Failure(code: $0.code.rawValue, message: $0.message, step: $0.step) }
         cancellationRequest = instance.cancellationRequest

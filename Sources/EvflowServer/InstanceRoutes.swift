@@ -27,7 +27,7 @@ struct InstanceRoutes {
         let id = try context.parameters.require("id")
         let runner = runtime.runner
         let instance = try await runner.onRunnerThreads { try runner.instance(id) }
-        return try JSONBody.response(.ok, InstanceResource(instance))
+        return try JSONBody.response(.ok, InstanceResource(instance, captureWindows: runtime.captureWindows))
     }
 
     /// 201 with the new instance; 200 when the same id was started with the same input; 409 otherwise. With
@@ -60,7 +60,7 @@ struct InstanceRoutes {
             instance = waited.instance
             if waited.timedOut { status = .accepted }
         }
-        var response = try JSONBody.response(status, InstanceResource(instance))
+        var response = try JSONBody.response(status, InstanceResource(instance, captureWindows: runtime.captureWindows))
         response.headers[.location] = "/v1/instances/\(instance.id)"
         return response
     }
@@ -138,7 +138,7 @@ struct InstanceRoutes {
             }
             return try await runner.cancel(id, reason: reason)
         }
-        return try JSONBody.response(.ok, InstanceResource(instance))
+        return try JSONBody.response(.ok, InstanceResource(instance, captureWindows: runtime.captureWindows))
     }
 }
 

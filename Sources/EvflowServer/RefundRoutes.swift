@@ -34,7 +34,7 @@ struct RefundRoutes {
                 }
                 return try await runner.refund(id, amount: amount, reason: reason)
             }
-            return try JSONBody.response(result.refund.isSettled ? .ok : .accepted, RefundReceipt(result))
+            return try JSONBody.response(result.refund.isSettled ? .ok : .accepted, RefundReceipt(result, captureWindows: runtime.captureWindows))
         } catch let error as FlowError where error.code == .unconfirmed || error.code == .refundUnsettled {
             throw APIProblem(status: 409, title: "Conflict", detail: error.detail, code: error.code.description)
         } catch let error as EPaymentError {
@@ -74,9 +74,9 @@ struct RefundReceipt: Encodable, Sendable {
     /// one already confirmed): nothing new was made.
     var repeated: Bool
 
-    init(_ result: RefundResult) {
+    init(_ result: RefundResult, captureWindows: CaptureWindows) {
         let refund = result.refund
-        instance = InstanceResource(result.instance)
+        instance = InstanceResource(result.instance, captureWindows: captureWindows)
         self.refund = Refund(number: refund.number, idempotencyKey: refund.idempotencyKey, amount: refund.amount, currency: refund.currency,
                              reason: refund.reason, status: refund.confirmedAt != nil ? "refunded" : "unconfirmed",
                              lastError: refund.lastError)

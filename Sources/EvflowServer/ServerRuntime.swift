@@ -15,6 +15,8 @@ package struct ServerRuntime: Sendable {
     package var store: any InstanceStore { runtime.store }
     package var catalog: DefinitionCatalog { runtime.catalog }
     package var clock: any FlowClock { runtime.services.clock }
+    /// The deployment's capture windows (``EvflowConfiguration/captureWindows``), for the deadlines routes show.
+    package var captureWindows: CaptureWindows { runtime.services.captureWindows }
 
     /// Adds the index's and the deadline watch's save hooks and metrics to `configuration`, assembles the runtime,
     /// then fills the index from every unfinished instance in the store and the watch from every instance.

@@ -25,7 +25,11 @@ struct RefundRouteTests {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("r-1"))
                 #expect(created.status == 201, "\(created.text)")
                 // Before anything is captured there is nothing to refund.
-                try await fixture.waitFor("r-1", "authorization") { $0.step == "meter" }
+                let charging = try await fixture.waitFor("r-1", "authorization") { $0.step == "meter" }
+                // NOK: the provider cancels 180 days after the authorization, counted from the payment's creation.
+                let startedAt = try #require(charging.createdAt.flatMap { try? Date($0, strategy: .iso8601) })
+                let deadline = try #require(charging.payment?.captureDeadline.flatMap { try? Date($0, strategy: .iso8601) }, "\(charging)")
+                #expect(abs(deadline.timeIntervalSince(startedAt) - 180 * 86_400) < 60, "\(startedAt) → \(deadline)")
                 let early = try await fixture.call(.post, "/v1/instances/r-1/refund", json: #"{"amount": "all", "reason": "early"}"#)
                 #expect(early.status == 422, "\(early.text)")
                 #expect(try early.problem().detail.contains("nothing to refund"))

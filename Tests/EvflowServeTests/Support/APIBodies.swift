@@ -12,6 +12,7 @@ struct APIInstance: Decodable, Sendable {
         var refunded: Int?
         var held: Int
         var redirectUrl: String?
+        var captureDeadline: String?
     }
 
     struct Failure: Decodable, Sendable {
@@ -23,6 +24,7 @@ struct APIInstance: Decodable, Sendable {
     var status: String
     var step: String?
     var wakeAt: String?
+    var createdAt: String?
     var payment: Payment?
     var failure: Failure?
     var output: [String: JSONValue]?
