@@ -15,13 +15,21 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIProblem(status: 401, title: "Unauthorized", detail: "send 'Authorization: Bearer <token>' with a token from \(setting)", code: "unauthorized")
         }
-        let prefix = "bearer "
-        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else {
+        guard let token = bearerToken(header) else {
             throw APIProblem(status: 401, title: "Unauthorized", detail: "the Authorization header must be 'Bearer <token>'", code: "unauthorized")
         }
-        guard tokens.accepts(String(header.dropFirst(prefix.count))) else {
+        guard tokens.accepts(token) else {
             throw APIProblem(status: 401, title: "Unauthorized", detail: "the bearer token is not accepted", code: "unauthorized")
         }
+    }
+}
+
+extension BearerAuthMiddleware {
+    /// The token of an `Authorization: Bearer <token>` header (the scheme in any case), or `nil` for another form.
+    static func bearerToken(_ header: String) -> String? {
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else { return nil }
+        return String(header.dropFirst(prefix.count))
     }
 }
 
@@ -33,9 +41,8 @@ struct OperatorOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let tokens {
-            let header = request.headers[.authorization] ?? ""
-            let token = header.count > 7 ? String(header.dropFirst(7)) : ""
-            guard tokens.accepts(token) else {
+            let token = request.headers[.authorization].flatMap(BearerAuthMiddleware<Context>.bearerToken)
+            guard let token, tokens.accepts(token) else {
                 throw APIProblem(
                     status: 403, title: "Forbidden",
                     detail: "cancel and refund move the customer's money: send a token from \(APITokens.operatorVariable), not a station backend's API token",
