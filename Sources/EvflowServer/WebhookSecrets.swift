@@ -67,12 +67,13 @@ final class WebhookSecrets: Sendable {
         guard let file, let stamp = Self.stamp(file), stamp != state.withLock({ $0.fileStamp }) else { return }
         do {
             let secret = try OwnerOnlyFile.secret(file)
-            let firstLook = state.withLock { $0.fileStamp == nil }
-            state.withLock { state in
+            let firstLook = state.withLock { state in
+                let firstLook = state.fileStamp == nil
                 state.previous = (state.current, now.addingTimeInterval(Double(Self.previousSecretGrace.components.seconds)))
                 state.current = WebhookVerifier(secret: secret, allowedClockSkew: skew)
                 state.fileStamp = stamp
                 state.lastProblem = nil
+                return firstLook
             }
             if !firstLook { logger.notice("webhook secret file changed; verifying with its new secret", metadata: ["file": "\(file)"]) }
         } catch {

@@ -8,8 +8,8 @@ import Foundation
 extension PaymentRecord {
     /// Capture and cancel are refused this long after authorization (facts section 12): 180 days in Norway (Vipps,
     /// NOK), 14 days in Denmark and Finland (MobilePay, DKK and EUR).
-    var capturePeriod: TimeInterval { (amount.currency == "NOK" ? 180 : 14) * 24 * 3600 }
-    private var capturePeriodText: String { amount.currency == "NOK" ? "180 days" : "14 days" }
+    private var capturePeriodDays: Int { amount.currency == "NOK" ? 180 : 14 }
+    var capturePeriod: TimeInterval { TimeInterval(capturePeriodDays * 24 * 3600) }
     /// Refunds are refused this long after authorization (facts section 15).
     static let refundPeriod: TimeInterval = 365 * 24 * 3600
 
@@ -79,7 +79,7 @@ extension PaymentRecord {
             )
         }
         if let authorizedAt, now.timeIntervalSince(authorizedAt) > capturePeriod {
-            throw .domain(.capturePeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodText) ago.")
+            throw .domain(.capturePeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodDays) days ago.")
         }
         if value < 1 {
             throw .domain(.amountTooSmall, detail: "A capture must be at least 1 minor unit.")
@@ -125,7 +125,7 @@ extension PaymentRecord {
             throw .domain(.cancelCapturedPayment, detail: "Payment '\(reference)' is fully captured; nothing remains to cancel.")
         }
         if let authorizedAt, now.timeIntervalSince(authorizedAt) > capturePeriod {
-            throw .domain(.cancelPeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodText) ago.")
+            throw .domain(.cancelPeriodExpired, detail: "Payment '\(reference)' was authorized more than \(capturePeriodDays) days ago.")
         }
         let released = uncapturedRemainder
         cancelled += released
