@@ -293,11 +293,10 @@ extension FlowRunner {
             return false
         } catch let error as EPaymentError where Interpreter.mayHaveTakenEffect(error) {
             // The release may have gone through: the event log says, by its key.
-            let events = try await services.operatorPayments.getEventLog(reference: payment.reference)
-            guard events.contains(where: { $0.idempotencyKey == key && $0.success }) else { throw error }
-            let current = try await services.operatorPayments.getPayment(reference: payment.reference)
-            response = ModificationResponse(reference: payment.reference, state: current.state, amount: current.amount,
-                                            aggregate: current.aggregate, pspReference: current.pspReference)
+            guard let current = try await services.operatorPayments.paymentIfApplied(reference: payment.reference, idempotencyKey: key) else {
+                throw error
+            }
+            response = ModificationResponse(confirmedBy: current)
             instance.log("confirmed", "the release took effect although its answer was lost (key \(key))", at: now)
         }
         var updated = payment

@@ -242,9 +242,9 @@ extension FlowRunner {
 
     private func eventLogFinding(_ refund: OperatorRefund, reference: String) async -> EventLogFinding {
         do {
-            let events = try await services.operatorPayments.getEventLog(reference: reference)
-            guard events.contains(where: { $0.idempotencyKey == refund.idempotencyKey && $0.success && $0.name == .refunded }) else { return .absent }
-            return .confirmed(try await services.operatorPayments.getPayment(reference: reference))
+            let payment = try await services.operatorPayments.paymentIfApplied(
+                reference: reference, idempotencyKey: refund.idempotencyKey, event: .refunded)
+            return payment.map(EventLogFinding.confirmed) ?? .absent
         } catch {
             return .unreadable(error)
         }

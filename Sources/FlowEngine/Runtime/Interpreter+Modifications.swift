@@ -174,13 +174,7 @@ extension Interpreter {
         let result: SideEffectResult<ModificationResponse> = try await sideEffect(step, &instance, intent: {
             freshIntent
         }, confirm: { _, key in
-            let events = try await payments.getEventLog(reference: reference)
-            guard events.contains(where: { $0.idempotencyKey == key && $0.success && (event == nil || $0.name == event) }) else {
-                return nil
-            }
-            let payment = try await payments.getPayment(reference: reference)
-            return ModificationResponse(reference: reference, state: payment.state, amount: payment.amount,
-                                        aggregate: payment.aggregate, pspReference: payment.pspReference)
+            try await payments.paymentIfApplied(reference: reference, idempotencyKey: key, event: event).map(ModificationResponse.init(confirmedBy:))
         }, call: { intent, key in
             var amount = Amount(value: 0, currency: Currency(rawValue: currency))
             if let money = intent.amount {
