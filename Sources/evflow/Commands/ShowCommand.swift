@@ -125,7 +125,7 @@ struct ShowCommand: AsyncParsableCommand {
             lines.append("")
             lines.append("Timeline:")
             for entry in history {
-                lines.append("  \(InstanceSummary.time(entry.at))  \(entry.event.padding(toLength: 10, withPad: " ", startingAt: 0))  \(entry.step.map { "[\($0)] " } ?? "")\(entry.detail ?? "")")
+                lines.append("  " + entry.timelineText)
             }
             return lines.joined(separator: "\n")
         }

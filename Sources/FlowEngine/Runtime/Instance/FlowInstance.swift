@@ -51,6 +51,7 @@ public struct FlowInstance: Codable, Sendable, Equatable {
     package var ledger: MoneyLedger?
     /// Refunds operators asked for, with their keys and outcomes (see ``OperatorRefund``); absent until one is.
     package var refunds: [OperatorRefund]?
+    /// The timeline, oldest first; repetitions are folded into counted lines (``HistoryFolding``).
     public var history: [HistoryEntry]
 
     package var inputs: [String: Value]
@@ -108,7 +109,9 @@ public struct FlowInstance: Codable, Sendable, Equatable {
         change(&steps[index])
     }
 
+    /// Adds a line to the timeline; a repetition of what the timeline ends with (another reading, another retry)
+    /// is folded into the lines it repeats instead (``HistoryFolding``), so the file stops growing with them.
     package mutating func log(_ event: String, step: String? = nil, _ detail: String? = nil, at now: Date) {
-        history.append(HistoryEntry(at: now, step: step, event: event, detail: detail))
+        HistoryFolding.append(HistoryEntry(at: now, step: step, event: event, detail: detail), to: &history)
     }
 }
