@@ -9,9 +9,12 @@ extension FileInstanceStore {
     /// - Throws: ``StoreError`` as ``load(_:)`` does.
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline {
         try Self.validate(id)
-        if let file = try readIfPresent(layout.instanceFile(id), instanceID: id, limit: limits.instance, asideName: { "\(id)-\(Self.timestamp())" }),
-           let outline = try? StateFileCoding.decoder().decode(InstanceOutline.self, from: Data(file.bytes)), outline.id == id {
-            return outline
+        if let file = try readIfPresent(layout.instanceFile(id), instanceID: id, limit: limits.instance, asideName: { "\(id)-\(Self.timestamp())" }) {
+            // The instance this store last wrote or read, if the file still holds exactly its bytes.
+            if let instance = decoded.instance(id, matching: file.bytes) { return InstanceOutline(instance) }
+            if let outline = try? StateFileCoding.decoder().decode(InstanceOutline.self, from: Data(file.bytes)), outline.id == id {
+                return outline
+            }
         }
         return InstanceOutline(try load(id))
     }

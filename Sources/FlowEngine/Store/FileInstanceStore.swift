@@ -30,6 +30,9 @@ package struct FileInstanceStore: InstanceStore {
     let files: DurableFile
     /// The largest file of each kind this store writes or reads (see ``StateFileLimits``).
     let limits: StateFileLimits
+    /// The instances last written or read, with their files' bytes, so a load of an unchanged file is not
+    /// decoded again (see ``DecodedInstanceCache``); shared by copies of this value, never by another store.
+    let decoded = DecodedInstanceCache()
 
     /// Opens the store, creating the state directory (0700) and its subdirectories when missing and setting
     /// the subdirectories to 0700 when they exist with looser permissions.
@@ -71,7 +74,10 @@ package struct FileInstanceStore: InstanceStore {
         try Self.validate(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
         do throws(FileSystemError) {
-            if try files.create(layout.instanceFile(instance.id), with: bytes) { return nil }
+            if try files.create(layout.instanceFile(instance.id), with: bytes) {
+                decoded.remember(instance, bytes: bytes)
+                return nil
+            }
         } catch {
             throw StoreError(error, instanceID: instance.id)
         }
@@ -87,10 +93,14 @@ package struct FileInstanceStore: InstanceStore {
             guard let file = try readIfPresent(path, instanceID: id, limit: limits.instance, asideName: { "\(id)-\(Self.timestamp())" }) else {
                 throw StoreError(.notFound, instanceID: id, path: path, detail: "no such instance; `evflow list` shows the instances there are")
             }
+            if let instance = decoded.instance(id, matching: file.bytes) { return instance }
             let problem: String
             do {
                 let instance = try StateFileCoding.decoder().decode(FlowInstance.self, from: Data(file.bytes))
-                if instance.id == id { return instance }
+                if instance.id == id {
+                    decoded.remember(instance, bytes: file.bytes)
+                    return instance
+                }
                 try Self.refuseCaseOnlyDifference(instance.id, id, path: path)
                 problem = "the file holds instance \"\(instance.id)\", not \"\(id)\""
             } catch let error as StoreError {
@@ -112,7 +122,14 @@ package struct FileInstanceStore: InstanceStore {
         do throws(FileSystemError) {
             try files.replace(path, with: bytes)
         } catch {
+            // The file may hold the old bytes or the new ones; either way a later load compares them.
+            decoded.forget(instance.id)
             throw StoreError(error, instanceID: instance.id)
+        }
+        if instance.status.isFinished {
+            decoded.forget(instance.id)
+        } else {
+            decoded.remember(instance, bytes: bytes)
         }
     }
 

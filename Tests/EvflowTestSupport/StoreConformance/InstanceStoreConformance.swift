@@ -42,6 +42,7 @@ package enum InstanceStoreConformance {
         Check(name: "lockHolder names a live holder only while the lock is held", body: lockHolderWhileHeld),
         Check(name: "outlines report each instance's status and wake time as saved", body: outlinesByStatusAndDueTime),
         Check(name: "the meter-binding lock waits for its holder and is independent of the run lock", body: meterBindingLockWaits),
+        Check(name: "every handle reads the latest save, whatever it read or wrote before", body: everyHandleReadsTheLatestSave),
     ]
 
     // MARK: create, load, save
@@ -72,6 +73,29 @@ package enum InstanceStoreConformance {
         #expect(try subject.openAnotherHandle().load("save-1") == instance, "durable for another handle on return")
         try store.save(instance)
         #expect(try store.load("save-1") == instance, "saving the same instance again changes nothing")
+    }
+
+    /// A store may keep what it last read or wrote in memory (the file store does, to skip decoding an unchanged
+    /// file), but never serve it once another handle (another process, another machine) has saved since: taking
+    /// turns under the run lock, each handle must see the other's last save, in full and in outline.
+    static func everyHandleReadsTheLatestSave(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        let other = try subject.openAnotherHandle()
+        var instance = InstanceSamples.instance("turns-1")
+        _ = try store.create(instance)
+        #expect(try other.load("turns-1") == instance)
+        for turn in 1...4 {
+            let (writer, reader) = turn.isMultiple(of: 2) ? (store, other) : (other, store)
+            #expect(try reader.load("turns-1") == instance, "turn \(turn): the reader has the previous version in hand")
+            let lock = try #require(try writer.lock("turns-1"))
+            instance.variables["turn"] = .integer(Int64(turn))
+            instance.log("signal", step: "meter", "meterReading m-\(turn) used", at: InstanceSamples.start.addingTimeInterval(Double(turn)))
+            try writer.save(instance)
+            lock.release()
+            #expect(try reader.load("turns-1") == instance, "turn \(turn): the reader sees the writer's save")
+            #expect(try reader.loadOutline("turns-1") == InstanceOutline(instance), "turn \(turn): and so does its outline")
+            #expect(try writer.load("turns-1") == instance, "turn \(turn): the writer reads back what it wrote")
+        }
     }
 
     static func unknownInstanceIsNotFound(_ subject: InstanceStoreSubject) throws {
