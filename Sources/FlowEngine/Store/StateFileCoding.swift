@@ -52,7 +52,8 @@ enum StateFileCoding {
     private static func shortestString(from reference: Double) -> String? {
         guard reference >= 1, reference < 1e15 else { return nil }
         let printed = reference.description
-        guard let dot = printed.firstIndex(of: "."), !printed.contains("e"), let whole = Double(printed[..<dot]) else { return nil }
+        // A byte search for the exponent: `String.contains("e")` went through NSString, 2% of a flow test.
+        guard let dot = printed.firstIndex(of: "."), !printed.utf8.contains(UInt8(ascii: "e")), let whole = Double(printed[..<dot]) else { return nil }
         var fraction = String(printed[printed.index(after: dot)...])
         guard fraction.count <= 17 else { return nil }
         if fraction.count < 3 { fraction += String(repeating: "0", count: 3 - fraction.count) }

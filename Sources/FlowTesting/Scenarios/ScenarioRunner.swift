@@ -134,7 +134,7 @@ public struct ScenarioRunner: Sendable {
         var result: ScenarioResult
         do {
             // No fsyncs: the folder is deleted afterwards, and they were most of a long scenario's wall time.
-            result = try await withFlowTestBed(flows: flowsDirectory, fsyncs: false) { bed in
+            result = try await withFlowTestBed(definitions: definitions, fsyncs: false) { bed in
                 await ScenarioExecution(scenario: scenario, bed: bed).run()
             }
         } catch {
