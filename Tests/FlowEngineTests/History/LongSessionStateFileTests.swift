@@ -12,7 +12,7 @@ import Testing
 @Suite("A 10-hour session with a reading a minute")
 struct LongSessionStateFileTests {
     /// Before folding, this session's file was about 260 KB at the last reading (two timeline lines of ~150 bytes
-    /// per reading); now the timeline stops growing after the third reading, and what still grows is the
+    /// per reading); now the timeline stops growing after the fourth reading, and what still grows is the
     /// signals the flow used (`signals.meterReading` in expressions) and the ids kept to refuse duplicates.
     static let boundAtTheLastReading = 100_000
 

@@ -2,8 +2,8 @@
 /// minute for ten hours, a retry every few seconds while the provider is down.
 ///
 /// Why: every save re-encodes the whole instance, so a timeline that grows with every reading made a 10-hour
-/// session's saves grow with it (a flow test of one spent most of its time encoding history). Folding keeps the
-/// file the same size from the fourth reading on.
+/// session's saves grow with it (JSON was more than half of a flow test's CPU). Folding stops the
+/// timeline growing after the fourth reading.
 ///
 /// What folds: entries of the repetitive kinds (``foldableEvents``) that repeat a cycle of one to
 /// ``longestCycle`` entries, such as `received` + `signal` for each reading, or `intent` + `retry` for each
