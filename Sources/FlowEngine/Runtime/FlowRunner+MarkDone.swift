@@ -100,8 +100,14 @@ extension FlowRunner {
         let eventName: PaymentEventName
         let next: String
         switch step.kind {
-        case .capture(let capture): (kind, eventName, next) = (.capture, .captured, capture.next)
-        case .cancel(let cancel): (kind, eventName, next) = (.release, .cancelled, cancel.next)
+        case .capture(let capture):
+            kind = .capture
+            eventName = .captured
+            next = capture.next
+        case .cancel(let cancel):
+            kind = .release
+            eventName = .cancelled
+            next = cancel.next
         default:
             throw refuse("step \(stepID) is a \(step.kind.name) step; only a capture or cancel step can be marked done by hand")
         }
