@@ -139,4 +139,29 @@ struct MarkDoneTests {
             #expect(badName?.detail.contains("looks like a phone number") == true, "\(badName?.detail ?? "")")
         }
     }
+
+    @Test func aReleaseMadeByHandCompletesTheCancelStep() async throws {
+        try await withFlowTestBed(flows: EVChargingFlowTests.flows) { bed in
+            let id = "mark-done-release"
+            try await EVChargingFlowTests.startCharging(bed, id: id)
+            bed.simulator.setFault(FaultRule(serverErrorRate: 1), for: .cancelPayment)
+            try await bed.signal(id, "sessionEnded", ["energyWh": .integer(12_000)], signalID: "end")
+            try await bed.advance(by: .seconds(2 * 3600))
+            #expect(try bed.instance(id).failure?.step == "releaseRemainder")
+            bed.simulator.clearFaults()
+            let reference = try bed.reference(of: id)
+            let captured = try #require(bed.ledger.payment(reference: reference)?.events(named: "CAPTURED").first)
+            let wrongKind = await #expect(throws: FlowError.self) {
+                try await bed.runner.markDone(id, step: "releaseRemainder", pspReference: captured.pspReference, reason: "portal", by: "hana")
+            }
+            #expect(wrongKind?.detail.contains("is CAPTURED, not CANCELLED") == true, "\(wrongKind?.detail ?? "")")
+            let hand = try bed.simulator.cancelInPortal(reference: reference)
+            #expect(hand.amount == 45_212)
+            let done = try await bed.runner.markDone(id, step: "releaseRemainder", pspReference: hand.pspReference, reason: "released in the portal", by: "hana")
+            #expect(done.status == .succeeded, "\(done.history.suffix(5))")
+            #expect(done.moneyLedger.total(.release) == 45_212)
+            let payment = try #require(bed.ledger.payment(reference: reference))
+            #expect(payment.events(named: "CANCELLED").count == 1 && payment.aggregate.captured == 4_788)
+        }
+    }
 }
