@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a merchant's staff do by hand in the merchant portal, outside any integration: a capture or a cancel
 /// without the integration's Idempotency-Key. The provider's event log shows them like any other (with the
@@ -12,7 +13,7 @@ extension Simulator {
     ///   (not authorized, above what is authorized, already cancelled).
     @discardableResult
     public func captureInPortal(reference: String, amount: Int64, idempotencyKey: String? = nil, msn: String? = nil) throws -> LedgerEvent {
-        try portalAction(reference: reference, msn: msn, action: "capture") { payment, now, psp in
+        try portalAction(reference: reference, msn: msn, action: "capture") { (payment: inout PaymentRecord, now: Date, psp: String) throws(Problem) -> LedgerEvent in
             try payment.capture(amount, at: now, psp: psp, key: idempotencyKey)
         }
     }
@@ -22,9 +23,9 @@ extension Simulator {
     /// - Throws: ``SimulatorError`` when there is no such payment or nothing is left to cancel.
     @discardableResult
     public func cancelInPortal(reference: String, idempotencyKey: String? = nil, msn: String? = nil) throws -> LedgerEvent {
-        try portalAction(reference: reference, msn: msn, action: "cancel") { payment, now, psp in
+        try portalAction(reference: reference, msn: msn, action: "cancel") { (payment: inout PaymentRecord, now: Date, psp: String) throws(Problem) -> LedgerEvent in
             guard let event = try payment.cancel(transactionOnly: false, at: now, psp: psp, key: idempotencyKey) else {
-                throw .domain(.cancelInvalidState, detail: "Payment '\(payment.reference)' has nothing to cancel.")
+                throw Problem.domain(.cancelInvalidState, detail: "Payment '\(payment.reference)' has nothing to cancel.")
             }
             return event
         }

@@ -89,7 +89,8 @@ extension FlowRunner {
     func markDoneDecision(_ instance: FlowInstance, step stepID: String, pspReference: String, reason: String, actor: String,
                           events: [PaymentEvent]) throws -> MarkDonePlan {
         let id = instance.id
-        func refuse(_ code: FlowError.Code = .invalidInput, _ detail: String) -> FlowError {
+        func refuse(_ detail: String) -> FlowError { refuse(as: .invalidInput, detail) }
+        func refuse(as code: FlowError.Code, _ detail: String) -> FlowError {
             FlowError(code, flow: instance.flow.name, instanceID: id, step: stepID, detail: detail)
         }
         let definition = try catalog.definition(for: instance.flow)
@@ -129,10 +130,10 @@ extension FlowRunner {
         }
         if let key = record.idempotencyKey {
             if let own = events.first(where: { $0.idempotencyKey == key && $0.success }) {
-                throw refuse(.alreadyApplied, "step \(stepID)'s own call (Idempotency-Key \(key)) took effect at \(InstanceSummary.time(own.timestamp)) (\(own.name.rawValue) of \(Self.money(own.amount))): it was not done by hand. `evflow \(instance.status == .failed ? "retry" : "resume") \(id)` records it by its key; `evflow reconcile \(id)` shows it")
+                throw refuse(as: .alreadyApplied, "step \(stepID)'s own call (Idempotency-Key \(key)) took effect at \(InstanceSummary.time(own.timestamp)) (\(own.name.rawValue) of \(Self.money(own.amount))): it was not done by hand. `evflow \(instance.status == .failed ? "retry" : "resume") \(id)` records it by its key; `evflow reconcile \(id)` shows it")
             }
             if instance.moneyLedger.movements.contains(where: { $0.idempotencyKey == key }) {
-                throw refuse(.alreadyApplied, "step \(stepID)'s own call (Idempotency-Key \(key)) is recorded as done; `evflow resume \(id)` runs the flow on")
+                throw refuse(as: .alreadyApplied, "step \(stepID)'s own call (Idempotency-Key \(key)) is recorded as done; `evflow resume \(id)` runs the flow on")
             }
         }
         if record.attempts > 0, record.noEffectConfirmedAt == nil {
@@ -141,7 +142,7 @@ extension FlowRunner {
             let lastSent = [record.lastUnansweredAt, record.lastAttemptAt ?? record.enteredAt].compactMap { $0 }.max() ?? record.enteredAt
             let settles = lastSent.addingTimeInterval(Interpreter.outcomeSettlesAfter)
             if services.clock.now < settles {
-                throw refuse(.unconfirmed, "step \(stepID)'s own call (Idempotency-Key \(record.idempotencyKey ?? "?")) was last sent at \(InstanceSummary.time(lastSent)) and can still take effect; mark it done after \(InstanceSummary.time(settles)), once only the provider's event log can say what happened")
+                throw refuse(as: .unconfirmed, "step \(stepID)'s own call (Idempotency-Key \(record.idempotencyKey ?? "?")) was last sent at \(InstanceSummary.time(lastSent)) and can still take effect; mark it done after \(InstanceSummary.time(settles)), once only the provider's event log can say what happened")
             }
         }
         let sameKind = events.filter { $0.name == eventName }
