@@ -6,6 +6,7 @@ public struct SimulatorError: Error, Sendable, Hashable, CustomStringConvertible
         case ambiguousReference(reference: String)
         case customerActionRefused(reference: String, state: String, action: String)
         case invalidFaultSpecification(String)
+        case portalActionRefused(reference: String, action: String, detail: String)
         case notRunning
     }
 
@@ -26,6 +27,10 @@ public struct SimulatorError: Error, Sendable, Hashable, CustomStringConvertible
         SimulatorError(code: .customerActionRefused(reference: reference, state: state, action: action))
     }
 
+    static func portalActionRefused(_ reference: String, action: String, detail: String) -> SimulatorError {
+        SimulatorError(code: .portalActionRefused(reference: reference, action: action, detail: detail))
+    }
+
     static func invalidFaultSpecification(_ text: String) -> SimulatorError {
         SimulatorError(code: .invalidFaultSpecification(text))
     }
@@ -40,6 +45,8 @@ public struct SimulatorError: Error, Sendable, Hashable, CustomStringConvertible
             "reference '\(reference)' exists under several MSNs; pass the MSN as well"
         case .customerActionRefused(let reference, let state, let action):
             "the customer cannot \(action) payment '\(reference)': it is \(state), and only CREATED payments await the customer"
+        case .portalActionRefused(let reference, let action, let detail):
+            "the merchant portal cannot \(action) payment '\(reference)': \(detail)"
         case .invalidFaultSpecification(let text):
             "invalid fault specification: \(text)"
         case .notRunning:

@@ -45,7 +45,7 @@ struct OperatorOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
             guard let token, tokens.accepts(token) else {
                 throw APIProblem(
                     status: 403, title: "Forbidden",
-                    detail: "cancel and refund move the customer's money: send a token from \(APITokens.operatorVariable), not a station backend's API token",
+                    detail: "cancel, refund, mark-done and resume move or decide the customer's money: send a token from \(APITokens.operatorVariable), not a station backend's API token",
                     code: "operatorTokenRequired")
             }
         }

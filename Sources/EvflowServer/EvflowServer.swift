@@ -62,6 +62,7 @@ package struct EvflowServer: Sendable {
         let operatorOnly = api.group().add(middleware: OperatorOnlyMiddleware(tokens: configuration.operatorTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api, operatorOnly: operatorOnly)
         RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
+        RepairRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
         return router
     }
 

@@ -31,6 +31,11 @@ struct ArgumentParsingTests {
         Refusal(arguments: ["resume"], says: "give an instance id or --all-stuck (not both)"),
         Refusal(arguments: ["resume", "s-1", "--all-stuck"], says: "give an instance id or --all-stuck (not both)"),
         Refusal(arguments: ["reconcile", "s-1", "--all"], says: "give an instance id or --all (not both)"),
+        Refusal(arguments: ["resume", "s-1", "--set", "inputs.pricePerKWh=4.55 NOK"], says: "--set needs --reason '<why>'"),
+        Refusal(arguments: ["resume", "s-1", "--reason", "why not"], says: "--reason goes with --set"),
+        Refusal(arguments: ["resume", "--all-stuck", "--set", "inputs.x=1", "--reason", "r"], says: "--set corrects one instance"),
+        Refusal(arguments: ["mark-done", "s-1", "--step", "capture", "--psp-reference", "p", "--reason", " "], says: "--reason must say why"),
+        Refusal(arguments: ["mark-done", "s-1", "--step", "capture", "--psp-reference", " ", "--reason", "r"], says: "--psp-reference must name the provider's event"),
         Refusal(arguments: ["list", "--older-than", "5 minutes"], says: "'5 minutes' is invalid for '--older-than"),
         Refusal(arguments: ["list", "--older-than", "-"], says: "is invalid for '--older-than"),
         Refusal(arguments: ["list", "--grace", "soon"], says: "'soon' is invalid for '--grace"),
@@ -82,5 +87,17 @@ struct ArgumentParsingTests {
     func everyLogLevelIsAccepted(_ level: String) throws {
         let run = try #require(try EvflowCommand.parseAsRoot(["run", "--log-level", level]) as? RunCommand)
         #expect(run.options.logLevel == level)
+    }
+}
+
+extension ArgumentParsingTests {
+    /// `--by`, else the OS user, else `cli`: who an operator command's timeline entries name.
+    @Test func whoDidItComesFromByOrTheOSUser() throws {
+        #expect(ActorOptions.resolve("alice", environment: ["USER": "bob"]) == "alice")
+        #expect(ActorOptions.resolve(nil, environment: ["USER": "bob", "LOGNAME": "carol"]) == "bob")
+        #expect(ActorOptions.resolve(nil, environment: ["USER": " ", "LOGNAME": "carol"]) == "carol")
+        #expect(ActorOptions.resolve(nil, environment: [:]) == "cli")
+        let parsed = try #require(try EvflowCommand.parseAsRoot(["mark-done", "s-1", "--step", "capture", "--psp-reference", "p", "--reason", "r", "--by", "dana"]) as? MarkDoneCommand)
+        #expect(parsed.actor.name == "dana" && parsed.pspReference == "p")
     }
 }

@@ -21,6 +21,7 @@ struct StateFile: Decodable {
 
     struct HistoryEntry: Decodable {
         var event: String
+        var detail: String?
     }
 
     struct Step: Decodable {

@@ -18,7 +18,7 @@ struct OperatorTokenTests {
                 #expect(created.status == 201, "the station backend's token still starts sessions: \(created.text)")
                 try await fixture.waitFor("op-1", "authorization") { $0.step == "meter" }
 
-                for path in ["/v1/instances/op-1/cancel", "/v1/instances/op-1/refund"] {
+                for path in ["/v1/instances/op-1/cancel", "/v1/instances/op-1/refund", "/v1/instances/op-1/mark-done", "/v1/instances/op-1/resume"] {
                     let refused = try await fixture.call(.post, path, json: #"{"amount": "all", "reason": "leaked token"}"#)
                     #expect(refused.status == 403, "\(path): \(refused.text)")
                     #expect(refused.header("Content-Type") == "application/problem+json")

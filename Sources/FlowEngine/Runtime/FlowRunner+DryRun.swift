@@ -15,6 +15,18 @@ extension FlowRunner {
         return try nextSideEffect(of: instance)
     }
 
+    /// What `evflow resume --set … --dry-run` would do: each correction with its old and new value (or the refusal
+    /// the real command would throw), then the next side effect, computed with the corrected values.
+    package func resumePlan(_ id: String, setting corrections: [ValueCorrection], reason: String?, by actor: String? = nil) throws -> String {
+        var instance = try self.instance(id)
+        let before = instance.history.count
+        try applyCorrections(corrections, to: &instance, reason: reason, actor: actor ?? "an operator")
+        let changes = instance.history.dropFirst(before).compactMap(\.detail)
+        try prepareResume(&instance, by: actor)
+        let next = try nextSideEffect(of: instance)
+        return changes.isEmpty ? next : changes.joined(separator: "; ") + "; then next " + next
+    }
+
     /// What `evflow retry` would do; a retry that would be refused (a money step whose money already moved,
     /// without `override`) throws the same ``FlowError`` the retry would.
     package func retryPlan(_ id: String, fromStep step: String?, override: String? = nil) throws -> String {

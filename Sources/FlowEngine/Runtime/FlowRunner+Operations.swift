@@ -8,13 +8,32 @@ extension FlowRunner {
     /// Runs a stuck or waiting instance now: its timers (poll, retry backoff) count as due. An interrupted
     /// payment call is first confirmed with the provider, then retried with the same idempotency key; an operator
     /// refund interrupted mid-call (also of a finished instance) is settled through the provider's event log.
-    /// - Throws: ``FlowError`` `.finished` for an ended instance (use ``retry(_:fromStep:)`` or cancel),
-    ///   `.locked` when a live worker keeps holding it, `.unknownInstance`.
+    ///
+    /// With `corrections` (`evflow resume --set inputs.pricePerKWh=4.55 NOK --reason …`), the values are corrected
+    /// under the instance's lock before the next step runs, each with a timeline entry naming `actor`, the old and
+    /// new value and `reason` (see ``applyCorrections(_:to:reason:actor:)``).
+    /// - Parameters:
+    ///   - corrections: inputs or variables to set first, typed by the pinned definition (``ValueCorrection``).
+    ///   - reason: why; required with `corrections`.
+    ///   - actor: who (a short operator name), for the timeline; `nil` records "an operator".
+    /// - Throws: ``FlowError`` `.finished` for an ended instance (use ``retry(_:fromStep:override:by:)`` or cancel),
+    ///   `.locked` when a live worker keeps holding it, `.unknownInstance`; for corrections `.invalidInput` (missing
+    ///   reason, another currency) and `.alreadyApplied` (money depending on the value moved).
     @discardableResult
-    package func resume(_ id: String) async throws -> FlowInstance {
+    package func resume(_ id: String, setting corrections: [ValueCorrection] = [], reason: String? = nil, by actor: String? = nil) async throws -> FlowInstance {
+        if let actor { try OperatorName.check(actor, instanceID: id) }
+        if !corrections.isEmpty {
+            // Refused before anything else happens (also before an operator refund is settled).
+            var preview = try self.instance(id)
+            try applyCorrections(corrections, to: &preview, reason: reason, actor: actor ?? "an operator")
+        }
         // An operator refund interrupted mid-call is settled by its key first; a finished instance has nothing else to run.
-        if let settled = try await settleOperatorRefund(id), settled.status.isFinished { return settled }
-        try await modify(id) { try prepareResume(&$0) }
+        if let settled = try await settleOperatorRefund(id), settled.status.isFinished, corrections.isEmpty { return settled }
+        try await modify(id) { instance in
+            // Checked again under the lock: a worker may have moved money since.
+            try applyCorrections(corrections, to: &instance, reason: reason, actor: actor ?? "an operator")
+            try prepareResume(&instance, by: actor)
+        }
         try await runReporting(id)
         return try self.instance(id)
     }
@@ -30,9 +49,10 @@ extension FlowRunner {
     /// - Throws: ``FlowError`` `.invalidInput` for an unknown step or a retry without a step to go back to,
     ///   `.alreadyApplied` for a completed money step without `override`.
     @discardableResult
-    package func retry(_ id: String, fromStep step: String? = nil, override: String? = nil) async throws -> FlowInstance {
+    package func retry(_ id: String, fromStep step: String? = nil, override: String? = nil, by actor: String? = nil) async throws -> FlowInstance {
         if let override { try InputLimits.check(override, field: "reason", limit: InputLimits.reason, instanceID: id) }
-        try await modify(id) { try prepareRetry(&$0, fromStep: step, override: override) }
+        if let actor { try OperatorName.check(actor, instanceID: id) }
+        try await modify(id) { try prepareRetry(&$0, fromStep: step, override: override, by: actor) }
         try await runReporting(id)
         return try self.instance(id)
     }
@@ -52,7 +72,15 @@ extension FlowRunner {
     ///   holds no money, `.locked` when a worker keeps holding it; ``StoreError``.
     @discardableResult
     public func cancel(_ id: String, reason: String) async throws -> FlowInstance {
+        try await cancel(id, reason: reason, by: nil)
+    }
+
+    /// ``cancel(_:reason:)`` recording who asked (`actor`, a short operator name) in the timeline.
+    @discardableResult
+    package func cancel(_ id: String, reason: String, by actor: String?) async throws -> FlowInstance {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
+        if let actor { try OperatorName.check(actor, instanceID: id) }
+        let by = actor.map { " by \($0)" } ?? ""
         enum Path { case released, nothingHeld, running }
         var path = Path.running
         let instance: FlowInstance
@@ -65,14 +93,14 @@ extension FlowRunner {
                         // own key (a payment it made is found, or made once and then released).
                         reopenUnconfirmedReservation(&instance)
                     } else {
-                        path = try await releaseHeld(&instance, reason: reason) ? .released : .nothingHeld
+                        path = try await releaseHeld(&instance, reason: reason, by: by) ? .released : .nothingHeld
                         return
                     }
                 } else if instance.unconfirmedReservation != nil, instance.currentRecord?.intentReference == nil {
                     reopenUnconfirmedReservation(&instance)
                 }
                 instance.cancellationRequest = reason
-                instance.log("operator", step: instance.currentStep, "cancel requested: \(reason)", at: services.clock.now)
+                instance.log("operator", step: instance.currentStep, "cancel requested\(by): \(reason)", at: services.clock.now)
                 instance.wakeAt = nil
                 instance.status = .running
             }
@@ -127,18 +155,19 @@ extension FlowRunner {
 
     // MARK: Preparing the changes
 
-    func prepareResume(_ instance: inout FlowInstance) throws {
+    func prepareResume(_ instance: inout FlowInstance, by actor: String? = nil) throws {
         guard !instance.status.isFinished else {
             throw FlowError(.finished, flow: instance.flow.name, instanceID: instance.id, detail:
                 "instance \(instance.id) already \(instance.status); `evflow retry \(instance.id)` runs its failed step again, `evflow cancel` releases money still held")
         }
         instance.updateCurrentRecord { $0.nextAttemptAt = nil }
         instance.wakeAt = nil
-        instance.log("operator", step: instance.currentStep, "resumed by an operator", at: services.clock.now)
+        instance.log("operator", step: instance.currentStep, "resumed by \(actor ?? "an operator")", at: services.clock.now)
     }
 
-    func prepareRetry(_ instance: inout FlowInstance, fromStep step: String?, override: String? = nil) throws {
+    func prepareRetry(_ instance: inout FlowInstance, fromStep step: String?, override: String? = nil, by actor: String? = nil) throws {
         let id = instance.id
+        let who = actor ?? "an operator"
         let definition = try catalog.definition(for: instance.flow)
         let now = services.clock.now
         if let step {
@@ -180,9 +209,9 @@ extension FlowRunner {
             record.operatorOverride = moved.isEmpty ? nil : override
             instance.steps.append(record)
             if let override, !moved.isEmpty {
-                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator, overriding: \(override); it moves only what is still owed", at: now)
+                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by \(who), overriding: \(override); it moves only what is still owed", at: now)
             } else {
-                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by an operator", at: now)
+                instance.log("operator", step: step, "retry from step \(step) (a fresh visit) by \(who)", at: now)
             }
         } else {
             guard instance.status == .failed, let failed = instance.failure?.step else {
@@ -203,7 +232,7 @@ extension FlowRunner {
                 record.nextAttemptAt = nil
                 instance.steps.append(record)
             }
-            instance.log("operator", step: failed, "retry of step \(failed) by an operator", at: now)
+            instance.log("operator", step: failed, "retry of step \(failed) by \(who)", at: now)
         }
         instance.failure = nil
         instance.status = .running
@@ -272,12 +301,12 @@ extension FlowRunner {
     /// Releases what a finished instance still holds, with a key derived from the instance (so repeating the
     /// command is harmless), after adopting a payment known only from a reserve intent.
     /// - Returns: whether anything was released.
-    private func releaseHeld(_ instance: inout FlowInstance, reason: String) async throws -> Bool {
+    private func releaseHeld(_ instance: inout FlowInstance, reason: String, by: String) async throws -> Bool {
         try await adoptUnconfirmedReservation(&instance)
         guard let payment = instance.payment, Interpreter.holdsMoney(payment) else { return false }
         let key = Interpreter.operatorCancelKey(instance.id)
         let now = services.clock.now
-        instance.log("operator", "release requested after the instance ended: \(reason)", at: now)
+        instance.log("operator", "release requested after the instance ended\(by): \(reason)", at: now)
         let response: ModificationResponse
         do {
             response = try await services.operatorPayments.cancel(reference: payment.reference, idempotencyKey: key)

@@ -34,8 +34,9 @@ extension FlowRunner {
     ///   `.refundUnsettled` (another operator refund still has no confirmed outcome: nothing new is sent),
     ///   `.locked`, `.unknownInstance`; `EPaymentError` when the provider refused this refund (recorded as
     ///   refused) or could not be read before anything was sent.
-    package func refund(_ id: String, amount: RefundAmount, reason: String) async throws -> RefundResult {
+    package func refund(_ id: String, amount: RefundAmount, reason: String, by actor: String? = nil) async throws -> RefundResult {
         try InputLimits.check(reason, field: "reason", limit: InputLimits.reason, instanceID: id)
+        if let actor { try OperatorName.check(actor, instanceID: id) }
         var failure: (any Error)?
         var made: OperatorRefund?
         var earlier: OperatorRefund?
@@ -67,7 +68,7 @@ extension FlowRunner {
                     repeated = true
                     return
                 case .refund, .refused:
-                    refund = try await prepareRefund(&instance, amount: amount, reason: reason)
+                    refund = try await prepareRefund(&instance, amount: amount, reason: reason, by: actor)
                 }
             } catch {
                 // Refused before anything was sent; what was learnt (a settled earlier refund, fresh figures) is saved.
@@ -151,7 +152,7 @@ extension FlowRunner {
 
     /// Reads the provider's figures, bounds the amount (``RefundDecision``) and records the refund (in memory: the
     /// caller saves it).
-    private func prepareRefund(_ instance: inout FlowInstance, amount: RefundAmount, reason: String) async throws -> OperatorRefund {
+    private func prepareRefund(_ instance: inout FlowInstance, amount: RefundAmount, reason: String, by actor: String?) async throws -> OperatorRefund {
         try checkRefundable(instance)
         guard var payment = instance.payment else { throw FlowError(.invalidInput, instanceID: instance.id, detail: "no payment") }
         let current = try await services.operatorPayments.getPayment(reference: payment.reference)
@@ -169,7 +170,7 @@ extension FlowRunner {
         let refund = OperatorRefund(number: instance.operatorRefunds.count + 1, instance: instance.id, amount: value,
                                     currency: payment.currency, wholeRemainder: amount == .all, reason: reason, at: services.clock.now)
         instance.operatorRefunds.append(refund)
-        instance.log("intent", "operator refund #\(refund.number) of \(refund.money) on payment \(payment.reference) with key \(refund.idempotencyKey): \(reason)", at: services.clock.now)
+        instance.log("intent", "operator refund #\(refund.number) of \(refund.money) on payment \(payment.reference) with key \(refund.idempotencyKey)\(actor.map { ", asked by \($0)" } ?? ""): \(reason)", at: services.clock.now)
         return refund
     }
 

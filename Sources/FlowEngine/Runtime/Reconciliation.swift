@@ -64,6 +64,8 @@ extension FlowRunner {
         var known = Set(instance.steps.compactMap(\.idempotencyKey))
         known.insert(Interpreter.operatorCancelKey(id))
         known.formUnion(instance.operatorRefunds.map(\.idempotencyKey))
+        // A capture or release an operator made by hand and `evflow mark-done` accepted is recorded, not unknown.
+        known.formUnion(instance.steps.compactMap { $0.manualCompletion?.idempotencyKey })
         let moneyEvents: Set<PaymentEventName> = [.captured, .cancelled, .refunded, .created, .terminated]
         for event in events where event.success && moneyEvents.contains(event.name) {
             guard let key = event.idempotencyKey, !known.contains(key) else { continue }

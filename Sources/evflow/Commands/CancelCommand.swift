@@ -23,6 +23,7 @@ struct CancelCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: RunnerOptions
+    @OptionGroup var actor: ActorOptions
 
     @Argument(help: ArgumentHelp("The instance id.", valueName: "id"))
     var id: String
@@ -44,7 +45,7 @@ struct CancelCommand: AsyncParsableCommand {
                 print("\(id): would \(try environment.runner.cancellationPlan(id, reason: reason))")
                 return
             }
-            let instance = try await environment.runner.cancel(id, reason: reason)
+            let instance = try await environment.runner.cancel(id, reason: reason, by: actor.name)
             let summary = InstanceSummary(instance)
             let held = instance.payment.map { $0.state == "CREATED" ? $0.reserved : $0.held } ?? 0
             if instance.status.isFinished && held == 0 {

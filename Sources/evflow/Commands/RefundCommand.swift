@@ -33,6 +33,7 @@ struct RefundCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: RunnerOptions
+    @OptionGroup var actor: ActorOptions
 
     @Argument(help: ArgumentHelp("The instance id.", valueName: "id"))
     var id: String
@@ -65,7 +66,7 @@ struct RefundCommand: AsyncParsableCommand {
                 if json { try Output.printJSON(["id": id, "plan": plan]) } else { print("\(id): would \(plan)") }
                 return
             }
-            let result = try await environment.runner.refund(id, amount: amount, reason: reason)
+            let result = try await environment.runner.refund(id, amount: amount, reason: reason, by: actor.name)
             if json {
                 try Output.printJSON(Document(id: id, refund: result.refund, repeated: result.repeated, payment: result.instance.payment))
             }

@@ -13,6 +13,14 @@ struct ResumeCommand: AsyncParsableCommand {
             interrupted is first confirmed with the provider, then repeated with the same idempotency key, so \
             resuming never charges twice. Finished instances are refused: use `retry` or `cancel`.
 
+            --set corrects an input or variable first (repeatable, with --reason): inputs.<name>=<value> or \
+            variables.<name>=<value>, the value read by the type the flow declares (money as 4.55 NOK or \
+            {"value": 455, "currency": "NOK"}, never rounded; integers, durations like 6h). Refused (exit 2) for an \
+            unknown name, a value of another type or currency, and once money that depends on the value has moved \
+            (a reserve, capture, refund or receipt step that reads it, directly or through variables, already ran): \
+            the message names the step and the money. Each change is recorded in the timeline with the old and new \
+            value, who (--by, default $USER) and why; a phone number is never shown.
+
             --all-stuck resumes every instance `evflow list --status stuck` shows that can run (not failed or \
             corrupt ones), with progress on a terminal.
 
@@ -21,11 +29,13 @@ struct ResumeCommand: AsyncParsableCommand {
             Examples:
               evflow resume session-4711
               evflow resume session-4711 --dry-run
+              evflow resume session-4711 --set inputs.pricePerKWh="4.55 NOK" --reason "tariff was wrong, ticket 12" --dry-run
               evflow resume --all-stuck --grace 5m
             """)
 
     @OptionGroup var options: RunnerOptions
     @OptionGroup var inspection: InspectionOptions
+    @OptionGroup var actor: ActorOptions
 
     @Argument(help: ArgumentHelp("The instance id.", valueName: "id"))
     var id: String?
@@ -36,8 +46,19 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the side effect each instance would cause next; change nothing.")
     var dryRun = false
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Correct a value first: inputs.<name>=<value> or variables.<name>=<value> (repeatable; needs --reason).", valueName: "path=value"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Why the values are corrected, for the timeline.", valueName: "text"))
+    var reason: String?
+
     func validate() throws {
         if (id == nil) == !allStuck { throw ValidationError("give an instance id or --all-stuck (not both)") }
+        if !assignments.isEmpty && allStuck { throw ValidationError("--set corrects one instance: give its id, not --all-stuck") }
+        if !assignments.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--set needs --reason '<why>'")
+        }
+        if assignments.isEmpty && reason != nil { throw ValidationError("--reason goes with --set") }
     }
 
     func run() async throws {
@@ -61,10 +82,16 @@ struct ResumeCommand: AsyncParsableCommand {
             for (index, id) in ids.enumerated() {
                 if allStuck { Output.progress("resume", index, of: ids.count, id) }
                 do {
+                    var corrections: [ValueCorrection] = []
+                    if !assignments.isEmpty {
+                        let definition = try environment.catalog.definition(for: try runner.instance(id).flow)
+                        corrections = try assignments.map { try ValueCorrection.parse($0, for: definition, instanceID: id) }
+                    }
                     if dryRun {
-                        print("\(id): next \(try runner.resumePlan(id))")
+                        let plan = try corrections.isEmpty ? runner.resumePlan(id) : runner.resumePlan(id, setting: corrections, reason: reason, by: actor.name)
+                        print("\(id): \(corrections.isEmpty ? "next " : "")\(plan)")
                     } else {
-                        let instance = try await runner.resume(id)
+                        let instance = try await runner.resume(id, setting: corrections, reason: reason, by: actor.name)
                         print("resumed \(InstanceSummary(instance).runLine)")
                         if instance.status == .failed { failures += 1 }
                     }

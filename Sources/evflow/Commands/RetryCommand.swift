@@ -33,6 +33,7 @@ struct RetryCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: RunnerOptions
+    @OptionGroup var actor: ActorOptions
 
     @Argument(help: ArgumentHelp("The instance id.", valueName: "id"))
     var id: String
@@ -70,7 +71,7 @@ struct RetryCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let instance = try await environment.runner.retry(id, fromStep: fromStep, override: override)
+            let instance = try await environment.runner.retry(id, fromStep: fromStep, override: override, by: actor.name)
             print("retried \(InstanceSummary(instance).runLine)")
             if instance.status == .failed { throw ExitCode(CommandFailure.Status.failure.rawValue) }
         }

@@ -171,10 +171,10 @@ final class ServeFixture: Sendable {
 /// `webhooks` is set), the station stub, an HTTP client and a fresh state folder, all torn down afterwards.
 func withServeFixture<Result: Sendable>(
     webhooks: Bool, autoApproveAfter: Duration = .milliseconds(300), poll: String = #"{ "firstAfter": "5s", "every": "2s" }"#,
-    recordsRequests: Bool = false, _ body: @Sendable (ServeFixture) async throws -> Result
+    recordsRequests: Bool = false, captureAttempts: Int? = nil, _ body: @Sendable (ServeFixture) async throws -> Result
 ) async throws -> Result {
     let port = try freePort()
-    let flows = try flowsFolder(poll: poll)
+    let flows = try flowsFolder(poll: poll, captureAttempts: captureAttempts)
     let base = try TemporaryFolder.make("evflow-serve")
     let state = base.appending(path: "state")  // created by the store, as in production
     defer {
@@ -198,8 +198,8 @@ func withServeFixture<Result: Sendable>(
 }
 
 /// The shipped EV flow with `poll` as its authorization polling, in a temporary folder.
-func flowsFolder(poll: String) throws -> URL {
-    try ShippedFlows.evChargingFolder(poll: poll)
+func flowsFolder(poll: String, captureAttempts: Int? = nil) throws -> URL {
+    try ShippedFlows.evChargingFolder(poll: poll, captureAttempts: captureAttempts)
 }
 
 /// A free loopback port for a server the test starts (and may restart) itself: the simulator must know the webhook

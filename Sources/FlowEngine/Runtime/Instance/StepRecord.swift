@@ -40,6 +40,9 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// The operator's reason when this visit runs only because an operator overrode a refusal (`evflow retry
     /// --from-step … --rerun-completed --reason …` onto a step whose money already moved).
     package var operatorOverride: String?
+    /// Set when an operator marked this visit done by hand (`evflow mark-done`): the provider's event that did
+    /// what the step's own call did not, and who accepted it why.
+    package var manualCompletion: ManualCompletion?
 
     package init(step: String, visit: Int, enteredAt: Date) {
         self.step = step
@@ -52,7 +55,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
     /// next `attempts += 1`. The store then sets the file aside as corrupt, naming the field.
     private enum CodingKeys: String, CodingKey {
         case step, visit, enteredAt, attempts, idempotencyKey, intent, completedAt, lastError, nextAttemptAt
-        case unconfirmedSince, noEffectConfirmedAt, operatorOverride, lastAttemptAt, lastUnansweredAt
+        case unconfirmedSince, noEffectConfirmedAt, operatorOverride, lastAttemptAt, lastUnansweredAt, manualCompletion
     }
 
     package init(from decoder: any Decoder) throws {
@@ -71,6 +74,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
         operatorOverride = try container.decodeIfPresent(String.self, forKey: .operatorOverride)
         lastAttemptAt = try container.decodeIfPresent(Date.self, forKey: .lastAttemptAt)
         lastUnansweredAt = try container.decodeIfPresent(Date.self, forKey: .lastUnansweredAt)
+        manualCompletion = try container.decodeIfPresent(ManualCompletion.self, forKey: .manualCompletion)
     }
 
     private static func count(in container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int {
