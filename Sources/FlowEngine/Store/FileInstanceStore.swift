@@ -30,6 +30,10 @@ package struct FileInstanceStore: InstanceStore {
     let files: DurableFile
     /// The largest file of each kind this store writes or reads (see ``StateFileLimits``).
     let limits: StateFileLimits
+    /// The outline index beside the files (``OutlineIndex``); `nil` for scratch stores, which list by reading
+    /// their few files.
+    /// Set once, when the store opens (a `var` only because its directory is made after the others).
+    private(set) var index: OutlineIndex?
 
     /// Opens the store, creating the state directory (0700) and its subdirectories when missing and setting
     /// the subdirectories to 0700 when they exist with looser permissions.
@@ -61,7 +65,9 @@ package struct FileInstanceStore: InstanceStore {
         var files = DurableFile(counters: StoreCounters(), faults: faults)
         files.synchronizes = synchronizes
         self.files = files
+        self.index = nil
         try prepareDirectories()
+        if synchronizes { index = try Self.prepareIndex(layout, files) }
         removeStaleTemporaryFiles()
     }
 
@@ -70,8 +76,12 @@ package struct FileInstanceStore: InstanceStore {
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
+        indexPending(instance.id)
         do throws(FileSystemError) {
-            if try files.create(layout.instanceFile(instance.id), with: bytes) { return nil }
+            if try files.create(layout.instanceFile(instance.id), with: bytes) {
+                indexRecord(instance)
+                return nil
+            }
         } catch {
             throw StoreError(error, instanceID: instance.id)
         }
@@ -109,11 +119,13 @@ package struct FileInstanceStore: InstanceStore {
         try Self.validate(instance.id)
         let path = layout.instanceFile(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: path, limit: limits.instance)
+        indexPending(instance.id)
         do throws(FileSystemError) {
             try files.replace(path, with: bytes)
         } catch {
             throw StoreError(error, instanceID: instance.id)
         }
+        indexRecord(instance)
     }
 
     package func instanceIDs() throws(StoreError) -> [String] {
@@ -192,7 +204,9 @@ package struct FileInstanceStore: InstanceStore {
     /// - Returns: where it went, or `nil` when the file was replaced meanwhile and should be read again.
     func quarantine(_ path: String, identity: DurableFile.Identity, name: String, instanceID: String?, problem: String = "the file does not decode", isDirectory: Bool = false) throws(StoreError) -> String? {
         do throws(FileSystemError) {
-            return try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json", isDirectory: isDirectory)
+            let moved = try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json", isDirectory: isDirectory)
+            if moved != nil { indexRemoved(path) }
+            return moved
         } catch {
             var failure = StoreError(error, instanceID: instanceID)
             failure.code = .corrupt
