@@ -236,7 +236,7 @@ package struct FileInstanceStore: InstanceStore {
             return lstat(directory, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
         }
         let cutoff = Date().addingTimeInterval(-Self.staleTemporaryFileAge)
-        for directory in [layout.instances, layout.definitions] + inboxes {
+        for directory in [layout.instances, layout.definitions, layout.root + "/index"] + inboxes {
             for name in (try? DirectoryEntries.names(in: directory)) ?? [] where DurableFile.isTemporary(name) {
                 let path = "\(directory)/\(name)"
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date

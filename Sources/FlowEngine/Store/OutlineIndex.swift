@@ -112,10 +112,11 @@ struct OutlineIndex: Sendable {
         guard let data = FileManager.default.contents(atPath: logPath) else {
             return .unusable(FileManager.default.fileExists(atPath: logPath) ? "the index file cannot be read" : Self.noIndexYet)
         }
-        return Self.parse(Array(data))
+        // Parsed in place: at a million instances the log is most of a gigabyte, and a copy would double the peak.
+        return data.withUnsafeBytes { raw in Self.parse(raw.bindMemory(to: UInt8.self)) }
     }
 
-    static func parse(_ bytes: [UInt8]) -> Reading {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Reading {
         var lines: [Range<Int>] = []
         var start = 0
         for index in bytes.indices where bytes[index] == 0x0A {
@@ -123,7 +124,7 @@ struct OutlineIndex: Sendable {
             start = index + 1
         }
         guard let first = lines.first else { return .unusable("the index file is empty or has no header") }
-        guard let header = Header(String(decoding: bytes[first], as: UTF8.self)[...]) else {
+        guard let header = Header(String(decoding: UnsafeBufferPointer(rebasing: bytes[first]), as: UTF8.self)[...]) else {
             return .unusable("the index file does not start with an evflow index header (damaged or not an index)")
         }
         guard header.version == version else {
@@ -144,19 +145,16 @@ struct OutlineIndex: Sendable {
     }
 
     /// Decodes the lines on every core (the JSON of 100,000 records is most of the cost of reading the index).
-    private static func decodeLines(_ lines: [Range<Int>], of bytes: [UInt8]) -> [(String, Entry)?] {
+    private static func decodeLines(_ lines: [Range<Int>], of bytes: UnsafeBufferPointer<UInt8>) -> [(String, Entry)?] {
         let chunks = lines.count > 2_048 ? min(64, lines.count / 1_024) : 1
         let results = Mutex<[[(String, Entry)?]]>(Array(repeating: [], count: chunks))
         let size = (lines.count + chunks - 1) / max(chunks, 1)
-        bytes.withUnsafeBufferPointer { buffer in
-            let shared = UnsafeBufferPointer(buffer)
-            nonisolated(unsafe) let unsafeBytes = shared
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let decoder = StateFileCoding.decoder()
-                let range = (chunk * size)..<min(lines.count, (chunk + 1) * size)
-                let part = decodeChunk(unsafeBytes, lines[range], decoder)
-                results.withLock { $0[chunk] = part }
-            }
+        nonisolated(unsafe) let unsafeBytes = bytes
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let decoder = StateFileCoding.decoder()
+            let range = (chunk * size)..<min(lines.count, (chunk + 1) * size)
+            let part = decodeChunk(unsafeBytes, lines[range], decoder)
+            results.withLock { $0[chunk] = part }
         }
         return results.withLock { $0.flatMap { $0 } }
     }
