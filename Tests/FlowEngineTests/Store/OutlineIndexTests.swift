@@ -39,6 +39,11 @@ struct OutlineIndexTests {
 
     static func logPath(_ store: FileInstanceStore) throws -> String { try #require(store.index).logPath }
 
+    /// What fsck says about the index (the samples pin a definition these stores do not hold, which fsck reports too).
+    static func indexDifferences(_ store: FileInstanceStore) throws -> [StoreCheck.Difference.Kind] {
+        try store.checkConsistency(repair: false) { _, _ in }.differences.map(\.kind).filter { $0 != .missingDefinition }
+    }
+
     @Test func theIndexFollowsEverySaveCreateAndSetAside() async throws {
         try await Self.sampleStore(3) { store, layout in
             #expect(try Self.outlines(store) == Self.outlinesFromFiles(store), "built from the files on first read")
@@ -108,7 +113,7 @@ struct OutlineIndexTests {
             let path = try Self.logPath(store)
             try damage.apply(path)
             if damage != .deleted {
-                #expect(try store.checkConsistency(repair: false) { _, _ in }.differences.map(\.kind) == [.indexUnusable], "fsck reports it")
+                #expect(try Self.indexDifferences(store) == [.indexUnusable], "fsck reports it")
             }
             #expect(try Self.outlines(store) == truth, "nothing lost")
             #expect(try Self.outlines(store) == Self.outlinesFromFiles(store))
@@ -118,7 +123,7 @@ struct OutlineIndexTests {
             }
             #expect(contents.header.version == OutlineIndex.version)
             #expect(contents.entries.count == 40)
-            #expect(try store.checkConsistency(repair: false) { _, _ in }.differences.isEmpty)
+            #expect(try Self.indexDifferences(store).isEmpty)
         }
     }
 
@@ -145,7 +150,7 @@ struct OutlineIndexTests {
             changed.status = .failed
             try StoreFixtures.write(Array(try StateFileCoding.encoder().encode(changed)), to: layout.instanceFile("idx-2"))
             let check = try store.checkConsistency(repair: false) { _, _ in }
-            #expect(check.differences.map(\.kind) == [.indexStaleEntry])
+            #expect(try Self.indexDifferences(store) == [.indexStaleEntry])
             #expect(check.differences.first?.instanceID == "idx-2")
 
             let path = try Self.logPath(store)
@@ -155,7 +160,7 @@ struct OutlineIndexTests {
             try StoreFixtures.write(Array(rebooted.utf8), to: path)
 
             #expect(try Self.outlines(store)["idx-2"]?.status == .failed, "the stale entry was noticed by its stamp")
-            #expect(try store.checkConsistency(repair: false) { _, _ in }.differences.isEmpty)
+            #expect(try Self.indexDifferences(store).isEmpty)
         }
     }
 
