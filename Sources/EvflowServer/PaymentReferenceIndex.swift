@@ -39,7 +39,7 @@ package final class PaymentReferenceIndex: Sendable {
     @discardableResult
     package func rebuild(from store: any InstanceStore) throws -> Int {
         var read = 0
-        for (_, result) in store.loadOutlines(try store.instanceIDs()) {
+        for (_, result) in try store.allOutlines() {
             guard case .success(let outline) = result, !outline.status.isFinished else { continue }
             record(outline)
             read += 1

@@ -31,11 +31,14 @@ package struct ServerRuntime: Sendable {
         self.runtime = try EvflowRuntime(configuration, httpClient: httpClient)
         self.references = references
         self.captureDeadlines = captureDeadlines
-        // One pass over the state folder fills both (outlines only: over 100,000 instances this is most of start-up).
-        for (_, result) in runtime.store.loadOutlines(try runtime.store.instanceIDs()) {
+        // One read of the store's outlines fills both and the worker's schedule (the worker then starts from it
+        // instead of reading them again).
+        let outlines = try runtime.store.allOutlines()
+        for (_, result) in outlines {
             guard case .success(let outline) = result else { continue }
             if !outline.status.isFinished { references.record(outline) }
             captureDeadlines.record(id: outline.id, payment: outline.payment, startedAt: outline.createdAt)
         }
+        runtime.runner.recover(from: outlines)
     }
 }

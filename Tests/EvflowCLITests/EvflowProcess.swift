@@ -54,7 +54,7 @@ struct Evflow: Sendable {
     /// Starts `evflow <arguments>` without waiting, for the worker.
     func launch(_ arguments: [String]) throws -> ChildProcess {
         var arguments = arguments
-        let takesFlowsDir: Set<String> = ["start", "signal", "run", "list", "show", "resume", "retry", "cancel", "reconcile", "graph", "validate"]
+        let takesFlowsDir: Set<String> = ["start", "signal", "run", "list", "show", "resume", "retry", "cancel", "reconcile", "fsck", "graph", "validate"]
         if let command = arguments.first, takesFlowsDir.contains(command), !arguments.contains("--flows-dir") {
             arguments += ["--flows-dir", flowsDirectory.path]
         }

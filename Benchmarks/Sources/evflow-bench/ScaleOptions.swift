@@ -8,6 +8,9 @@ struct ScaleOptions {
     }
 
     var count = 100_000
+    /// Larger folders measured after `count` in the same run (list and recovery, and serve's memory): 1,000,000 by
+    /// default, so the 1M figures sit beside the 100k ones.
+    var largeCounts = [1_000_000]
     var rssCount = 10_000
     var rounds = 3
     var parts = Set(Part.allCases)
@@ -19,6 +22,8 @@ struct ScaleOptions {
     static let usage = """
     usage: evflow-bench scale [options]
       --count N          parked instances for list and recovery (default 100000)
+      --large-count N    a larger folder measured after it in the same run (default 1000000; repeatable;
+                         0 for none): list, recovery and serve's memory at that size
       --rss-count N      waiting sessions serve holds for the memory figure (default 10000)
       --rounds N         rounds per figure; medians are reported (default 3)
       --only PART        list, recovery or rss (repeatable)
@@ -37,10 +42,16 @@ struct ScaleOptions {
     static func parse(_ arguments: [String]) throws -> ScaleOptions {
         var options = ScaleOptions()
         var only: Set<Part> = []
+        var largeGiven = false
         var arguments = BenchArguments(arguments, usage: usage)
         while let argument = arguments.next() {
             switch argument {
             case "--count": options.count = try arguments.number(argument)
+            case "--large-count":
+                let number = try arguments.number(argument)
+                if !largeGiven { options.largeCounts = [] }
+                largeGiven = true
+                if number > 0 { options.largeCounts.append(number) }
             case "--rss-count": options.rssCount = try arguments.number(argument)
             case "--rounds": options.rounds = try arguments.number(argument)
             case "--only":
@@ -56,6 +67,7 @@ struct ScaleOptions {
                 options.count = 2_000
                 options.rssCount = 1_000
                 options.rounds = 1
+                if !largeGiven { options.largeCounts = [] }
             case "--help", "-h": throw BenchError(usage)
             default: throw BenchError("unknown option \(argument)\n\(usage)")
             }
@@ -64,8 +76,9 @@ struct ScaleOptions {
         return options
     }
 
-    /// `100k`, `10k`, `2k`, `1500`: the size as it appears in result keys.
+    /// `1m`, `100k`, `10k`, `2k`, `1500`: the size as it appears in result keys.
     static func sizeLabel(_ count: Int) -> String {
-        count % 1000 == 0 ? "\(count / 1000)k" : "\(count)"
+        if count % 1_000_000 == 0 { return "\(count / 1_000_000)m" }
+        return count % 1000 == 0 ? "\(count / 1000)k" : "\(count)"
     }
 }

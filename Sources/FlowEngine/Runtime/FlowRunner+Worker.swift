@@ -10,6 +10,9 @@ struct Schedule {
     var running: Set<String> = []
     /// Running instances that were started or signalled meanwhile: they run again as soon as they stop.
     var poked: Set<String> = []
+    /// How many unfinished instances the last ``FlowRunner/recover(from:)`` found, until a worker loop starts
+    /// from it instead of recovering again.
+    var recovered: Int?
 }
 
 extension FlowRunner {
@@ -34,7 +37,11 @@ extension FlowRunner {
     ///   timers, need no polling.
     public func work(pollInterval: Duration = .milliseconds(250), while keepRunning: @escaping @Sendable () -> Bool = { true }) async {
         do {
-            let found = try recover()
+            let done = schedule.withLock { schedule in
+                defer { schedule.recovered = nil }
+                return schedule.recovered
+            }
+            let found = try done ?? recover()
             logger.info("worker started", metadata: ["unfinished": "\(found)"])
         } catch {
             logger.error("worker could not list the state folder; running what it already tracks", metadata: ["error": "\(error)"])

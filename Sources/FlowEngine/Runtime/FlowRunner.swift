@@ -178,9 +178,19 @@ public final class FlowRunner: Sendable {
     /// - Returns: the number of unfinished instances found.
     @discardableResult
     package func recover() throws -> Int {
+        // The outline (status, timer) is all scheduling needs, from the store's index; the whole instance is read
+        // when it runs.
+        recover(from: try store.allOutlines())
+    }
+
+    /// Loads the unfinished instances among `outlines` into the schedule, so a caller that has just read every
+    /// outline for itself (serve's payment-reference index) does not make the runner read them again: the next
+    /// ``work(pollInterval:while:)`` uses this recovery instead of its own.
+    /// - Returns: the number of unfinished instances found.
+    @discardableResult
+    package func recover(from outlines: [(id: String, outline: Result<InstanceOutline, StoreError>)]) -> Int {
         var found: [String: Date] = [:]
-        // The outline (status, timer) is all scheduling needs; the whole instance is read when it runs.
-        for (id, result) in store.loadOutlines(try store.instanceIDs()) {
+        for (id, result) in outlines {
             switch result {
             case .success(let instance):
                 if !instance.status.isFinished { found[id] = instance.wakeAt ?? (instance.status == .running ? .distantPast : .distantFuture) }
@@ -188,7 +198,10 @@ public final class FlowRunner: Sendable {
                 record(problem: "\(error)", for: id)
             }
         }
-        schedule.withLock { $0.wakes.merge(found) { _, new in new } }
+        schedule.withLock {
+            $0.wakes.merge(found) { _, new in new }
+            $0.recovered = found.count
+        }
         return found.count
     }
 

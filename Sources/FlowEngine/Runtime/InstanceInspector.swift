@@ -24,9 +24,9 @@ package struct InstanceInspector: Sendable {
     package func summaries(_ diagnosis: StuckDiagnosis) throws(StoreError) -> (summaries: [InstanceSummary], unreadable: [String: String]) {
         var summaries: [InstanceSummary] = []
         var unreadable: [String: String] = [:]
-        // The outline, not the whole instance (over 100,000 files, decoding everything was most of the time), read
-        // on every core.
-        for (id, result) in store.loadOutlines(try store.instanceIDs()) {
+        // Outlines, not whole instances, from the store's index (over 100,000 files, decoding everything was most of
+        // the time).
+        for (id, result) in try store.allOutlines() {
             switch result {
             case .success(let instance):
                 summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis)))

@@ -33,6 +33,10 @@ package struct FileInstanceStore: InstanceStore {
     /// The instances last written or read, with their files' bytes, so a load of an unchanged file is not
     /// decoded again (see ``DecodedInstanceCache``); shared by copies of this value, never by another store.
     let decoded = DecodedInstanceCache()
+    /// The outline index beside the files (``OutlineIndex``); `nil` for scratch stores, which list by reading
+    /// their few files.
+    /// Set once, when the store opens (a `var` only because its directory is made after the others).
+    private(set) var index: OutlineIndex?
 
     /// Opens the store, creating the state directory (0700) and its subdirectories when missing and setting
     /// the subdirectories to 0700 when they exist with looser permissions.
@@ -64,7 +68,9 @@ package struct FileInstanceStore: InstanceStore {
         var files = DurableFile(counters: StoreCounters(), faults: faults)
         files.synchronizes = synchronizes
         self.files = files
+        self.index = nil
         try prepareDirectories()
+        if synchronizes { index = try Self.prepareIndex(layout, files) }
         removeStaleTemporaryFiles()
     }
 
@@ -73,9 +79,11 @@ package struct FileInstanceStore: InstanceStore {
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
+        indexPending(instance.id)
         do throws(FileSystemError) {
             if try files.create(layout.instanceFile(instance.id), with: bytes) {
                 decoded.remember(instance, bytes: bytes)
+                indexRecord(instance)
                 return nil
             }
         } catch {
@@ -119,6 +127,7 @@ package struct FileInstanceStore: InstanceStore {
         try Self.validate(instance.id)
         let path = layout.instanceFile(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: path, limit: limits.instance)
+        indexPending(instance.id)
         do throws(FileSystemError) {
             try files.replace(path, with: bytes)
         } catch {
@@ -131,6 +140,7 @@ package struct FileInstanceStore: InstanceStore {
         } else {
             decoded.remember(instance, bytes: bytes)
         }
+        indexRecord(instance)
     }
 
     package func instanceIDs() throws(StoreError) -> [String] {
@@ -209,7 +219,9 @@ package struct FileInstanceStore: InstanceStore {
     /// - Returns: where it went, or `nil` when the file was replaced meanwhile and should be read again.
     func quarantine(_ path: String, identity: DurableFile.Identity, name: String, instanceID: String?, problem: String = "the file does not decode", isDirectory: Bool = false) throws(StoreError) -> String? {
         do throws(FileSystemError) {
-            return try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json", isDirectory: isDirectory)
+            let moved = try files.moveAside(path, identity: identity, into: layout.corrupt, name: name, extension: "json", isDirectory: isDirectory)
+            if moved != nil { indexRemoved(path) }
+            return moved
         } catch {
             var failure = StoreError(error, instanceID: instanceID)
             failure.code = .corrupt
@@ -239,7 +251,7 @@ package struct FileInstanceStore: InstanceStore {
             return lstat(directory, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
         }
         let cutoff = Date().addingTimeInterval(-Self.staleTemporaryFileAge)
-        for directory in [layout.instances, layout.definitions] + inboxes {
+        for directory in [layout.instances, layout.definitions, layout.root + "/index"] + inboxes {
             for name in (try? DirectoryEntries.names(in: directory)) ?? [] where DurableFile.isTemporary(name) {
                 let path = "\(directory)/\(name)"
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date

@@ -25,6 +25,12 @@ package protocol InstanceStore: Sendable {
     /// The ids of every stored instance, in no particular order.
     func instanceIDs() throws(StoreError) -> [String]
 
+    /// The outline of every stored instance, in no particular order: what `evflow list`, the stuck diagnosis and
+    /// a worker's start-up read. A store with an index or columns answers from them (``FileInstanceStore`` keeps
+    /// an ``OutlineIndex``); the default reads each instance's outline (``loadOutlines(_:)``).
+    /// - Returns: each id's outline, or the error reading it gave (corrupt records are set aside as by ``load(_:)``).
+    func allOutlines() throws(StoreError) -> [(id: String, outline: Result<InstanceOutline, StoreError>)]
+
     /// Takes the instance's exclusive lock without waiting, so one runner at a time executes it, across
     /// processes. Returns `nil` when another runner holds it. The lock is released by
     /// ``InstanceLock/release()`` or when the holding process dies.
@@ -63,6 +69,11 @@ package protocol InstanceStore: Sendable {
     /// The records this store has set aside as unreadable (see ``StoreError/Code/corrupt``), oldest first.
     func setAsideRecords() -> [SetAsideRecord]
 
+    /// Compares the store's records with its index, inboxes and pinned definitions (`evflow fsck`), and with
+    /// `repair` fixes what can be fixed without losing data: never deletes an instance record.
+    /// - Parameter progress: called now and then with how many records were checked of how many.
+    func checkConsistency(repair: Bool, progress: (_ done: Int, _ total: Int) -> Void) throws(StoreError) -> StoreCheck
+
     /// Counts of durable writes and fsyncs so far, for benchmarks and the closing notes.
     var statistics: StoreStatistics { get }
 }
@@ -70,6 +81,11 @@ package protocol InstanceStore: Sendable {
 extension InstanceStore {
     /// The outline of the whole instance: stores without a cheaper way to read one get it from ``load(_:)``.
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { InstanceOutline(try load(id)) }
+
+    /// Every outline, one instance at a time: stores without an index or columns for it.
+    package func allOutlines() throws(StoreError) -> [(id: String, outline: Result<InstanceOutline, StoreError>)] {
+        loadOutlines(try instanceIDs())
+    }
 }
 
 /// An exclusive hold on one instance; release it when the runner is done with the instance.

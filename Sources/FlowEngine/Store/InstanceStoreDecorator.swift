@@ -11,6 +11,9 @@ extension InstanceStoreDecorator {
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { try base.loadOutline(id) }
     package func save(_ instance: FlowInstance) throws(StoreError) { try base.save(instance) }
     package func instanceIDs() throws(StoreError) -> [String] { try base.instanceIDs() }
+    package func allOutlines() throws(StoreError) -> [(id: String, outline: Result<InstanceOutline, StoreError>)] {
+        try base.allOutlines()
+    }
     package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
     package func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock { try base.meterBindingLock(id) }
     package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
@@ -24,4 +27,7 @@ extension InstanceStoreDecorator {
     package func lockHolder(_ id: String) -> LockHolder? { base.lockHolder(id) }
     package func setAsideRecords() -> [SetAsideRecord] { base.setAsideRecords() }
     package var statistics: StoreStatistics { base.statistics }
+    package func checkConsistency(repair: Bool, progress: (_ done: Int, _ total: Int) -> Void) throws(StoreError) -> StoreCheck {
+        try base.checkConsistency(repair: repair, progress: progress)
+    }
 }

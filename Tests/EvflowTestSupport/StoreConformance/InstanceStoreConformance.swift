@@ -43,6 +43,7 @@ package enum InstanceStoreConformance {
         Check(name: "outlines report each instance's status and wake time as saved", body: outlinesByStatusAndDueTime),
         Check(name: "the meter-binding lock waits for its holder and is independent of the run lock", body: meterBindingLockWaits),
         Check(name: "every handle reads the latest save, whatever it read or wrote before", body: everyHandleReadsTheLatestSave),
+        Check(name: "allOutlines equals the outline of every instance as last saved, on every handle", body: allOutlinesFollowEverySave),
     ]
 
     // MARK: create, load, save
@@ -168,6 +169,41 @@ package enum InstanceStoreConformance {
         #expect(outlines["due-later"]?.wakeAt == t.addingTimeInterval(3600), "wake times exact")
         #expect(outlines["running-1"]?.status == .running)
         #expect(try subject.openAnotherHandle().loadOutline("due-at-t").status == .waiting, "another handle sees the saved status")
+    }
+
+    /// What `evflow list` and start-up read in one call (from an index or columns where a store has them): after
+    /// creates, saves, and a record set aside, exactly the outlines ``InstanceStore/loadOutline(_:)`` gives.
+    static func allOutlinesFollowEverySave(_ subject: InstanceStoreSubject) throws {
+        let store = subject.store
+        func expectCurrent(_ store: any InstanceStore, _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let all = try store.allOutlines()
+            let outlines = try Dictionary(uniqueKeysWithValues: all.map { ($0.id, try $0.outline.get()) })
+            #expect(outlines.count == all.count, "one outline per instance: \(comment)", sourceLocation: sourceLocation)
+            var expected: [String: InstanceOutline] = [:]
+            for id in try store.instanceIDs() { expected[id] = try store.loadOutline(id) }
+            #expect(outlines == expected, comment, sourceLocation: sourceLocation)
+        }
+        try expectCurrent(store, "new storage")
+        for id in ["all-1", "all-2", "all-3"] { _ = try store.create(InstanceSamples.instance(id)) }
+        try expectCurrent(store, "after creates")
+        var moved = InstanceSamples.instance("all-2")
+        moved.status = .failed
+        moved.currentStep = "capture"
+        moved.wakeAt = nil
+        moved.updatedAt = InstanceSamples.start.addingTimeInterval(120)
+        try store.save(moved)
+        try expectCurrent(store, "after a save")
+        #expect(try store.allOutlines().first { $0.id == "all-2" }.map { try $0.outline.get().status } == .failed)
+        let other = try subject.openAnotherHandle()
+        var again = moved
+        again.status = .succeeded
+        again.currentStep = nil
+        try other.save(again)
+        try expectCurrent(store, "after a save through another handle")
+        _ = try subject.damage("all-3")
+        _ = try? store.load("all-3")
+        try expectCurrent(store, "after a record was set aside")
+        #expect(try store.allOutlines().map(\.id).sorted() == ["all-1", "all-2"])
     }
 
     // MARK: Inbox
