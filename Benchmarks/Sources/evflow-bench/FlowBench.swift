@@ -2,7 +2,8 @@ import CurlHTTP
 import Foundation
 
 /// `evflow-bench flow`: the EV flow end to end against the simulator at 1, 16 and 256 concurrent sessions,
-/// beside the floor (the flow's fsyncs and HTTP calls alone) and the DBOS peer, all measured in one run.
+/// beside the fsync floor (the flow's fsyncs and HTTP calls alone), the HTTP floor (its HTTP calls alone, no
+/// durability) and the DBOS peer, all measured in one run.
 ///
 /// Order of work: start `epayment-sim`; measure the floor's unit costs; a short calibration run of evflow
 /// counts the flow's durable writes and fsyncs (the floor's per-flow work); then, per round and level,
@@ -95,7 +96,7 @@ enum FlowBench {
             journalMode: options.dbosJournalMode)
         for round in 1...options.rounds {
             for level in options.levels {
-                var engines: [FlowMeasurements.Engine] = [.evflow, .floor] + (options.floorOnPool ? [.floorPool] : [])
+                var engines: [FlowMeasurements.Engine] = [.evflow, .floor, .httpFloor] + (options.floorOnPool ? [.floorPool] : [])
                     + (peersAvailable ? [.dbos] : [])
                 if round % 2 == 0 { engines.reverse() }
                 for engine in engines {
@@ -119,6 +120,14 @@ enum FlowBench {
                                                          concurrency: level, warmup: options.warmup, window: options.window)
                         results.add(result, engine: engine)
                         log("round \(round) \(engine == .floor ? "floor " : "floor on pool") \(level): \(summary(result)); \(work); load \(format(load))")
+                    case .httpFloor:
+                        // The same HTTP calls, closed loop and concurrency, with no write or fsync at all.
+                        let work = Floor.Work(writes: 0, extraFsyncs: 0, httpCalls: FlowMeasurements.httpCallsPerFlow)
+                        let write = FloorWrite(directory: floorDirectory.path, size: 1)
+                        let result = try await Floor.run(work: work, write: write, request: request, lanes: nil,
+                                                         concurrency: level, warmup: options.warmup, window: options.window)
+                        results.add(result, engine: engine)
+                        log("round \(round) http floor \(level): \(summary(result)); \(work); load \(format(load))")
                     case .dbos:
                         let result = try await peer.measure(concurrency: level, warmup: options.warmup, window: options.window)
                         results.add(result.load, engine: engine)

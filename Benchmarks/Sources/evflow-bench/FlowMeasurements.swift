@@ -9,6 +9,8 @@ struct FlowMeasurements {
         case floor
         /// The floor with its writes blocking the cooperative pool, as async code calling fsync does (`--floor-pool`).
         case floorPool
+        /// The HTTP floor: the flow's HTTP calls alone, no durability at all (what the calls and the CPU allow).
+        case httpFloor
         /// The DBOS peer.
         case dbos
     }

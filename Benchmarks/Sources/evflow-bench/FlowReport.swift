@@ -4,6 +4,12 @@ import Foundation
 struct FlowReport {
     /// The issue's goal: evflow reaches at least half of what the floor allows at 256 sessions.
     static let floorRatioGoal = 0.5
+    /// Issue 19: evflow reaches at least half of what its HTTP calls alone allow at 256 sessions.
+    static let httpFloorRatioGoal = 0.5
+    /// Issue 19: at one session in flight, where nothing can be shared, about five durable points per flow.
+    static let fsyncsPerFlowGoal1 = 6.0
+    /// Issue 19: evflow ÷ DBOS at each level.
+    static let dbosRatioGoal = 10.0
 
     let options: FlowBenchOptions
     let measurements: FlowMeasurements
@@ -67,6 +73,10 @@ struct FlowReport {
             keys["flow.floor_per_s_\(level)"] = rounded(perSecond(.floor, level), 2)
             keys["floor.meta.work_per_flow_\(level)"] = measurements.floorWork[level]?.description
             keys["flow.floor_ratio_\(level)"] = rounded(ratio(perSecond(.evflow, level), perSecond(.floor, level)), 3)
+            if measurements.loads[.httpFloor]?[level] != nil {
+                keys["flow.http_floor_per_s_\(level)"] = rounded(perSecond(.httpFloor, level), 2)
+                keys["flow.http_floor_ratio_\(level)"] = rounded(ratio(perSecond(.evflow, level), perSecond(.httpFloor, level)), 3)
+            }
             if measurements.loads[.floorPool]?[level] != nil {
                 keys["flow.floor_pool_per_s_\(level)"] = rounded(perSecond(.floorPool, level), 2)
                 keys["flow.floor_pool_ratio_\(level)"] = rounded(ratio(perSecond(.evflow, level), perSecond(.floorPool, level)), 3)
@@ -89,6 +99,19 @@ struct FlowReport {
             if measurements.loads[.dbos]?[level] != nil {
                 keys["flow.vs_dbos_ratio"] = rounded(ratio(perSecond(.evflow, level), perSecond(.dbos, level)), 3)
             }
+            if let httpRatio = ratio(perSecond(.evflow, level), perSecond(.httpFloor, level)) {
+                keys["flow.http_floor_ratio_goal"] = Self.httpFloorRatioGoal
+                keys["flow.http_floor_ratio_goal_met"] = httpRatio >= Self.httpFloorRatioGoal
+            }
+        }
+        if let fsyncs = measurements.evflowWork[1].map({ FlowMeasurements.median($0.map(\.fsyncs)) }) ?? nil {
+            keys["flow.fsyncs_per_flow_1_goal"] = Self.fsyncsPerFlowGoal1
+            keys["flow.fsyncs_per_flow_1_goal_met"] = fsyncs <= Self.fsyncsPerFlowGoal1
+        }
+        let dbosRatios = options.levels.compactMap { ratio(perSecond(.evflow, $0), perSecond(.dbos, $0)) }
+        if !dbosRatios.isEmpty {
+            keys["flow.vs_dbos_ratio_goal"] = Self.dbosRatioGoal
+            keys["flow.vs_dbos_ratio_goal_met"] = dbosRatios.count == options.levels.count && dbosRatios.allSatisfy { $0 >= Self.dbosRatioGoal }
         }
         if measurements.loads[.dbos] != nil {
             keys["flow.dbos.meta.version"] = measurements.dbosVersion
@@ -122,6 +145,8 @@ struct FlowReport {
         let hasPool = measurements.loads[.floorPool] != nil
         var header = pad("sessions in flight", 20) + pad("evflow/s", 11, right: true) + pad("p50 ms", 10, right: true)
             + pad("floor/s", 11, right: true) + pad("÷ floor", 9, right: true)
+        let hasHTTPFloor = measurements.loads[.httpFloor] != nil
+        if hasHTTPFloor { header += pad("HTTP floor/s", 14, right: true) + pad("÷ HTTP", 9, right: true) }
         if hasPool { header += pad("pool floor/s", 14, right: true) }
         if hasDBOS { header += pad("DBOS/s", 10, right: true) + pad("p50 ms", 10, right: true) + pad("÷ DBOS", 9, right: true) }
         lines.append(header)
@@ -131,6 +156,10 @@ struct FlowReport {
             var row = pad(String(level), 20) + pad(format(evflow, 1), 11, right: true)
                 + pad(format(measurements.median(.evflow, level) { $0.p50Milliseconds }, 1), 10, right: true)
                 + pad(format(floor, 1), 11, right: true) + pad(format(ratio(evflow, floor), 3), 9, right: true)
+            if hasHTTPFloor {
+                row += pad(format(perSecond(.httpFloor, level), 1), 14, right: true)
+                    + pad(format(ratio(evflow, perSecond(.httpFloor, level)), 3), 9, right: true)
+            }
             if hasPool { row += pad(format(perSecond(.floorPool, level), 1), 14, right: true) }
             if hasDBOS {
                 let dbos = perSecond(.dbos, level)

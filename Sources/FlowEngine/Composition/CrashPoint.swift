@@ -7,7 +7,9 @@ import Foundation
 package struct CrashPoint: Sendable, Equatable {
     package static let variable = "EVFLOW_CRASH_AT"
 
-    package enum Moment: String, Sendable { case before, after, full }
+    /// `journaled`: SIGKILL once save N is durable in the store's journal, before its file is renamed into place
+    /// (stores without a journal die right after the save, as `after`).
+    package enum Moment: String, Sendable { case before, after, full, journaled }
 
     package var moment: Moment
     /// Which save, counting from 1 in this process.

@@ -22,7 +22,10 @@ final class CrashPointInstanceStore: InstanceStoreDecorator {
         if here && point.moment == .full {
             throw StoreError(.io, instanceID: instance.id, detail: "No space left on device (ENOSPC, injected by \(CrashPoint.variable)); free disk space")
         }
+        if here && point.moment == .journaled, let journaled = base as? any JournaledSaving {
+            try journaled.save(instance) { kill(getpid(), SIGKILL) }
+        }
         try base.save(instance)
-        if here && point.moment == .after { kill(getpid(), SIGKILL) }
+        if here && (point.moment == .after || point.moment == .journaled) { kill(getpid(), SIGKILL) }
     }
 }

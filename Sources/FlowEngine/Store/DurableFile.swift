@@ -150,7 +150,7 @@ package struct DurableFile: Sendable {
     /// Temporary files start with a dot and end in `.tmp`, so listings of `*.json` never see them.
     static func isTemporary(_ name: String) -> Bool { name.hasPrefix(".") && name.hasSuffix(".tmp") }
 
-    private func writeTemporaryFile(for path: String, _ bytes: [UInt8]) throws(FileSystemError) -> String {
+    func writeTemporaryFile(for path: String, _ bytes: [UInt8], synchronize: Bool = true) throws(FileSystemError) -> String {
         let directory = Self.directory(of: path)
         let name = path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...]
         let temporary = "\(directory)/.\(name).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp"
@@ -161,7 +161,7 @@ package struct DurableFile: Sendable {
             // The umask only narrows the mode given to open(2); state files must be 0600 whatever it is.
             if fchmod(descriptor, 0o600) != 0 { throw FileSystemError("chmod 0600", temporary, code: errno) }
             try writeAll(descriptor, bytes, temporary)
-            try sync(descriptor, temporary)
+            if synchronize { try sync(descriptor, temporary) }
             isOpen = false
             // close(2) can report a deferred write error (NFS); the descriptor is gone either way.
             if close(descriptor) != 0 { throw FileSystemError("close", temporary, code: errno) }
@@ -196,7 +196,7 @@ package struct DurableFile: Sendable {
         counters.recordFsync()
     }
 
-    private func injectFault(before target: String) throws(FileSystemError) {
+    func injectFault(before target: String) throws(FileSystemError) {
         if let code = faults?.beforeCommit(target) { throw FileSystemError("injected failure before commit", target, code: code) }
     }
 }

@@ -19,7 +19,9 @@ extension FileInstanceStore {
     /// Creates `directory` (0700) if it is missing and makes its new name durable.
     /// - Returns: whether it was created.
     @discardableResult
-    func makeDirectory(_ directory: String, instanceID: String?) throws(StoreError) -> Bool {
+    /// - Parameter synchronize: `false` when something else restores the directory after a crash (the journal's
+    ///   replay recreates an inbox directory with its signals).
+    func makeDirectory(_ directory: String, instanceID: String?, synchronize: Bool = true) throws(StoreError) -> Bool {
         if mkdir(directory, 0o700) != 0 {
             let code = errno
             if code == EEXIST { return false }
@@ -28,7 +30,7 @@ extension FileInstanceStore {
         do throws(FileSystemError) {
             // mkdir's mode is narrowed by the umask; 0700 is what we want, no more, no less.
             if chmod(directory, 0o700) != 0 { throw FileSystemError("chmod 0700", directory, code: errno) }
-            try files.syncDirectory(containing: directory)
+            if synchronize { try files.syncDirectory(containing: directory) }
         } catch {
             throw StoreError(error, instanceID: instanceID)
         }

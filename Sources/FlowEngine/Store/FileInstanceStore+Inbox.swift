@@ -14,8 +14,8 @@ import Darwin
 /// An inbox directory exists only while it holds signals (``removeFromInbox(_:of:)`` removes it when it empties),
 /// so ``instancesWithPendingSignals()`` reads one directory entry per waiting instance, not one per instance.
 extension FileInstanceStore {
-    /// Stores `signal` in the instance's inbox: 1 durable write and 2 fsyncs (3 when the inbox directory is new);
-    /// a duplicate costs nothing.
+    /// Stores `signal` in the instance's inbox: 1 durable write through the journal (one shared fsync; a new inbox
+    /// directory needs none, replay recreates it); a duplicate costs nothing.
     /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
     package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
         try Self.validate(id)
@@ -34,8 +34,9 @@ extension FileInstanceStore {
             } catch where error.code == .corrupt && attempt < 10 {
                 continue
             }
-            try makeDirectory(layout.inboxDirectory(id), instanceID: id)
+            try makeDirectory(layout.inboxDirectory(id), instanceID: id, synchronize: journal == nil)
             do throws(FileSystemError) {
+                if let journal { return try journaledCreate(journal, path, with: bytes) }
                 return try files.create(path, with: bytes)
             } catch where error.isNotFound && attempt < 10 {
                 // The runner emptied the inbox and removed its directory between our mkdir and our write.
@@ -85,6 +86,7 @@ extension FileInstanceStore {
             if unlink(path) != 0 && errno != ENOENT {
                 throw StoreError(FileSystemError("remove signal \(signalID)", path, code: errno), instanceID: id)
             }
+            journal?.noteRemoved(journalPath(path))
         }
         // No fsync: a removal lost in a crash brings back a signal the instance has already saved as seen, and
         // the next run just removes it again.

@@ -10,8 +10,9 @@ import Darwin
 
 /// The ``InstanceStore`` for one machine: one JSON file per instance under a state directory.
 ///
-/// Every write is atomic and durable (see ``DurableFile``): a save costs one durable write and two fsyncs (the
-/// file, then its directory). Files are 0600 and directories 0700, set explicitly whatever the umask. A file
+/// Every write is atomic and durable. Saves, creates and signal deliveries go through the ``SaveJournal``
+/// (group commit): one durable write each, sharing one fsync with every save waiting at the same moment, and the
+/// instance file is then renamed into place; definitions keep their own fsyncs (see ``DurableFile``). Files are 0600 and directories 0700, set explicitly whatever the umask. A file
 /// that does not decode is moved to `corrupt/` untouched and reported; other instances are unaffected. See
 /// ``StateLayout`` for the directory layout.
 ///
@@ -37,6 +38,8 @@ package struct FileInstanceStore: InstanceStore {
     /// their few files.
     /// Set once, when the store opens (a `var` only because its directory is made after the others).
     private(set) var index: OutlineIndex?
+    /// Group commit for saves, creates and deliveries; `nil` for a scratch store (nothing is synced there).
+    private(set) var journal: SaveJournal?
 
     /// Opens the store, creating the state directory (0700) and its subdirectories when missing and setting
     /// the subdirectories to 0700 when they exist with looser permissions.
@@ -59,7 +62,9 @@ package struct FileInstanceStore: InstanceStore {
     ///   - faults: failures to inject into writes, for tests.
     ///   - synchronizes: `false` skips fsyncs (see ``scratch(stateDirectory:)``).
     ///   - limits: the largest files written and read; tests pass smaller ones.
-    init(stateDirectory: URL, faults: DurableFile.Faults?, synchronizes: Bool = true, limits: StateFileLimits = .standard) throws(StoreError) {
+    ///   - journal: the group-commit journal's settings; tests pass another boot id (a machine restart) or a
+    ///     small checkpoint size.
+    init(stateDirectory: URL, faults: DurableFile.Faults?, synchronizes: Bool = true, limits: StateFileLimits = .standard, journal options: SaveJournal.Options = .init()) throws(StoreError) {
         self.stateDirectory = stateDirectory
         self.limits = limits
         var root = stateDirectory.standardizedFileURL.path
@@ -70,6 +75,13 @@ package struct FileInstanceStore: InstanceStore {
         self.files = files
         self.index = nil
         try prepareDirectories()
+        if synchronizes {
+            do throws(FileSystemError) {
+                journal = try SaveJournal(root: layout.root, corruptDirectory: layout.corrupt, files: files, options: options)
+            } catch {
+                throw StoreError(error, instanceID: nil)
+            }
+        }
         if synchronizes { index = try Self.prepareIndex(layout, files) }
         removeStaleTemporaryFiles()
     }
@@ -81,7 +93,13 @@ package struct FileInstanceStore: InstanceStore {
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
         indexPending(instance.id)
         do throws(FileSystemError) {
-            if try files.create(layout.instanceFile(instance.id), with: bytes) {
+            if let journal {
+                if try journaledCreate(journal, layout.instanceFile(instance.id), with: bytes) {
+                    decoded.remember(instance, bytes: bytes)
+                    indexRecord(instance)
+                    return nil
+                }
+            } else if try files.create(layout.instanceFile(instance.id), with: bytes) {
                 decoded.remember(instance, bytes: bytes)
                 indexRecord(instance)
                 return nil
@@ -124,12 +142,22 @@ package struct FileInstanceStore: InstanceStore {
     }
 
     package func save(_ instance: FlowInstance) throws(StoreError) {
+        try save(instance, beforePlacing: {})
+    }
+
+    /// ``save(_:)``, calling `beforePlacing` once the save is durable in the journal and before the file is renamed
+    /// into place (the crash tests kill the process there: see ``JournaledSaving``).
+    package func save(_ instance: FlowInstance, beforePlacing: () -> Void) throws(StoreError) {
         try Self.validate(instance.id)
         let path = layout.instanceFile(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: path, limit: limits.instance)
         indexPending(instance.id)
         do throws(FileSystemError) {
-            try files.replace(path, with: bytes)
+            if let journal {
+                try journaledReplace(journal, path, with: bytes, beforePlacing: beforePlacing)
+            } else {
+                try files.replace(path, with: bytes)
+            }
         } catch {
             // The file may hold the old bytes or the new ones; either way a later load compares them.
             decoded.forget(instance.id)
@@ -251,7 +279,7 @@ package struct FileInstanceStore: InstanceStore {
             return lstat(directory, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
         }
         let cutoff = Date().addingTimeInterval(-Self.staleTemporaryFileAge)
-        for directory in [layout.instances, layout.definitions, layout.root + "/index"] + inboxes {
+        for directory in [layout.instances, layout.definitions, layout.root + "/index", layout.journal] + inboxes {
             for name in (try? DirectoryEntries.names(in: directory)) ?? [] where DurableFile.isTemporary(name) {
                 let path = "\(directory)/\(name)"
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date

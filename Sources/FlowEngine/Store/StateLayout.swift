@@ -10,6 +10,7 @@ import Crypto
 /// <state>/locks/<id>.meter.lock                 flock target while a first OCPP meter value is checked and stored
 /// <state>/corrupt/<id>-<UTC timestamp>.json     files that did not decode, and entries that are not regular
 ///                                               files (symlinks, FIFOs, directories), moved aside untouched
+/// <state>/journal/saves.journal                 group commit: records of saves not yet checkpointed
 /// ```
 ///
 /// Only regular files within ``StateFileLimits`` are read, never through a symlink; the root and every
@@ -25,6 +26,8 @@ struct StateLayout: Sendable {
     var definitions: String { root + "/definitions" }
     var locks: String { root + "/locks" }
     var corrupt: String { root + "/corrupt" }
+    /// `saves.journal`: group commit's shared journal (see ``SaveJournal``), created by the journal itself.
+    var journal: String { root + "/journal" }
 
     /// Every directory the store owns, created 0700 when the store opens.
     var directories: [String] { [instances, inbox, definitions, locks, corrupt] }

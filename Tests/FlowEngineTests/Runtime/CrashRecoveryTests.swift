@@ -16,7 +16,9 @@ struct CrashRecoveryTests {
         let configuration = SimulatorConfiguration(autoApproveAfter: .milliseconds(50), rateLimitsEnabled: false)
         try await withSimulator(configuration: configuration) { simulator in
             var covered: [String] = []
-            for moment in ["after", "before"] {
+            // "journaled": killed once the save is durable in the store's journal but before its file is renamed
+            // into place; the restarted worker's store replays it.
+            for moment in ["after", "before", "journaled"] {
                 for save in 1...60 {
                     let id = "crash-\(moment)-\(save)"
                     let state = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-crash-\(UUID().uuidString)")
@@ -31,6 +33,11 @@ struct CrashRecoveryTests {
                         // No save number `save`: every boundary of this moment has been covered.
                         #expect(first.status == 0, "worker failed: \(first.output)")
                         break
+                    }
+                    if moment == "journaled" {
+                        // The killed save is in the journal and not in the file: opening the store writes it.
+                        let reopened = try FileInstanceStore(stateDirectory: state)
+                        #expect(reopened.journalReplay?.applied == ["instances/\(id).json"], "journaled:\(save): \(String(describing: reopened.journalReplay))")
                     }
                     let second = try await ChildProcess.run(binary, ["run", "--exit-when-done", "--quiet"] + flowsArgument, environment: ChildProcess.environment(adding: environment))
                     #expect(second.status == 0, "restarted worker failed after a crash \(moment) save \(save): \(second.output)")
@@ -52,6 +59,7 @@ struct CrashRecoveryTests {
             // capture intent, cancel intent, finished. Each is covered before and after.
             #expect(covered.filter { $0.hasPrefix("after:") }.count >= 5, "covered: \(covered)")
             #expect(covered.filter { $0.hasPrefix("before:") }.count >= 5, "covered: \(covered)")
+            #expect(covered.filter { $0.hasPrefix("journaled:") }.count >= 5, "covered: \(covered)")
         }
     }
 

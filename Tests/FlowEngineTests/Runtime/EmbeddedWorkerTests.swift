@@ -44,7 +44,8 @@ struct EmbeddedWorkerTests {
                 #expect(payment.events(named: "CAPTURED").count == 1)
             }
             let work = runner.durableWork
-            #expect(work.durableWrites > 12 && work.fsyncs >= work.durableWrites)
+            // Group commit: concurrent sessions share fsyncs, so there can be fewer fsyncs than writes, never none.
+            #expect(work.durableWrites > 12 && work.fsyncs >= 1)
         }
     }
 

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A store whose saves become durable before their file is in place, so a crash can fall between the two: the crash
+/// tests kill the process there (`EVFLOW_CRASH_AT=journaled:N`) to prove that opening the store replays the save.
+package protocol JournaledSaving: Sendable {
+    func save(_ instance: FlowInstance, beforePlacing: () -> Void) throws(StoreError)
+}
+
+extension FileInstanceStore: JournaledSaving {}
+
+/// Saves, creates and deliveries through the ``SaveJournal`` (group commit): each is one durable write whose
+/// fsync is shared with every save waiting at the same moment, instead of two fsyncs of its own.
+extension FileInstanceStore {
+    /// The path the journal records for a file under the state directory.
+    func journalPath(_ path: String) -> String { String(path.dropFirst(layout.root.count + 1)) }
+
+    /// Replaces `path` once the journal holds `bytes` durably: staged first (so a failing disk fails before
+    /// anything is journaled), then committed, then renamed into place.
+    func journaledReplace(_ journal: SaveJournal, _ path: String, with bytes: [UInt8], beforePlacing: () -> Void = {}) throws(FileSystemError) {
+        let temporary = try files.stage(path, bytes)
+        do throws(FileSystemError) {
+            try files.injectFault(before: path)
+            try journal.commit(journalPath(path), bytes: bytes) { () throws(FileSystemError) in
+                beforePlacing()
+                try files.placeStaged(temporary, at: path)
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        files.counters.recordDurableWrite()
+    }
+
+    /// Creates `path` exclusively (`link(2)`, across processes), then commits it to the journal before
+    /// returning. Returns `false`, writing nothing, when `path` exists.
+    ///
+    /// The name is taken before the record is journaled, so a journaled create never loses the race; when the
+    /// commit fails the name is given back, so nobody later finds a file that was never acknowledged.
+    func journaledCreate(_ journal: SaveJournal, _ path: String, with bytes: [UInt8]) throws(FileSystemError) -> Bool {
+        if access(path, F_OK) == 0 { return false }
+        let temporary = try files.stage(path, bytes)
+        do throws(FileSystemError) {
+            try files.injectFault(before: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard try files.linkStaged(temporary, at: path) else { return false }
+        do throws(FileSystemError) {
+            try journal.commit(journalPath(path), bytes: bytes) {}
+        } catch {
+            unlink(path)
+            throw error
+        }
+        files.counters.recordDurableWrite()
+        return true
+    }
+
+    /// What the journal's last replay found (`nil` for a scratch store, which has no journal).
+    package var journalReplay: JournalReplay? { journal?.lastReplay }
+}
