@@ -48,6 +48,7 @@ struct ConsoleInstancePage: Sendable {
     var failure: String
     var hasFailure: Bool
     var cancellationRequest: String
+    var hasCancellationRequest: Bool
     var hasPayment: Bool
     var reference: String
     var paymentState: String
@@ -80,6 +81,7 @@ struct ConsoleInstancePage: Sendable {
         failure = summary.failure ?? ""
         hasFailure = summary.failure != nil
         cancellationRequest = instance.cancellationRequest ?? ""
+        hasCancellationRequest = instance.cancellationRequest != nil
         var money: [Line] = []
         if let payment = instance.payment {
             hasPayment = true

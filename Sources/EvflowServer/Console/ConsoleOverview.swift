@@ -25,6 +25,7 @@ struct ConsoleOverview: Sendable {
     var nothingHeld: Bool
     var nearCaptureDeadline: Int
     var unreadable: Int
+    var hasUnreadable: Bool
 
     static let shown = 50
 
@@ -48,6 +49,7 @@ struct ConsoleOverview: Sendable {
         nothingHeld = held.isEmpty
         self.nearCaptureDeadline = nearCaptureDeadline
         self.unreadable = unreadable
+        hasUnreadable = unreadable > 0
     }
 }
 
@@ -55,6 +57,8 @@ struct ConsoleOverview: Sendable {
 struct ConsoleRow: Sendable {
     var id: String
     var href: String
+    /// A set-aside (corrupt) record has no page.
+    var hasLink: Bool
     var flow: String
     var status: String
     var step: String
@@ -68,6 +72,7 @@ struct ConsoleRow: Sendable {
     init(_ summary: InstanceSummary, now: Date) {
         id = summary.id
         href = summary.status == "corrupt" ? "" : "/console/instances/" + ConsoleURL.pathComponent(summary.id)
+        hasLink = !href.isEmpty
         flow = summary.flow
         status = summary.status
         step = summary.step ?? "-"

@@ -15,7 +15,8 @@ struct ConsolePage {
     /// The sign-in form's CSRF token (before there is a session).
     var signinCsrf = ""
     /// The sign-in page's refusal.
-    var error = ""
+    var error = "" { didSet { hasError = !error.isEmpty } }
+    var hasError = false
     /// The page's model, rendered inside `{{#page}}`.
     var page: Any = false
 

@@ -173,6 +173,7 @@ struct ConsoleRoutes: Sendable {
         var plan: String
         var audit: String
         var refused: String
+        var isRefused = false
         var fields: [Field]
         var danger: Bool
 
@@ -204,12 +205,13 @@ struct ConsoleRoutes: Sendable {
         }
         var page = Preview(id: id, instanceHref: "/console/instances/" + ConsoleURL.pathComponent(id), actionTitle: repair.action.title,
                            actionWord: repair.action.rawValue, plan: "", audit: ConsoleRepairs.auditText(repair, by: session.identity),
-                           refused: "", fields: repair.formFields.map { Preview.Field(name: $0.name, value: $0.value) },
+                           refused: "", isRefused: false, fields: repair.formFields.map { Preview.Field(name: $0.name, value: $0.value) },
                            danger: repair.action == .cancel || repair.action == .refund)
         do {
             page.plan = try await repairs.preview(repair, instance: id, by: session.identity)
         } catch {
             page.refused = "\(repair.action.title) is not possible now: \(error)"
+            page.isRefused = true
         }
         return ConsolePage(title: "\(repair.action.title) \(id)", session: session, page: page).response("preview", status: page.refused.isEmpty ? .ok : .conflict)
     }

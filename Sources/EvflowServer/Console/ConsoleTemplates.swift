@@ -53,7 +53,7 @@ enum ConsoleTemplates {
 
     static let signin = """
         {{>head}}<h1>Sign in</h1>
-        {{#error}}<p id="error" class="error">{{error}}</p>{{/error}}
+        {{#hasError}}<p id="error" class="error">{{error}}</p>{{/hasError}}
         <form id="signin" class="repair" method="post" action="/console/signin">
         <input type="hidden" name="csrf" value="{{signinCsrf}}">
         <label for="token">API, operator or read-only console token</label>
@@ -70,11 +70,11 @@ enum ConsoleTemplates {
         <a href="/console/instances">all: <strong>{{total}}</strong></a></div>
         <div class="box" id="held"><strong>Money held right now:</strong> {{#held}}<span class="held">{{money}}</span> {{/held}}{{#nothingHeld}}none{{/nothingHeld}}
         <br><strong>Payments near their capture deadline:</strong> <span id="near-deadline">{{nearCaptureDeadline}}</span>
-        {{#unreadable}}<br><strong class="note">Unreadable instance files:</strong> {{unreadable}}{{/unreadable}}</div>
+        {{#hasUnreadable}}<br><strong class="note">Unreadable instance files:</strong> {{unreadable}}{{/hasUnreadable}}</div>
         <h2>Stuck</h2>
         {{^hasStuck}}<p id="no-stuck">Nothing is stuck.</p>{{/hasStuck}}
         {{#hasStuck}}<div class="scroll"><table id="stuck"><tr><th>Instance</th><th>Flow</th><th>Status</th><th>Step</th><th>Updated</th><th>Why</th></tr>
-        {{#stuck}}<tr class="stuck"><td>{{#href}}<a class="instance-link" data-instance="{{id}}" href="{{href}}">{{id}}</a>{{/href}}{{^href}}{{id}}{{/href}}</td><td>{{flow}}</td><td>{{status}}</td><td>{{step}}</td><td>{{updated}}</td><td class="note">{{note}}</td></tr>{{/stuck}}
+        {{#stuck}}<tr class="stuck"><td>{{#hasLink}}<a class="instance-link" data-instance="{{id}}" href="{{href}}">{{id}}</a>{{/hasLink}}{{^hasLink}}{{id}}{{/hasLink}}</td><td>{{flow}}</td><td>{{status}}</td><td>{{step}}</td><td>{{updated}}</td><td class="note">{{note}}</td></tr>{{/stuck}}
         </table></div>{{/hasStuck}}
         {{#moreStuck}}<p><a href="/console/instances?status=stuck">All {{stuckCount}} stuck instances</a></p>{{/moreStuck}}
         {{/page}}{{>foot}}
@@ -91,7 +91,7 @@ enum ConsoleTemplates {
         <p id="matched">{{matched}} matching, page {{pageNumber}} of {{pages}}</p>
         {{#empty}}<p>No instances match.</p>{{/empty}}
         {{^empty}}<div class="scroll"><table id="instances"><tr><th>Instance</th><th>Flow</th><th>Status</th><th>Step</th><th>Updated</th><th>Payment</th><th>Held</th><th>Captured</th><th>Note</th></tr>
-        {{#rows}}<tr{{#isStuck}} class="stuck"{{/isStuck}}><td>{{#href}}<a class="instance-link" data-instance="{{id}}" href="{{href}}">{{id}}</a>{{/href}}{{^href}}{{id}}{{/href}}</td><td>{{flow}}</td><td>{{status}}</td><td>{{step}}</td><td>{{updated}}</td><td class="mono">{{reference}}</td><td>{{held}}</td><td>{{captured}}</td><td class="note">{{note}}</td></tr>
+        {{#rows}}<tr{{#isStuck}} class="stuck"{{/isStuck}}><td>{{#hasLink}}<a class="instance-link" data-instance="{{id}}" href="{{href}}">{{id}}</a>{{/hasLink}}{{^hasLink}}{{id}}{{/hasLink}}</td><td>{{flow}}</td><td>{{status}}</td><td>{{step}}</td><td>{{updated}}</td><td class="mono">{{reference}}</td><td>{{held}}</td><td>{{captured}}</td><td class="note">{{note}}</td></tr>
         {{/rows}}</table></div>{{/empty}}
         <p>{{#hasPrevious}}<a id="page-previous" href="{{previousHref}}">← newer</a> {{/hasPrevious}}{{#hasNext}}<a id="page-next" href="{{nextHref}}">older →</a>{{/hasNext}}</p>
         {{/page}}{{>foot}}
@@ -102,7 +102,7 @@ enum ConsoleTemplates {
         <p>{{flow}} v{{version}} · <strong id="status">{{status}}</strong> at <span id="current">{{step}}</span> · created {{created}} · updated {{updated}}</p>
         {{#isStuck}}<p id="stuck-reason" class="error"><strong>Stuck:</strong> {{stuck}}</p>{{/isStuck}}
         {{#hasFailure}}<p id="failure" class="note">Failure: {{failure}}</p>{{/hasFailure}}
-        {{#cancellationRequest}}<p>Cancel requested: {{cancellationRequest}}</p>{{/cancellationRequest}}
+        {{#hasCancellationRequest}}<p>Cancel requested: {{cancellationRequest}}</p>{{/hasCancellationRequest}}
         <div class="box" id="money"><strong>Money</strong> (as last confirmed by the provider):
         {{#hasPayment}}payment <span class="mono">{{reference}}</span> {{paymentState}}<ul>{{#money}}<li>{{text}}</li>{{/money}}</ul>{{/hasPayment}}{{^hasPayment}}no payment yet{{/hasPayment}}</div>
         <div class="box"><strong>Next side effect:</strong> <span id="next">{{next}}</span></div>
@@ -144,13 +144,13 @@ enum ConsoleTemplates {
 
     static let preview = """
         {{>head}}{{#page}}<h1>{{actionTitle}} <span class="mono">{{id}}</span>?</h1>
-        {{#refused}}<p id="preview-error" class="error">{{refused}}</p><p><a href="{{instanceHref}}">Back to the instance</a></p>{{/refused}}
-        {{^refused}}<div class="box"><strong>What it will do (dry run):</strong><p id="plan">{{plan}}</p>
+        {{#isRefused}}<p id="preview-error" class="error">{{refused}}</p><p><a href="{{instanceHref}}">Back to the instance</a></p>{{/isRefused}}
+        {{^isRefused}}<div class="box"><strong>What it will do (dry run):</strong><p id="plan">{{plan}}</p>
         <strong>Recorded in the timeline as:</strong><p id="audit" class="mono">{{audit}}</p></div>
         <form id="confirm" method="post" action="{{instanceHref}}/confirm">
         <input type="hidden" name="csrf" value="{{csrf}}">
         {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
-        <button id="confirm-submit"{{#danger}} class="danger"{{/danger}}>Confirm {{actionWord}}</button> <a id="confirm-back" href="{{instanceHref}}">Back</a></form>{{/refused}}
+        <button id="confirm-submit"{{#danger}} class="danger"{{/danger}}>Confirm {{actionWord}}</button> <a id="confirm-back" href="{{instanceHref}}">Back</a></form>{{/isRefused}}
         {{/page}}{{>foot}}
         """
 
