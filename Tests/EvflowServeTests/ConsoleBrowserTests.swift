@@ -33,7 +33,7 @@ struct ConsoleBrowserTests {
               "customerPhone": "inputs.phoneNumber", "reference": "'console-' + instance.id", "next": "authorize" },
             { "id": "authorize", "kind": "awaitPayment", "next": "capture" },
             { "id": "capture", "kind": "capture", "amount": "steps.authorize.authorizedAmount",
-              "retry": { "maxAttempts": 20, "initialBackoff": "1h", "maxBackoff": "2h" }, "next": "done" },
+              "retry": { "maxAttempts": 20, "initialBackoff": "1h", "maxBackoff": "2h", "jitter": "none" }, "next": "done" },
             { "id": "done", "kind": "succeed" }
           ]
         }
