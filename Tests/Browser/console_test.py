@@ -14,6 +14,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 
@@ -55,14 +56,38 @@ def main():
     def present(element_id):
         return len(driver.find_elements(By.ID, element_id)) > 0
 
+    def arrived(element_id, timeout=15):
+        """Waits for the page a click or a form post leads to: a click returns before the browser navigates."""
+        deadline = time.time() + timeout
+        while not present(element_id) and time.time() < deadline:
+            time.sleep(0.1)
+        return present(element_id)
+
+    def gone(old):
+        """Waits until `old` (the previous page's root) has left the document: the next page has replaced it."""
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                old.is_enabled()
+            except WebDriverException:  # stale, or "does not belong to the document"
+                return
+            time.sleep(0.1)
+
+    def click(element_id):
+        """Clicks and waits until the old page is gone."""
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.ID, element_id).click()
+        gone(old)
+
     def sign_in(token):
         driver.get(base + "/console")
         check(present("signin"), "an unsigned visit shows the sign-in form")
         driver.find_element(By.ID, "token").send_keys(token)
-        driver.find_element(By.ID, "signin-submit").click()
+        click("signin-submit")
 
     def forge(path, fields):
         """Posts a form the page does not have (a forged request), from the signed-in page."""
+        old = driver.find_element(By.TAG_NAME, "html")
         driver.execute_script("""
             const form = document.createElement('form');
             form.method = 'post'; form.action = arguments[0];
@@ -71,15 +96,15 @@ def main():
                 input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input);
             }
             document.body.appendChild(form); form.submit();""", path, fields)
-        time.sleep(0.5)
+        gone(old)
 
     try:
         sign_in("not-the-token-" + "x" * 32)
-        check(present("error") and "not accepted" in text("error"), "a wrong token is refused")
+        check(arrived("error") and "not accepted" in text("error"), "a wrong token is refused")
         shot("signin-refused")
 
         sign_in(args.token)
-        check(present("counts"), "signing in opens the overview")
+        check(arrived("counts"), "signing in opens the overview")
         check(args.token_name in text("who"), "the overview names who is signed in")
         check(args.token not in driver.page_source, "no token on the page")
         link = driver.find_elements(By.CSS_SELECTOR, 'table#stuck a.instance-link[data-instance="%s"]' % args.instance)
@@ -87,48 +112,50 @@ def main():
         shot("overview")
 
         link[0].click()
-        check(text("instance-id") == args.instance, "the instance page opens")
+        check(arrived("instance-id") and text("instance-id") == args.instance, "the instance page opens")
         check(present("stuck-reason") and "capture" in text("stuck-reason"), "the page says why it is stuck")
         check(len(driver.find_elements(By.CSS_SELECTOR, "#graph svg #current-step")) == 1, "the graph marks the current step")
         shot("instance-stuck")
 
         driver.find_element(By.ID, "resume-reason").send_keys("capture outage over")
-        driver.find_element(By.ID, "resume-preview").click()
-        check(present("plan") and "capture" in text("plan"), "the preview shows the dry run")
+        click("resume-preview")
+        check(arrived("plan") and "capture" in text("plan"), "the preview shows the dry run")
         check("console: %s: resume: capture outage over" % args.token_name in text("audit"), "the preview shows what the timeline will record")
         shot("preview-resume")
 
-        driver.find_element(By.ID, "confirm-submit").click()
+        click("confirm-submit")
+        arrived("status")
         deadline = time.time() + 30
         while text("status") != "succeeded" and time.time() < deadline:
             time.sleep(0.5)
             driver.refresh()
+            arrived("status")
         check(text("status") == "succeeded", "the resumed session succeeds")
         check("console: %s: resume: capture outage over" % args.token_name in text("timeline"), "the timeline records who resumed it and why")
         shot("instance-succeeded")
 
-        driver.find_element(By.ID, "nav-instances").click()
-        check(present("instances"), "the list opens")
+        click("nav-instances")
+        check(arrived("instances"), "the list opens")
         shot("list")
 
-        driver.find_element(By.ID, "signout-submit").click()
-        check(present("signin"), "signing out shows the sign-in form")
+        click("signout-submit")
+        check(arrived("signin"), "signing out shows the sign-in form")
         driver.get(base + "/console")
         check(present("signin"), "after signing out the console asks to sign in again")
 
         sign_in(args.readonly_token)
-        check(present("counts") and "read-only" in text("who"), "a read-only token signs in")
+        check(arrived("counts") and "read-only" in text("who"), "a read-only token signs in")
         driver.get(base + "/console/instances/" + args.instance)
         check(not present("repair-cancel") and not present("repair-resume") and present("read-only-note"), "read-only: no repair forms")
         shot("instance-readonly")
         csrf = driver.find_element(By.CSS_SELECTOR, "#signout input[name=csrf]").get_attribute("value")
         forge("/console/instances/%s/confirm" % args.instance, [["csrf", csrf], ["action", "cancel"], ["reason", "forged by a read-only token"]])
-        check(present("message") and "read-only" in text("message"), "a read-only token cannot cancel, even with its CSRF token")
+        check(arrived("message") and "read-only" in text("message"), "a read-only token cannot cancel, even with its CSRF token")
         shot("readonly-cancel-refused")
 
         driver.get(base + "/console/instances/" + args.instance)
         forge("/console/instances/%s/preview" % args.instance, [["action", "resume"], ["reason", "no csrf"]])
-        check(present("message") and "CSRF" in text("message"), "a form without its CSRF token is refused")
+        check(arrived("message") and "CSRF" in text("message"), "a form without its CSRF token is refused")
         shot("csrf-refused")
     finally:
         driver.quit()

@@ -31,10 +31,11 @@ struct ConsoleBrowserTests {
           "steps": [
             { "id": "reserve", "kind": "reserve", "amount": "inputs.price", "paymentDescription": "'Console test'",
               "customerPhone": "inputs.phoneNumber", "reference": "'console-' + instance.id", "next": "authorize" },
-            { "id": "authorize", "kind": "awaitPayment", "next": "capture" },
+            { "id": "authorize", "kind": "awaitPayment", "next": "capture", "onFailure": "notAuthorized" },
             { "id": "capture", "kind": "capture", "amount": "steps.authorize.authorizedAmount",
               "retry": { "maxAttempts": 20, "initialBackoff": "1h", "maxBackoff": "2h", "jitter": "none" }, "next": "done" },
-            { "id": "done", "kind": "succeed" }
+            { "id": "done", "kind": "succeed" },
+            { "id": "notAuthorized", "kind": "fail", "error": "payment.notAuthorized", "message": "The customer did not approve." }
           ]
         }
         """
