@@ -226,4 +226,27 @@ struct ConsoleTests {
             Self.expectNoSecrets(page)
         }
     }
+
+    @Test func aRepairTheEngineWouldRefuseShowsWhyInsteadOfAConfirmButton() async throws {
+        try await Self.withConsole { client, server in
+            try await Self.start(client, "session-refused")
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(Self.operatorToken)
+            try await browser.get("/console/instances/session-refused")
+            let retry = try await browser.post("/console/instances/session-refused/preview", [("action", "retry"), ("reason", "try again")])
+            #expect(retry.status == .conflict && retry.html.contains(#"id="preview-error""#) && retry.html.contains("not failed"), "\(retry.html)")
+            #expect(!retry.html.contains(#"id="confirm""#), "nothing to confirm")
+            let refund = try await browser.post("/console/instances/session-refused/preview", [("action", "refund"), ("amount", "all"), ("reason", "goodwill")])
+            #expect(refund.status == .conflict && refund.html.contains(#"id="preview-error""#), "\(refund.html)")
+            let badAmount = try await browser.post("/console/instances/session-refused/preview", [("action", "refund"), ("amount", "12.50"), ("reason", "goodwill")])
+            #expect(badAmount.status == .badRequest && badAmount.html.contains("amount"))
+            let cancel = try await browser.post("/console/instances/session-refused/preview", [("action", "cancel"), ("reason", "station fault")])
+            #expect(cancel.status == .ok && cancel.html.contains(#"id="confirm""#) && cancel.html.contains("operator.cancelled"), "\(cancel.html)")
+            let done = try await browser.post("/console/instances/session-refused/confirm", [("action", "cancel"), ("reason", "station fault")])
+            #expect(done.status == .seeOther)
+            let instance = try server.runtime.runner.instance("session-refused")
+            #expect(instance.status == .failed && instance.history.contains { $0.detail?.contains("console: ops-alice: cancel: station fault") == true },
+                    "\(instance.status) \(instance.history.map { $0.detail ?? "" })")
+        }
+    }
 }
