@@ -157,6 +157,14 @@ def main():
         forge("/console/instances/%s/preview" % args.instance, [["action", "resume"], ["reason", "no csrf"]])
         check(arrived("message") and "CSRF" in text("message"), "a form without its CSRF token is refused")
         shot("csrf-refused")
+
+        # The same pages on a phone's screen: nothing wider than the viewport but the tables, which scroll.
+        driver.set_window_size(390, 844)
+        driver.get(base + "/console/instances/" + args.instance)
+        check(arrived("status"), "the instance page opens on a phone-sized window")
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        check(width <= 400, "the page fits a phone's width (%s px)" % width)
+        shot("phone-instance")
     finally:
         driver.quit()
     print("console browser test: every check held")

@@ -29,7 +29,7 @@ enum ConsoleTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · evflow console</title>
         <style>
-        body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f6f4;font-size:15px}
+        body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f6f4;font-size:15px;overflow-wrap:anywhere}
         header{background:#1d3557;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:1em;align-items:center}
         header a{color:#fff}header form{margin:0 0 0 auto}
         main{padding:1em;max-width:70em;margin:auto}
