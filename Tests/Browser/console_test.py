@@ -107,6 +107,7 @@ def main():
         check(arrived("counts"), "signing in opens the overview")
         check(args.token_name in text("who"), "the overview names who is signed in")
         check(args.token not in driver.page_source, "no token on the page")
+        check("125.00 NOK" in text("held"), "the overview shows the money held right now")
         link = driver.find_elements(By.CSS_SELECTOR, 'table#stuck a.instance-link[data-instance="%s"]' % args.instance)
         check(len(link) == 1, "the overview lists the stuck session")
         shot("overview")
