@@ -4,11 +4,11 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-deps build deps bench bench-peers chaos clean help
+.PHONY: demo test test-deps browser-deps build deps bench bench-peers chaos clean help
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
-	@echo "make test   install libcurl4-openssl-dev if missing, build, and run every test"
+	@echo "make test   install libcurl4-openssl-dev (and chromium, chromium-driver, selenium for the console's browser test) if missing, build, and run every test"
 	@echo "make bench  build the benchmark package in release mode, run every suite, merge into Benchmarks/results/latest.json"
 	@echo "make chaos  the fault campaign with N=1000 sessions and SIGKILLs, then the fuzzers at FUZZ=2000 iterations"
 	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs (N=, SEED= to override)"
@@ -30,6 +30,24 @@ test-deps: deps
 	@python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$(SCHEMATHESIS_VERSION)')" 2>/dev/null || \
 		python3 -m pip install --quiet "schemathesis==$(SCHEMATHESIS_VERSION)"
 
+# What ConsoleBrowserTests drives the console with: headless Chromium and its driver from the distribution's
+# packages (installed only when missing), and Python selenium pinned in a virtual environment under .build/ (created
+# only when missing; delete .build/browser-venv to reinstall). The driver is given by path, so selenium never
+# downloads one.
+SELENIUM_VERSION = 4.27.1
+BROWSER_VENV = .build/browser-venv
+browser-deps:
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then \
+		echo "installing chromium, chromium-driver and python3-venv for the console's browser test"; \
+		SUDO=""; if [ "$$(id -u)" != "0" ]; then SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver python3-venv; \
+	fi
+	@if [ ! -x $(BROWSER_VENV)/bin/python ] || ! $(BROWSER_VENV)/bin/python -c "import selenium, sys; sys.exit(selenium.__version__ != '$(SELENIUM_VERSION)')" 2>/dev/null; then \
+		echo "creating $(BROWSER_VENV) with selenium $(SELENIUM_VERSION)"; \
+		mkdir -p .build && python3 -m venv $(BROWSER_VENV) && \
+		$(BROWSER_VENV)/bin/pip install --quiet "selenium==$(SELENIUM_VERSION)"; \
+	fi
+
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
@@ -39,9 +57,12 @@ build: deps
 # glibc's directory buffer: swift-corelibs-foundation findMaximumOpenFromProcSelfFD). 12 peaks near 600 and is
 # faster here.
 TEST_PARALLELISM ?= 12
-test: test-deps
+# EVFLOW_BROWSER_PYTHON and EVFLOW_REQUIRE_BROWSER=1 make ConsoleBrowserTests run (and fail, not skip, without
+# the browser).
+test: test-deps browser-deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	EVFLOW_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python EVFLOW_REQUIRE_BROWSER=1 \
+		SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
 demo: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product evflow

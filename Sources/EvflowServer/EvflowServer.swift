@@ -26,9 +26,14 @@ package struct EvflowServer: Sendable {
     package let logger: Logger
     /// The webhook secret (or its file, watched for changes), shared by the receiver and ``WebhookSecretWatcher``.
     let webhookSecrets: WebhookSecrets?
+    /// The console's signed-in sessions and its failed-sign-in delay, one of each per server.
+    let consoleSessions = ConsoleSessions()
+    let signInThrottle: SignInThrottle
 
-    package init(runtime: ServerRuntime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+    package init(runtime: ServerRuntime, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
+                 signInDelay: Duration = .milliseconds(500)) {
         self.runtime = runtime
+        self.signInThrottle = SignInThrottle(step: signInDelay)
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -63,6 +68,12 @@ package struct EvflowServer: Sendable {
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api, operatorOnly: operatorOnly)
         RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
         RepairRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
+        ConsoleRoutes(
+            runtime: runtime,
+            access: ConsoleAccess(apiTokens: configuration.apiTokens, operatorTokens: configuration.operatorTokens, readOnlyTokens: configuration.consoleReadOnlyTokens),
+            sessions: consoleSessions, throttle: signInThrottle, secureCookies: configuration.publicURL?.scheme == "https",
+            grace: configuration.consoleStuckGrace, limit: bodyLimit)
+            .register(on: router)
         return router
     }
 

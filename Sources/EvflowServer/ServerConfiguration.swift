@@ -36,13 +36,20 @@ public struct ServerConfiguration: Sendable {
     /// server changes them; webhook signatures are verified against it. `nil` verifies against the request as
     /// received.
     public var publicURL: PublicURL?
+    /// `EVFLOW_CONSOLE_READONLY_TOKENS`: tokens that may sign in to `/console` to look, and change nothing; `nil`
+    /// for none. (API and operator tokens sign in too, with their rights.)
+    public var consoleReadOnlyTokens: APITokens?
+    /// How late a timer, or how long a running instance without a worker, may be before the console calls it
+    /// stuck (as `evflow list --grace`).
+    public var consoleStuckGrace: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, apiTokens: APITokens, webhookSecret: Secret?,
         webhookClockSkew: Duration = .seconds(300), maximumBodySize: Int = 64 * 1024, pollInterval: Duration = .milliseconds(200),
         connectionLimits: ConnectionLimits = ConnectionLimits(),
         merchantSerialNumber: String? = nil, metricsToken: Secret? = nil, publicURL: PublicURL? = nil,
-        webhookSecretFile: String? = nil, operatorTokens: APITokens? = nil
+        webhookSecretFile: String? = nil, operatorTokens: APITokens? = nil,
+        consoleReadOnlyTokens: APITokens? = nil, consoleStuckGrace: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -57,5 +64,7 @@ public struct ServerConfiguration: Sendable {
         self.publicURL = publicURL
         self.webhookSecretFile = webhookSecretFile
         self.operatorTokens = operatorTokens
+        self.consoleReadOnlyTokens = consoleReadOnlyTokens
+        self.consoleStuckGrace = consoleStuckGrace
     }
 }

@@ -28,4 +28,30 @@ struct APITokensTests {
     @Test func noTokenIsAnError() {
         #expect(throws: APITokensError.self) { try APITokens.fromEnvironment([:]) }
     }
+
+    @Test func aNamedEntryIsKnownByItsNameAndAnUnnamedOneByItsKindAndPosition() throws {
+        let alice = String(repeating: "a", count: 40)
+        let plain = String(repeating: "p", count: 40)
+        let tokens = try APITokens.fromEnvironment([APITokens.variable: "ops-alice=\(alice),\(plain)"])
+        #expect(tokens.name(of: alice) == "ops-alice")
+        #expect(tokens.name(of: "ops-alice=\(alice)") == "ops-alice", "the whole entry, as a token set before names existed, still works")
+        #expect(tokens.name(of: plain) == "API token 2")
+        #expect(tokens.name(of: "ops-alice") == nil && tokens.name(of: "") == nil)
+        let readOnly = try #require(try APITokens.consoleReadOnlyTokens([APITokens.consoleReadOnlyVariable: plain]))
+        #expect(readOnly.name(of: plain) == "read-only token 1")
+        #expect(try APITokens.consoleReadOnlyTokens([:]) == nil)
+    }
+
+    @Test func aBase64TokenWithPaddingStaysOneUnnamedToken() throws {
+        let padded = String(repeating: "QUJD", count: 10) + "ZA=="
+        let tokens = try APITokens.fromEnvironment([APITokens.variable: padded])
+        #expect(tokens.name(of: padded) == "API token 1")
+        #expect(!tokens.accepts("=") && !tokens.accepts("ZA=="))
+    }
+
+    @Test func aNamedEntryWithAShortTokenIsRefusedWithoutShowingIt() {
+        let error = #expect(throws: APITokensError.self) { try APITokens.fromEnvironment([APITokens.variable: "ops=short-secret"]) }
+        #expect(error?.description.contains("short-secret") == false)
+        #expect(error?.description.contains("32") == true)
+    }
 }

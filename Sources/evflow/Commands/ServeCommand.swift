@@ -72,9 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
         let tokens: APITokens
         let operatorTokens: APITokens?
         let metricsToken: Secret?
+        let consoleReadOnlyTokens: APITokens?
         do {
             tokens = try APITokens.fromEnvironment()
             operatorTokens = try APITokens.operatorTokens()
+            consoleReadOnlyTokens = try APITokens.consoleReadOnlyTokens()
             metricsToken = try APITokens.metricsToken()
         } catch {
             throw CommandFailure(.usage, "\(error)")
@@ -98,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
                 maximumBodySize: maximumBodySize, pollInterval: .milliseconds(pollInterval), connectionLimits: limits,
                 merchantSerialNumber: payments.merchantSerialNumber, metricsToken: metricsToken, publicURL: publicURL,
                 webhookSecretFile: ProcessInfo.processInfo.environment[EPaymentConfiguration.EnvironmentKey.webhookSecretFile].flatMap { $0.isEmpty ? nil : $0 },
-                operatorTokens: operatorTokens)
+                operatorTokens: operatorTokens, consoleReadOnlyTokens: consoleReadOnlyTokens)
             let server = EvflowServer(runtime: runtime, configuration: configuration, metrics: metrics, logger: logger)
             let host = self.host
             var groupConfiguration = ServiceGroupConfiguration(

@@ -46,11 +46,12 @@ final class ServeFixture: Sendable {
     /// Runs the server until `body` returns, then shuts it down gracefully (as SIGTERM does).
     func withServer<Result: Sendable>(maximumConcurrency: Int = 64, metricsToken: String? = nil, publicURL: PublicURL? = nil,
                                       captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil,
+                                      console: ConsoleSettings = ConsoleSettings(),
                                       _ body: @Sendable () async throws -> Result) async throws -> Result {
         let server = try Self.makeServer(
             stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
             port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken,
-            publicURL: publicURL, captureWindows: captureWindows, operatorTokens: operatorTokens)
+            publicURL: publicURL, captureWindows: captureWindows, operatorTokens: operatorTokens, console: console)
         return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
     }
 
@@ -89,7 +90,7 @@ final class ServeFixture: Sendable {
         stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
         webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024,
         publicURL: PublicURL? = nil,
-        captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil
+        captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil, console: ConsoleSettings = ConsoleSettings()
     ) throws -> EvflowServer {
         let configuration = EPaymentConfiguration(
             baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
@@ -103,11 +104,21 @@ final class ServeFixture: Sendable {
         runtimeConfiguration.captureWindows = captureWindows
         let runtime = try ServerRuntime(runtimeConfiguration, httpClient: http)
         return EvflowServer(runtime: runtime, configuration: ServerConfiguration(
-            host: "127.0.0.1", port: port, apiTokens: APITokens([token]),
+            host: "127.0.0.1", port: port, apiTokens: console.apiTokens ?? APITokens([token]),
             webhookSecret: webhooks ? Secret(webhookSecret) : nil, maximumBodySize: maximumBodySize, pollInterval: .milliseconds(50),
             merchantSerialNumber: "123456", metricsToken: metricsToken.map(Secret.init), publicURL: publicURL,
-            operatorTokens: operatorTokens),
-            metrics: .bootstrappedForTests, logger: .quiet)
+            operatorTokens: operatorTokens, consoleReadOnlyTokens: console.readOnlyTokens, consoleStuckGrace: console.stuckGrace),
+            metrics: .bootstrappedForTests, logger: .quiet, signInDelay: console.signInDelay)
+    }
+
+    /// The console's settings for a test server: its tokens (named ones, read-only ones), how soon an instance
+    /// counts as stuck, and the failed-sign-in delay.
+    struct ConsoleSettings: Sendable {
+        /// `nil`: the fixture's one unnamed ``token``.
+        var apiTokens: APITokens?
+        var readOnlyTokens: APITokens?
+        var stuckGrace: Duration = .seconds(60)
+        var signInDelay: Duration = .milliseconds(500)
     }
 
     // MARK: Calling the API
