@@ -20,6 +20,8 @@ final class PostgresConnections: Sendable {
     let address: PostgresAddress
     /// How long a statement is retried through connection loss before the store gives up.
     let retryWindow: TimeInterval
+    /// The server cancels a statement running longer (`statement_timeout`); it is then retried.
+    let statementTimeoutSeconds: Int
     private let configuration: PostgresConnection.Configuration
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let logger: Logger
@@ -35,6 +37,7 @@ final class PostgresConnections: Sendable {
     init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30) throws(StoreError) {
         self.address = address
         self.retryWindow = retryWindow
+        self.statementTimeoutSeconds = statementTimeoutSeconds
         var logger = Logger(label: "evflow.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -107,9 +110,19 @@ final class PostgresConnections: Sendable {
 
     /// Runs one statement and returns every row.
     func query(_ what: String, instanceID: String?, _ query: PostgresQuery) throws(StoreError) -> [PostgresRow] {
-        try perform(what, instanceID: instanceID) { connection in
-            Array(try connection.query(query, logger: logger).wait())
+        try perform(what, instanceID: instanceID) { connection in try run(query, on: connection) }
+    }
+
+    /// Runs one statement on `connection` and waits for its rows. A server that stops answering (a partition
+    /// without a reset) is given up on after the statement timeout and some: the connection is closed, which fails
+    /// the statement as a lost connection, retried by ``perform(_:instanceID:window:keepsConnection:_:)``.
+    func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
+        let result = connection.query(query, logger: logger)
+        let watchdog = connection.eventLoop.scheduleTask(in: .seconds(Int64(statementTimeoutSeconds + 15))) {
+            connection.close().whenComplete { _ in }
         }
+        defer { watchdog.cancel() }
+        return Array(try result.wait())
     }
 
     func close(_ connection: PostgresConnection) {

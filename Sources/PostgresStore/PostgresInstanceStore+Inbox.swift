@@ -130,7 +130,7 @@ extension PostgresInstanceStore {
     /// Rings every worker's doorbell (best effort: the poll is the fallback).
     func notify(_ id: String) {
         _ = try? connections.perform("notify workers", instanceID: id, window: 0) { connection in
-            try connection.query("SELECT pg_notify(\(wakeChannel), \(id))", logger: connection.logger).wait()
+            try connections.run("SELECT pg_notify(\(wakeChannel), \(id))", on: connection)
         }
     }
 }

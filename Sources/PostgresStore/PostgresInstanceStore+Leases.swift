@@ -66,8 +66,8 @@ extension PostgresInstanceStore {
     func release(_ id: String, token: String) {
         guard leases.forget(id, token: token) != nil else { return }
         _ = try? connections.perform("release the instance's lease", instanceID: id, window: 2) { connection in
-            try connection.query("UPDATE leases SET owner = NULL, token = NULL, expires_at = NULL WHERE instance_id = \(id) AND token = \(token)",
-                                 logger: connection.logger).wait()
+            try connections.run("UPDATE leases SET owner = NULL, token = NULL, expires_at = NULL WHERE instance_id = \(id) AND token = \(token)",
+                                on: connection)
         }
     }
 
@@ -76,11 +76,11 @@ extension PostgresInstanceStore {
         let ids = Array(held.keys), tokens = held.values.map(\.token)
         let seconds = options.leaseDuration
         let rows = try? connections.perform("renew leases", instanceID: nil, window: seconds / 3) { connection in
-            Array(try connection.query("""
+            try connections.run("""
                 UPDATE leases SET expires_at = clock_timestamp() + \(seconds) * interval '1 second', renewed_at = clock_timestamp()
                 WHERE instance_id = ANY(\(ids)) AND token = ANY(\(tokens))
                 RETURNING instance_id, token
-                """, logger: connection.logger).wait())
+                """, on: connection)
         }
         guard let rows else { return nil }
         var renewed = Set<String>()
@@ -110,7 +110,7 @@ extension PostgresInstanceStore {
         try Self.validate(id)
         let key = "\(address.schema):meter:\(id)"
         let connection = try connections.perform("take the meter-binding lock", instanceID: id, keepsConnection: true) { connection in
-            _ = try connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: connection.logger).wait()
+            _ = try connections.run("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", on: connection)
             return connection
         }
         return PostgresAdvisoryLock(connections: connections, connection: connection, key: key)
@@ -126,34 +126,5 @@ extension PostgresInstanceStore {
     /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
     static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
-    }
-}
-
-/// A lease ``PostgresInstanceStore/lock(_:)`` claimed; releasing it twice is harmless.
-struct PostgresLease: InstanceLock {
-    let store: PostgresInstanceStore
-    let instanceID: String
-    let token: String
-
-    func release() { store.release(instanceID, token: token) }
-}
-
-/// The meter-binding lock: held as long as its connection holds the advisory lock.
-final class PostgresAdvisoryLock: InstanceLock {
-    private let connections: PostgresConnections
-    private let key: String
-    private let connection: Mutex<PostgresConnection?>
-
-    init(connections: PostgresConnections, connection: PostgresConnection, key: String) {
-        self.connections = connections
-        self.key = key
-        self.connection = Mutex(connection)
-    }
-
-    func release() {
-        guard let connection = connection.withLock({ held in defer { held = nil }; return held }) else { return }
-        // Unlocked before the close is answered, so a waiter elsewhere gets it at once; closing alone would also end it.
-        _ = try? connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: connection.logger).wait()
-        connections.close(connection)
     }
 }

@@ -100,30 +100,29 @@ enum PostgresSchema {
     static func migrate(_ connections: PostgresConnections) throws(StoreError) -> Outcome {
         let address = connections.address
         return try connections.perform("migrate the schema", instanceID: nil) { connection in
-            let logger = connection.logger
-            _ = try connection.query("BEGIN", logger: logger).wait()
+            _ = try connections.run("BEGIN", on: connection)
             do {
-                _ = try connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(address.schema)"), logger: logger).wait()
+                _ = try connections.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(address.schema)"), on: connection)
                 // One migrator at a time per schema; the lock ends with the transaction.
-                _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext(\(address.schema + ":evflow-migrate")))", logger: logger).wait()
-                _ = try connection.query("CREATE TABLE IF NOT EXISTS evflow_schema (version integer NOT NULL)", logger: logger).wait()
-                let rows = try connection.query("SELECT max(version) FROM evflow_schema", logger: logger).wait()
+                _ = try connections.run("SELECT pg_advisory_xact_lock(hashtext(\(address.schema + ":evflow-migrate")))", on: connection)
+                _ = try connections.run("CREATE TABLE IF NOT EXISTS evflow_schema (version integer NOT NULL)", on: connection)
+                let rows = try connections.run("SELECT max(version) FROM evflow_schema", on: connection)
                 let from = try rows.first.flatMap { try $0.decode(Int?.self) } ?? 0
                 if from > version {
-                    _ = try connection.query("ROLLBACK", logger: logger).wait()
+                    _ = try connections.run("ROLLBACK", on: connection)
                     throw newerSchema(from, address)
                 }
                 for number in stride(from: from + 1, through: version, by: 1) {
                     for statement in migrations[number - 1] {
-                        _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+                        _ = try connections.run(PostgresQuery(unsafeSQL: statement), on: connection)
                     }
                 }
-                _ = try connection.query("DELETE FROM evflow_schema", logger: logger).wait()
-                _ = try connection.query("INSERT INTO evflow_schema (version) VALUES (\(version))", logger: logger).wait()
-                _ = try connection.query("COMMIT", logger: logger).wait()
+                _ = try connections.run("DELETE FROM evflow_schema", on: connection)
+                _ = try connections.run("INSERT INTO evflow_schema (version) VALUES (\(version))", on: connection)
+                _ = try connections.run("COMMIT", on: connection)
                 return Outcome(from: from, to: version)
             } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                _ = try? connections.run("ROLLBACK", on: connection)
                 throw error
             }
         }
@@ -133,9 +132,9 @@ enum PostgresSchema {
     static func check(_ connections: PostgresConnections, window: TimeInterval) throws(StoreError) {
         let address = connections.address
         let found = try connections.perform("read the schema version", instanceID: nil, window: window) { connection in
-            let rows = try connection.query("SELECT to_regclass('evflow_schema') IS NOT NULL", logger: connection.logger).wait()
+            let rows = try connections.run("SELECT to_regclass('evflow_schema') IS NOT NULL", on: connection)
             guard try rows.first?.decode(Bool.self) == true else { return 0 }
-            let versions = try connection.query("SELECT max(version) FROM evflow_schema", logger: connection.logger).wait()
+            let versions = try connections.run("SELECT max(version) FROM evflow_schema", on: connection)
             return try versions.first.flatMap { try $0.decode(Int?.self) } ?? 0
         }
         if found > version { throw newerSchema(found, address) }

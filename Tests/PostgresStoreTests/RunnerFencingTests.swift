@@ -15,10 +15,15 @@ import Testing
 struct RunnerFencingTests {
     /// The real store, with another worker's takeover (a claim at the next epoch, as `lock` makes it) slipped in
     /// just before the runner's first save reaches the database.
-    struct TakeoverBeforeFirstSave: InstanceStoreDecorator {
+    final class TakeoverBeforeFirstSave: InstanceStoreDecorator {
         let base: any InstanceStore
         let address: PostgresAddress
         let done = Mutex(false)
+
+        init(base: any InstanceStore, address: PostgresAddress) {
+            self.base = base
+            self.address = address
+        }
 
         func save(_ instance: FlowInstance) throws(StoreError) {
             if done.withLock({ done in defer { done = true }; return !done }) {
