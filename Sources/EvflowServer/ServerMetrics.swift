@@ -33,14 +33,9 @@ package struct ServerMetrics: Sendable {
         nearCaptureDeadline = registry.makeGauge(descriptor: MetricNameDescriptor(
             metricName: MetricCatalog.nearCaptureDeadlineLabel, unitName: "", helpText: MetricCatalog.nearCaptureDeadlineHelp))
         nearCaptureDeadline.set(to: 0)
-        func gauge(_ name: String, _ help: String) -> Prometheus.Gauge {
-            let gauge = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
-            gauge.set(to: 0)
-            return gauge
-        }
-        leasesHeld = gauge(MetricCatalog.leasesHeldLabel, MetricCatalog.leasesHeldHelp)
-        leaseTakeovers = gauge(MetricCatalog.leaseTakeoversLabel, MetricCatalog.leaseTakeoversHelp)
-        fencingRejections = gauge(MetricCatalog.fencingRejectionsLabel, MetricCatalog.fencingRejectionsHelp)
+        leasesHeld = Self.zeroGauge(registry, MetricCatalog.leasesHeldLabel, MetricCatalog.leasesHeldHelp)
+        leaseTakeovers = Self.zeroGauge(registry, MetricCatalog.leaseTakeoversLabel, MetricCatalog.leaseTakeoversHelp)
+        fencingRejections = Self.zeroGauge(registry, MetricCatalog.fencingRejectionsLabel, MetricCatalog.fencingRejectionsHelp)
         for (name, labelSets) in MetricCatalog.fixedCounters {
             for labels in labelSets { register(name, labels) }
         }
@@ -74,6 +69,12 @@ package struct ServerMetrics: Sendable {
     package func render() -> [UInt8] {
         process.update()
         return registry.emitToBuffer()
+    }
+
+    private static func zeroGauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String) -> Prometheus.Gauge {
+        let gauge = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+        gauge.set(to: 0)
+        return gauge
     }
 
     private func register(_ name: String, _ labels: [(String, String)]) {

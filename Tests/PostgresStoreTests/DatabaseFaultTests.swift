@@ -1,6 +1,7 @@
 import EvflowTestSupport
 import FlowEngine
 import Foundation
+import PostgresNIO
 import Testing
 
 @testable import PostgresStore
@@ -53,13 +54,14 @@ struct DatabaseFaultTests {
             let address = try PostgresAddress(cluster.url)
             _ = try PostgresInstanceStore.migrate(address)
             let store = try PostgresInstanceStore(address: address)
-            var instance = InstanceSamples.instance("restart-1")
-            _ = try store.create(instance)
+            let original = InstanceSamples.instance("restart-1")
+            _ = try store.create(original)
             let lease = try #require(try store.lock("restart-1"))
             let saves = Synchronized<Int>(0)
             let failures = Synchronized<[String]>([])
             let stop = Synchronized(false)
             let writer = Thread {
+                var instance = original
                 var n: Int64 = 0
                 while !stop.value {
                     n += 1

@@ -1,6 +1,7 @@
 import EvflowTestSupport
 import FlowEngine
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import FlowEngine
 import Foundation
+import PostgresNIO
 import Testing
 
 @testable import PostgresStore

@@ -1,6 +1,7 @@
 import EvflowTestSupport
 import FlowEngine
 import Foundation
+import PostgresNIO
 import Testing
 
 @testable import PostgresStore
