@@ -119,14 +119,14 @@ final class PostgresConnections: Sendable {
     func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
         let result = connection.query(query, logger: logger)
         let watchdog = connection.eventLoop.scheduleTask(in: .seconds(Int64(statementTimeoutSeconds + 15))) {
-            connection.close().whenComplete { _ in }
+            connection.close().whenComplete { _ in _ = connection }
         }
         defer { watchdog.cancel() }
         return Array(try result.wait())
     }
 
     func close(_ connection: PostgresConnection) {
-        connection.close().whenComplete { _ in }
+        connection.close().whenComplete { _ in _ = connection }
     }
 
     /// Closes every idle connection (the store is done).

@@ -38,7 +38,7 @@ final class WakeUpListener: WakeUpSubscription {
                     return true
                 }
                 guard keep else {
-                    connection.close().whenComplete { _ in }
+                    connection.close().whenComplete { _ in _ = connection }
                     return
                 }
                 connection.closeFuture.whenComplete { [weak self] _ in self?.restartSoon(on: connection.eventLoop) }
@@ -63,6 +63,6 @@ final class WakeUpListener: WakeUpSubscription {
             defer { state.connection = nil }
             return state.connection
         }
-        connection?.close().whenComplete { _ in }
+        connection?.close().whenComplete { _ in _ = connection }
     }
 }
