@@ -102,9 +102,9 @@ enum PostgresSchema {
         return try connections.perform("migrate the schema", instanceID: nil) { connection in
             _ = try connections.run("BEGIN", on: connection)
             do {
-                _ = try connections.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(address.schema)"), on: connection)
-                // One migrator at a time per schema; the lock ends with the transaction.
+                // One migrator (even creating the schema) at a time per schema; the lock ends with the transaction.
                 _ = try connections.run("SELECT pg_advisory_xact_lock(hashtext(\(address.schema + ":evflow-migrate")))", on: connection)
+                _ = try connections.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(address.schema)"), on: connection)
                 _ = try connections.run("CREATE TABLE IF NOT EXISTS evflow_schema (version integer NOT NULL)", on: connection)
                 let rows = try connections.run("SELECT max(version) FROM evflow_schema", on: connection)
                 let from = try rows.first.flatMap { try $0.decode(Int?.self) } ?? 0
