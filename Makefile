@@ -8,7 +8,7 @@ SWIFT_BUILD_FLAGS ?=
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
-	@echo "make test   install libcurl4-openssl-dev (and chromium, chromium-driver, selenium for the console's browser test) if missing, build, and run every test"
+	@echo "make test   install libcurl4-openssl-dev, postgresql, and chromium, chromium-driver, selenium (for the console's browser test) if missing, build, and run every test against a throwaway PostgreSQL cluster"
 	@echo "make bench  build the benchmark package in release mode, run every suite, merge into Benchmarks/results/latest.json"
 	@echo "make chaos  the fault campaign with N=1000 sessions and SIGKILLs, then the fuzzers at FUZZ=2000 iterations"
 	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs (N=, SEED= to override)"
@@ -56,13 +56,22 @@ build: deps
 # Process.run crashes past about 1,360 descriptors (it copies each /proc/self/fd entry's whole d_name, reading past
 # glibc's directory buffer: swift-corelibs-foundation findMaximumOpenFromProcSelfFD). 12 peaks near 600 and is
 # faster here.
+#
+# The PostgreSQL store's tests (PostgresStoreTests, and the serve tests run on both stores) use a throwaway cluster
+# that scripts/test-postgres.sh creates in a temporary folder (installing the postgresql package when missing) and
+# always stops afterwards, keeping the tests' exit status. EVFLOW_REQUIRE_POSTGRES=1 makes a missing cluster a
+# failure instead of a skip.
 TEST_PARALLELISM ?= 12
 # EVFLOW_BROWSER_PYTHON and EVFLOW_REQUIRE_BROWSER=1 make ConsoleBrowserTests run (and fail, not skip, without
 # the browser).
 test: test-deps browser-deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	@cluster=$$(mktemp -d /tmp/evflow-test-pg.XXXXXX)/cluster; \
+	trap 'scripts/test-postgres.sh stop "$$cluster"; rmdir "$$(dirname "$$cluster")" 2>/dev/null || true' EXIT; \
+	scripts/test-postgres.sh start "$$cluster" || exit 1; \
+	. "$$cluster/env"; export EVFLOW_REQUIRE_POSTGRES=1; \
 	EVFLOW_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python EVFLOW_REQUIRE_BROWSER=1 \
-		SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
 demo: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product evflow

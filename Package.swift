@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
     ],
     targets: [
         // libcurl through pkg-config, with a header of typed, non-variadic wrappers. Nothing else imports curl.
@@ -104,6 +106,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The InstanceStore for many workers on several hosts sharing one PostgreSQL database (`--store postgres://…`).
+        // A target of its own so that FlowEngine, EvflowServer and embedders of the file store never link postgres-nio.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "FlowEngine",
+                "EPayment",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `evflow serve`: the HTTP API, webhook receiver, metrics and worker, as a library so tests can run it.
         .target(
             name: "EvflowServer",
@@ -128,6 +146,7 @@ let package = Package(
             dependencies: [
                 "FlowEngine",
                 "EvflowServer",
+                "PostgresStore",
                 "FlowTesting",
                 "EPaymentSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -146,6 +165,7 @@ let package = Package(
             name: "EvflowTestSupport",
             dependencies: [
                 "FlowEngine",
+                "EPaymentSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -213,6 +233,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL store against a real cluster (EVFLOW_TEST_POSTGRES_URL; `make test` starts a throwaway one):
+        // the store conformance suite, leases and fencing, the engine's crash tests, database faults.
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "EvflowTestSupport",
+                "PostgresStore",
+                "FlowEngine",
+                "FlowTesting",
+                "EPaymentSimulator",
+                "EPayment",
+                "CurlHTTP",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `evflow serve` over real sockets against the simulator: sessions driven over HTTP, webhooks, restarts.
         .testTarget(
             name: "EvflowServeTests",
@@ -221,6 +258,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 "EvflowServer",
                 "FlowEngine",
+                "PostgresStore",
                 "FlowTesting",
                 "EPaymentSimulator",
                 "EPayment",

@@ -55,6 +55,7 @@ package struct EvflowServer: Sendable {
         router.get("metrics") { request, _ in
             if let metricsTokens { try BearerAuthMiddleware<BasicRequestContext>.authorize(request, tokens: metricsTokens, setting: APITokens.metricsVariable) }
             metrics.setPaymentsNearCaptureDeadline(runtime.captureDeadlines.nearDeadline(at: runtime.clock.now))
+            metrics.setLeaseStatistics(runtime.store.leaseStatistics)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }

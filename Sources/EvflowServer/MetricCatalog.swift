@@ -14,6 +14,15 @@ enum MetricCatalog {
     static let nearCaptureDeadlineLabel = "evflow_payments_near_capture_deadline"
     static let nearCaptureDeadlineHelp = "Payments still holding the customer's money (authorized, not captured or released) within 48 hours of the provider's capture deadline, or past it."
 
+    /// A shared (PostgreSQL) store's leases, set on each scrape from ``InstanceStore/leaseStatistics``; always 0 on
+    /// the file store. Takeovers and fencing rejections count since this process started.
+    static let leasesHeldLabel = "evflow_leases_held"
+    static let leasesHeldHelp = "Instance leases this worker holds now (instances it is running), on a shared PostgreSQL store."
+    static let leaseTakeoversLabel = "evflow_lease_takeovers"
+    static let leaseTakeoversHelp = "Expired leases of other workers this worker took over since it started (a worker stopped renewing)."
+    static let fencingRejectionsLabel = "evflow_lease_fencing_rejections"
+    static let fencingRejectionsHelp = "Saves refused since this worker started because another worker had taken the instance over (this worker was paused or cut off past its lease)."
+
     /// The HELP text of each counter and histogram, by name.
     static let help: [String: String] = [
         FlowMetrics.startedLabel: "Flow instances created, by flow.",

@@ -19,6 +19,10 @@ package struct ServerMetrics: Sendable {
     package let registry: PrometheusCollectorRegistry
     private let process: ProcessMetrics
     private let nearCaptureDeadline: Prometheus.Gauge
+    /// A shared store's leases (``InstanceStore/leaseStatistics``), set on each scrape; zero for the file store.
+    private let leasesHeld: Prometheus.Gauge
+    private let leaseTakeovers: Prometheus.Gauge
+    private let fencingRejections: Prometheus.Gauge
 
     /// A registry with evflow's counters at zero (each label value known in advance: error classes and
     /// operations, currencies, webhook outcomes) and the process metrics. Counters by flow get their zero series
@@ -29,6 +33,9 @@ package struct ServerMetrics: Sendable {
         nearCaptureDeadline = registry.makeGauge(descriptor: MetricNameDescriptor(
             metricName: MetricCatalog.nearCaptureDeadlineLabel, unitName: "", helpText: MetricCatalog.nearCaptureDeadlineHelp))
         nearCaptureDeadline.set(to: 0)
+        leasesHeld = Self.zeroGauge(registry, MetricCatalog.leasesHeldLabel, MetricCatalog.leasesHeldHelp)
+        leaseTakeovers = Self.zeroGauge(registry, MetricCatalog.leaseTakeoversLabel, MetricCatalog.leaseTakeoversHelp)
+        fencingRejections = Self.zeroGauge(registry, MetricCatalog.fencingRejectionsLabel, MetricCatalog.fencingRejectionsHelp)
         for (name, labelSets) in MetricCatalog.fixedCounters {
             for labels in labelSets { register(name, labels) }
         }
@@ -50,10 +57,24 @@ package struct ServerMetrics: Sendable {
         nearCaptureDeadline.set(to: Double(count))
     }
 
+    /// Sets the lease gauges from a shared store's counts (nothing for a store without leases).
+    package func setLeaseStatistics(_ statistics: LeaseStatistics?) {
+        guard let statistics else { return }
+        leasesHeld.set(to: Double(statistics.held))
+        leaseTakeovers.set(to: Double(statistics.takeovers))
+        fencingRejections.set(to: Double(statistics.fencingRejections))
+    }
+
     /// The Prometheus text exposition (format 0.0.4) of every metric, with the process metrics read just now.
     package func render() -> [UInt8] {
         process.update()
         return registry.emitToBuffer()
+    }
+
+    private static func zeroGauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String) -> Prometheus.Gauge {
+        let gauge = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
+        gauge.set(to: 0)
+        return gauge
     }
 
     private func register(_ name: String, _ labels: [(String, String)]) {

@@ -85,7 +85,14 @@ struct WebhookRoutes {
         let key = "\(event.reference)/\(event.pspReference)/\(event.name.rawValue)"
         guard !seen.contains(key) else { return Receipt(outcome: "duplicate") }
         defer { seen.insert(key) }
-        guard let id = runtime.references.instance(for: event.reference) else {
+        var known = runtime.references.instance(for: event.reference)
+        if known == nil {
+            // Another server sharing the store may have created the payment: ask the store's index.
+            let store = runtime.store, reference = event.reference
+            known = try await runtime.runner.onRunnerThreads { try store.instanceID(paymentReference: reference) }
+            if let known { runtime.references.record(reference: reference, instance: known) }
+        }
+        guard let id = known else {
             // Partner webhooks fire for every merchant's payments; not ours (or an instance already removed).
             return Receipt(outcome: "unknownReference")
         }

@@ -6,6 +6,6 @@ extension EvflowCommand {
         [ValidateCommand.self, StartCommand.self, SignalCommand.self, RunCommand.self, ServeCommand.self, ListCommand.self, ShowCommand.self,
          MeterValuesCommand.self,
          ResumeCommand.self, RetryCommand.self, CancelCommand.self, RefundCommand.self, MarkDoneCommand.self, ReconcileCommand.self, FsckCommand.self, GraphCommand.self,
-         TestCommand.self, DemoCommand.self, WebhooksCommand.self, StoreCommand.self]
+         TestCommand.self, DemoCommand.self, WebhooksCommand.self, StoreCommand.self, DatabaseCommand.self]
     }
 }

@@ -12,9 +12,11 @@ struct ServeSessionTests {
     /// 18.750 kWh × 3.99 NOK/kWh = 74.81 NOK (half-up) + 4.90 NOK start fee.
     static let expectedCapture: Int64 = 7971
 
-    @Test func sessionWithAuthorizationByWebhook() async throws {
+    /// On the state folder and, with a test cluster, on PostgreSQL: the same session, the same money.
+    @Test(arguments: ServeStoreKind.all)
+    func sessionWithAuthorizationByWebhook(store: ServeStoreKind) async throws {
         // The flow's first poll is 10 minutes after creation, so only the webhook can wake the instance in time.
-        try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "10m", "every": "2s" }"#) { fixture in
+        try await withServeFixture(webhooks: true, poll: #"{ "firstAfter": "10m", "every": "2s" }"#, store: store) { fixture in
             try await fixture.withServer {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-webhook"))
                 #expect(created.status == 201, "\(created.text)")
@@ -38,8 +40,9 @@ struct ServeSessionTests {
         }
     }
 
-    @Test func sessionWithPollingOnly() async throws {
-        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#) { fixture in
+    @Test(arguments: ServeStoreKind.all)
+    func sessionWithPollingOnly(store: ServeStoreKind) async throws {
+        try await withServeFixture(webhooks: false, poll: #"{ "firstAfter": "1s", "every": "1s" }"#, store: store) { fixture in
             try await fixture.withServer {
                 let created = try await fixture.call(.post, "/v1/flows/ev-charging/instances", json: ServeFixture.startBody("s-poll"))
                 #expect(created.status == 201, "\(created.text)")

@@ -20,6 +20,9 @@ struct ServerMetricsTests {
         #"evflow_webhooks_total{outcome="delivered"} 0"#,
         #"evflow_webhooks_total{outcome="rejected"} 0"#,
         "evflow_payments_near_capture_deadline 0.0",
+        "evflow_leases_held 0.0",
+        "evflow_lease_takeovers 0.0",
+        "evflow_lease_fencing_rejections 0.0",
     ]
 
     static let counters = [
@@ -53,6 +56,18 @@ struct ServerMetricsTests {
         let started = lines.first { $0.hasPrefix("process_start_time_seconds ") }.flatMap { Double($0.split(separator: " ")[1]) }
         let now = Date().timeIntervalSince1970
         #expect(started.map { $0 > now - 86_400 && $0 <= now + 1 } == true, "process start time \(started ?? 0), now \(now)", sourceLocation: sourceLocation)
+    }
+
+    /// A shared store's leases reach `/metrics` as it counts them.
+    @Test func leaseStatisticsAreExported() {
+        let metrics = ServerMetrics()
+        metrics.setLeaseStatistics(nil)
+        metrics.setLeaseStatistics(LeaseStatistics(held: 3, takeovers: 2, fencingRejections: 1))
+        let lines = Set(String(decoding: metrics.render(), as: UTF8.self).split(separator: "\n").map(String.init))
+        for series in ["evflow_leases_held 3.0", "evflow_lease_takeovers 2.0", "evflow_lease_fencing_rejections 1.0"] {
+            #expect(lines.contains(series), "missing \(series)")
+        }
+        #expect(lines.contains { $0.hasPrefix("# HELP evflow_leases_held ") })
     }
 
     @Test func aFreshRegistryHasEveryCounterAtZero() {

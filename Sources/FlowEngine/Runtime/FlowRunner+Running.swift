@@ -67,6 +67,12 @@ extension FlowRunner {
                 logger.info("finished", metadata: ["instance": "\(id)", "status": "\(instance.status)"])
                 completed(instance)
             }
+        } catch let error as StoreError where error.code == .leaseLost {
+            // Fenced: this worker was paused or cut off past its lease and another one took the instance over.
+            // Let go of it (no retry here: the new owner runs it, and settles any call made here by its key).
+            logger.warning("lease lost; another worker took the instance over", metadata: ["instance": "\(id)", "error": "\(error)"])
+            reschedule(id, at: nil)
+            throw error
         } catch let error as StoreError where error.code == .corrupt {
             if error.quarantinedTo != nil, let path = error.path, !path.hasSuffix("/instances/\(id).json") {
                 // A damaged signal, already set aside: the instance itself is fine and runs again at once.

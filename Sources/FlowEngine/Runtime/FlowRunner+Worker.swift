@@ -46,6 +46,12 @@ extension FlowRunner {
         } catch {
             logger.error("worker could not list the state folder; running what it already tracks", metadata: ["error": "\(error)"])
         }
+        // A shared store's wake-ups: another worker started, signalled or paid an instance (the poll is the fallback).
+        let subscription = store.subscribeToWakeUps { [weak self] id in
+            guard let self else { return }
+            self.wake(id, at: self.services.clock.now)
+        }
+        defer { subscription?.cancel() }
         let clock = ContinuousClock()
         var nextMailCheck = clock.now
         let threads = runThreads
@@ -100,10 +106,13 @@ extension FlowRunner {
         }
     }
 
-    /// Signals another process stored in the inbox reach this runner only through the folder.
+    /// Signals another process stored in the inbox reach this runner only through the store, and so do the
+    /// starts and timers of other workers sharing a database (``InstanceStore/claimableInstances(dueBy:limit:)``).
     private func collectForeignSignals() {
-        guard let mail = try? store.instancesWithPendingSignals(), !mail.isEmpty else { return }
         let now = services.clock.now
+        let claimable = (try? store.claimableInstances(dueBy: now, limit: 2 * maximumConcurrency)) ?? []
+        let mail = ((try? store.instancesWithPendingSignals()) ?? []) + claimable
+        guard !mail.isEmpty else { return }
         let unrunnable = unrunnable
         schedule.withLock { schedule in
             for id in mail where (schedule.wakes[id] ?? .distantFuture) > now && !schedule.running.contains(id) && unrunnable[id] == nil {

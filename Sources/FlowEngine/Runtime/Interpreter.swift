@@ -39,6 +39,9 @@ struct Interpreter {
             try write(&instance)
             unsaved.calls.removeAll()
         } catch {
+            // A shared store refused the save because another worker took the instance over: that worker owns it
+            // now and settles any call made here by its Idempotency-Key (the intent saved before the call).
+            if let error = error as? StoreError, error.code == .leaseLost { throw error }
             guard let call = unsaved.calls.first else { throw error }
             throw FlowError(.outcomeNotSaved, flow: instance.flow.name, instanceID: instance.id, step: call.step, detail:
                 "the \(call.operation) call of step \(call.step) (Idempotency-Key \(call.key)) returned, but saving its outcome failed: \(error). The step may have taken effect; evflow confirms it with the provider by that key on the next run (`evflow resume \(instance.id)` once the cause is fixed), so nothing is charged twice")

@@ -56,6 +56,7 @@ package struct StuckDiagnosis: Sendable {
         let step = record.flatMap { record in definition?.step(record.step) }
         let maxAttempts = (step?.retry ?? .standard).maxAttempts
         if let holder = lockHolder, holder.isAbandoned {
+            if let lapse = holder.lapse { return "\(lapse); another worker takes it over (or `evflow resume \(instance.id)` now)" }
             return "locked by \(holder), which no longer exists; `evflow resume \(instance.id)` takes it over"
         }
         if let refund = instance.unsettledOperatorRefund {

@@ -76,6 +76,19 @@ package protocol InstanceStore: Sendable {
 
     /// Counts of durable writes and fsyncs so far, for benchmarks and the closing notes.
     var statistics: StoreStatistics { get }
+
+    /// Unfinished instances due by `date` that no live worker holds (default: none; see the extension).
+    func claimableInstances(dueBy date: Date, limit: Int) throws(StoreError) -> [String]
+
+    /// Wake-ups from other workers of a shared store (default: none; see the extension).
+    func subscribeToWakeUps(_ wake: @escaping @Sendable (_ instanceID: String) -> Void) -> (any WakeUpSubscription)?
+
+    /// Lease counters of a shared store (default: none).
+    var leaseStatistics: LeaseStatistics? { get }
+
+    /// The instance whose payment has `reference`, from a shared store's index (default: `nil`, the caller's own
+    /// index is all there is); see the extension.
+    func instanceID(paymentReference reference: String) throws(StoreError) -> String?
 }
 
 extension InstanceStore {
@@ -86,6 +99,24 @@ extension InstanceStore {
     package func allOutlines() throws(StoreError) -> [(id: String, outline: Result<InstanceOutline, StoreError>)] {
         loadOutlines(try instanceIDs())
     }
+
+    /// Unfinished instances due by `date` that no live worker holds, for a worker to claim with ``lock(_:)``: how
+    /// starts and timers made by workers in other processes or on other hosts reach this one. A store that one
+    /// machine's runners share through ``lock(_:)`` and start-up recovery (the file store) returns none.
+    package func claimableInstances(dueBy date: Date, limit: Int) throws(StoreError) -> [String] { [] }
+
+    /// Calls `wake` with an instance's id whenever any worker of the shared store starts, signals or pays it, until
+    /// the returned subscription is cancelled; `nil` when the store has no such notifications (the worker's poll
+    /// finds what others stored). `wake` must not block: it may run on an event loop.
+    package func subscribeToWakeUps(_ wake: @escaping @Sendable (_ instanceID: String) -> Void) -> (any WakeUpSubscription)? { nil }
+
+    /// The shared store's own counters (leases held, takeovers, fencing rejections), for `/metrics`; `nil` for stores without leases.
+    package var leaseStatistics: LeaseStatistics? { nil }
+
+    /// Asked when serve's in-memory payment-reference index does not know a webhook's reference: on a store that
+    /// several servers share, another server may have created the payment. The file store returns `nil` (its one
+    /// server's index is complete).
+    package func instanceID(paymentReference reference: String) throws(StoreError) -> String? { nil }
 }
 
 /// An exclusive hold on one instance; release it when the runner is done with the instance.
@@ -97,16 +128,32 @@ package protocol InstanceLock: Sendable {
 package struct LockHolder: Sendable, Equatable, CustomStringConvertible {
     /// The holding process on this machine, when the store knows it.
     package var processID: Int32?
-    /// The holder is known to be gone while its lock still stands (its process died): `evflow resume` takes
-    /// the instance over.
+    /// The holder is known to be gone while its lock still stands (its process died, or a shared store's lease
+    /// expired): `evflow resume` or another worker takes the instance over.
     package var isAbandoned: Bool
+    /// A shared store's lease owner, `host/pid` (the file store leaves it `nil`).
+    package var owner: String?
+    /// How long ago the owner last renewed its lease, when the store keeps leases.
+    package var sinceRenewal: TimeInterval?
 
-    package init(processID: Int32?, isAbandoned: Bool = false) {
+    package init(processID: Int32?, isAbandoned: Bool = false, owner: String? = nil, sinceRenewal: TimeInterval? = nil) {
         self.processID = processID
         self.isAbandoned = isAbandoned
+        self.owner = owner
+        self.sinceRenewal = sinceRenewal
     }
 
-    package var description: String { processID.map { "process \($0)" } ?? "a worker" }
+    /// `process 4121`, `a worker`, or for a lease `worker host-b/4121`.
+    package var description: String {
+        guard let owner else { return processID.map { "process \($0)" } ?? "a worker" }
+        return "worker \(owner)"
+    }
+
+    /// For an expired lease: `worker host-b/4121 stopped renewing 40 s ago`.
+    package var lapse: String? {
+        guard isAbandoned, owner != nil, let sinceRenewal else { return nil }
+        return "\(description) stopped renewing \(Int(sinceRenewal.rounded())) s ago"
+    }
 }
 
 /// A record the store could not read and moved aside, untouched, for an operator to inspect.
@@ -137,7 +184,7 @@ package struct StoreStatistics: Sendable, Equatable {
 /// A storage failure, with the instance and file it concerns and what an operator can do.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        fileprivate enum Base: String { case notFound, corrupt, io, invalidID }
+        fileprivate enum Base: String { case notFound, corrupt, io, invalidID, leaseLost, unavailable, incompatibleSchema }
         fileprivate let base: Base
         /// No instance with that id.
         public static let notFound = Code(base: .notFound)
@@ -147,6 +194,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let io = Code(base: .io)
         /// The id is not path-safe.
         public static let invalidID = Code(base: .invalidID)
+        /// A shared store's lease on the instance was taken over by another worker (this one was paused, partitioned
+        /// or slow past its lease): the save was refused so newer state is never overwritten, and this worker must let
+        /// go of the instance.
+        public static let leaseLost = Code(base: .leaseLost)
+        /// The database could not be reached (down, refusing connections, wrong address or credentials) even after
+        /// retrying: nothing was changed.
+        public static let unavailable = Code(base: .unavailable)
+        /// The database's schema is missing, older or newer than this evflow knows (`evflow db migrate`).
+        public static let incompatibleSchema = Code(base: .incompatibleSchema)
         public var description: String { base.rawValue }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A store that wraps another to add behaviour around some operations (metrics, progress lines, indexes, test
 /// failpoints). Every requirement forwards to ``base`` by default, so a decorator implements only what it changes.
 package protocol InstanceStoreDecorator: InstanceStore {
@@ -29,5 +31,15 @@ extension InstanceStoreDecorator {
     package var statistics: StoreStatistics { base.statistics }
     package func checkConsistency(repair: Bool, progress: (_ done: Int, _ total: Int) -> Void) throws(StoreError) -> StoreCheck {
         try base.checkConsistency(repair: repair, progress: progress)
+    }
+    package func claimableInstances(dueBy date: Date, limit: Int) throws(StoreError) -> [String] {
+        try base.claimableInstances(dueBy: date, limit: limit)
+    }
+    package func subscribeToWakeUps(_ wake: @escaping @Sendable (_ instanceID: String) -> Void) -> (any WakeUpSubscription)? {
+        base.subscribeToWakeUps(wake)
+    }
+    package var leaseStatistics: LeaseStatistics? { base.leaseStatistics }
+    package func instanceID(paymentReference reference: String) throws(StoreError) -> String? {
+        try base.instanceID(paymentReference: reference)
     }
 }

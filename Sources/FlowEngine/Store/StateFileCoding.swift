@@ -6,8 +6,8 @@ import Foundation
 /// Exactness matters: a runner compares a reloaded `wakeAt` with its clock and reloaded instances with in-memory
 /// ones, so a date is written with as many fractional digits as it takes to get the same `Double` back: three
 /// for whole milliseconds (`.125`), about seven for a `Date()` (`.1234567`).
-enum StateFileCoding {
-    static func encoder() -> JSONEncoder {
+package enum StateFileCoding {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -17,7 +17,7 @@ enum StateFileCoding {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -34,7 +34,7 @@ enum StateFileCoding {
     private static let referenceEpoch: Int64 = 978_307_200
 
     /// The shortest text with at least millisecond digits that parses back to exactly `date`.
-    static func string(from date: Date) -> String {
+    package static func string(from date: Date) -> String {
         let reference = date.timeIntervalSinceReferenceDate
         if let text = shortestString(from: reference) { return text }
         var text = ""
@@ -82,7 +82,7 @@ enum StateFileCoding {
 
     /// Parses what ``string(from:)`` writes; other ISO 8601 forms (offsets, no fraction) are accepted for
     /// hand-edited files.
-    static func date(from text: String) -> Date? {
+    package static func date(from text: String) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
@@ -153,7 +153,7 @@ enum StateFileCoding {
     }
 
     /// What was wrong with a file that did not decode, with the JSON path: `$.steps[2].attempts: expected Int...`.
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return String(describing: error) }
         func path(_ context: DecodingError.Context, appending key: (any CodingKey)? = nil) -> String {
             let keys = context.codingPath + (key.map { [$0] } ?? [])

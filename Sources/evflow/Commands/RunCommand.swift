@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         try await RunnerEnvironment.with(options, requiring: .init(payments: true, definitions: false), logger: logger) { environment in
             let runner = environment.runner
             let found = try runner.recover()
-            logger.info("worker started", metadata: ["unfinished": "\(found)", "stateDir": "\(options.stateURL.path)"])
+            logger.info("worker started", metadata: ["unfinished": "\(found)", "store": "\(environment.runtime.location)"])
             for (id, problem) in runner.unrunnable.sorted(by: { $0.key < $1.key }) {
                 Output.note("cannot run \(id): \(problem)")
             }

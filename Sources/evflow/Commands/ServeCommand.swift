@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
             var groupConfiguration = ServiceGroupConfiguration(
                 services: server.services(onReady: { port in
                     // Written unbuffered: scripts and tests wait for this line to learn the port.
-                    let line = "evflow serve listening on http://\(host):\(port) (state \(options.stateURL.path), flows \(definitions.keys.sorted().joined(separator: ", ")))\n"
+                    let line = "evflow serve listening on http://\(host):\(port) (store \(runtime.runtime.location), flows \(definitions.keys.sorted().joined(separator: ", ")))\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -34,13 +34,15 @@ struct ShowCommand: AsyncParsableCommand {
             let inspector = environment.inspector
             let now = Date()
             let summary = InstanceSummary(instance, stuck: inspector.stuckReason(instance, StuckDiagnosis(grace: inspection.grace.seconds, now: now)))
+            let holder = inspector.lockHolder(id)
             let document = Document(
                 summary: summary, contentHash: instance.flow.contentHash,
                 payment: instance.payment.map { ShownPayment(summary: $0, redirectUrl: instance.paymentLink?.redirectURL) },
                 ledger: instance.moneyLedger.movements,
                 captureDeadline: instance.payment.flatMap { environment.runtime.services.captureWindows.deadline(of: $0, startedAt: instance.createdAt) },
                 refunds: instance.operatorRefunds,
-                cancellationRequest: instance.cancellationRequest, lockHolder: inspector.lockHolder(id).map { $0.processID ?? 0 },
+                cancellationRequest: instance.cancellationRequest, lockHolder: holder.map { $0.processID ?? 0 },
+                leaseOwner: holder?.owner, leaseLapse: holder?.lapse,
                 next: (try? environment.runner.nextSideEffect(id)) ?? "unknown (the pinned definition cannot be loaded)",
                 pendingSignals: instance.pendingSignals.map { Signal($0, inInbox: false) } + inspector.inbox(id).map { Signal($0, inInbox: true) },
                 receipts: ReceiptView.all(instance), steps: instance.steps.map(Step.init), history: instance.history)
@@ -67,6 +69,10 @@ struct ShowCommand: AsyncParsableCommand {
         var cancellationRequest: String?
         /// The pid of the worker running it now.
         var lockHolder: Int32?
+        /// On a shared (PostgreSQL) store: the lease owner running it, `host/pid`.
+        var leaseOwner: String?
+        /// When that owner stopped renewing its lease: `worker host-b/4121 stopped renewing 40 s ago`.
+        var leaseLapse: String?
         var next: String
         var pendingSignals: [Signal]
         /// The Order Management receipts of the instance's `receipt` steps.
@@ -108,7 +114,13 @@ struct ShowCommand: AsyncParsableCommand {
             if !pendingSignals.isEmpty {
                 lines.append("signals  " + pendingSignals.map { "\($0.name) \($0.id)\($0.inInbox ? " (inbox)" : "")" }.joined(separator: ", "))
             }
-            lines.append("worker   " + (lockHolder.map { $0 > 0 ? "process \($0) is running it" : "a worker is running it" } ?? "none running it"))
+            if let leaseLapse {
+                lines.append("worker   \(leaseLapse); another worker takes it over")
+            } else if let leaseOwner {
+                lines.append("worker   worker \(leaseOwner) is running it")
+            } else {
+                lines.append("worker   " + (lockHolder.map { $0 > 0 ? "process \($0) is running it" : "a worker is running it" } ?? "none running it"))
+            }
             if let cancellationRequest { lines.append("cancel   requested: \(cancellationRequest)") }
             if let failure = s.failure { lines.append("failure  \(failure)") }
             if let stuck = s.stuck { lines.append("STUCK    \(stuck)") }

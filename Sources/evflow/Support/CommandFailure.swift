@@ -12,8 +12,10 @@ struct CommandFailure: Error, CustomStringConvertible {
         case usage = 2
         /// Not found (no such instance or flow).
         case notFound = 3
-        /// State problem (corrupt or unreadable state file, lock held by another runner).
+        /// State problem (corrupt or unreadable state file, lock held by another runner, database schema not migrated).
         case state = 4
+        /// The store's database cannot be reached (down, refusing connections, bad credentials).
+        case unavailable = 5
     }
 
     var status: Status
@@ -41,6 +43,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             switch error.code {
             case .notFound: return .notFound
             case .invalidID: return .usage
+            case .unavailable: return .unavailable
             default: return .state
             }
         case is DefinitionValidationError, is InputValidationError, is EPaymentConfigurationError: return .usage

@@ -7,7 +7,8 @@ import Logging
 /// Turns the command line and the environment into an ``EvflowConfiguration`` and runs a command with the
 /// ``EvflowRuntime`` it assembles (and its HTTP client) for the command's lifetime.
 ///
-/// - State: `--state-dir` (env `EVFLOW_STATE_DIR`, default `./state`).
+/// - State: `--store` (env `EVFLOW_STORE`): a `postgres://` URL or a folder; else `--state-dir` (env
+///   `EVFLOW_STATE_DIR`, default `./state`). `EVFLOW_LEASE_SECONDS` sets a database store's lease (default 15).
 /// - Definitions: `--flows-dir` (default `./flows`).
 /// - Payments: `EPAYMENT_*` variables or `EPAYMENT_CONFIG_FILE` (mode 0600); see `EPaymentConfiguration`.
 /// - Station callbacks: `EVFLOW_STATION_URL` and `EVFLOW_STATION_SECRET` for the `station` endpoint. Without
@@ -64,7 +65,7 @@ struct RunnerEnvironment: Sendable {
     static func configuration(
         _ options: RunnerOptions, definitions: [String: FlowDefinition], payments: EPaymentConfiguration, logger: Logger
     ) throws -> EvflowConfiguration {
-        var configuration = EvflowConfiguration(store: .directory(options.stateURL), definitions: definitions, payments: .settings(payments))
+        var configuration = EvflowConfiguration(store: try options.storeLocation(), definitions: definitions, payments: .settings(payments))
         configuration.stations = try stationEndpoints()
         configuration.http = try httpConfiguration()
         configuration.logger = logger
@@ -89,7 +90,8 @@ struct RunnerEnvironment: Sendable {
             do {
                 runtime = try assemble(configuration, http)
             } catch let error as StoreError {
-                throw CommandFailure(.state, "cannot open the state folder \(configuration.store): \(error)")
+                if error.code == .unavailable { throw CommandFailure(.unavailable, "cannot open the store \(configuration.store): \(error)") }
+                throw CommandFailure(.state, "cannot open the store \(configuration.store): \(error)")
             }
             return try await body(runtime)
         }

@@ -26,17 +26,20 @@ final class ServeFixture: Sendable {
     let http: HTTPClient
     let flows: URL
     let stateDirectory: URL
+    /// Where the server keeps instances: the state folder, or a PostgreSQL schema (``ServeStoreKind``).
+    let store: StoreLocation
     let port: Int
     let webhooksEnabled: Bool
 
     init(simulator: Simulator, station: StationBackendStub, stationURL: String, http: HTTPClient, flows: URL,
-         stateDirectory: URL, port: Int, webhooksEnabled: Bool) {
+         stateDirectory: URL, store: StoreLocation? = nil, port: Int, webhooksEnabled: Bool) {
         self.simulator = simulator
         self.station = station
         self.stationURL = stationURL
         self.http = http
         self.flows = flows
         self.stateDirectory = stateDirectory
+        self.store = store ?? .directory(stateDirectory)
         self.port = port
         self.webhooksEnabled = webhooksEnabled
     }
@@ -49,7 +52,7 @@ final class ServeFixture: Sendable {
                                       console: ConsoleSettings = ConsoleSettings(),
                                       _ body: @Sendable () async throws -> Result) async throws -> Result {
         let server = try Self.makeServer(
-            stateDirectory: stateDirectory, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
+            stateDirectory: stateDirectory, store: store, flows: flows, providerURL: simulator.baseURL, stationURL: stationURL, http: http,
             port: port, webhooks: webhooksEnabled, maximumConcurrency: maximumConcurrency, metricsToken: metricsToken,
             publicURL: publicURL, captureWindows: captureWindows, operatorTokens: operatorTokens, console: console)
         return try await Self.serving({ ready in server.services(onReady: { _ in ready() }) }, body)
@@ -87,7 +90,7 @@ final class ServeFixture: Sendable {
     ///   - providerURL: the ePayment API (the simulator); the router tests' error paths never reach it.
     ///   - stationURL: the station backend's `notify` endpoint, `nil` for none.
     static func makeServer(
-        stateDirectory: URL, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
+        stateDirectory: URL, store: StoreLocation? = nil, flows: URL, providerURL: String, stationURL: String?, http: HTTPClient, port: Int = 0,
         webhooks: Bool, maximumConcurrency: Int = 64, metricsToken: String? = nil, maximumBodySize: Int = 64 * 1024,
         publicURL: PublicURL? = nil,
         captureWindows: CaptureWindows = .provider, operatorTokens: APITokens? = nil, console: ConsoleSettings = ConsoleSettings()
@@ -96,7 +99,7 @@ final class ServeFixture: Sendable {
             baseURL: providerURL, clientID: "serve-test", clientSecret: Secret("serve-test-secret"),
             subscriptionKey: Secret("serve-test-key"), merchantSerialNumber: "123456")
         var runtimeConfiguration = EvflowConfiguration(
-            store: .directory(stateDirectory), definitions: try FlowDefinitionLoader().load(directory: flows),
+            store: store ?? .directory(stateDirectory), definitions: try FlowDefinitionLoader().load(directory: flows),
             payments: .settings(configuration))
         runtimeConfiguration.stations = stationURL.map { ["station": StationNotifier.Endpoint(url: $0, secret: Secret("station-secret"))] } ?? [:]
         runtimeConfiguration.logger = .quiet
@@ -182,8 +185,10 @@ final class ServeFixture: Sendable {
 /// `webhooks` is set), the station stub, an HTTP client and a fresh state folder, all torn down afterwards.
 func withServeFixture<Result: Sendable>(
     webhooks: Bool, autoApproveAfter: Duration = .milliseconds(300), poll: String = #"{ "firstAfter": "5s", "every": "2s" }"#,
-    recordsRequests: Bool = false, captureAttempts: Int? = nil, _ body: @Sendable (ServeFixture) async throws -> Result
+    recordsRequests: Bool = false, captureAttempts: Int? = nil, store kind: ServeStoreKind = .folder, _ body: @Sendable (ServeFixture) async throws -> Result
 ) async throws -> Result {
+    let storage = try kind.make()
+    defer { storage.remove() }
     let port = try freePort()
     let flows = try flowsFolder(poll: poll, captureAttempts: captureAttempts)
     let base = try TemporaryFolder.make("evflow-serve")
@@ -202,7 +207,7 @@ func withServeFixture<Result: Sendable>(
         try await station.serve { stationURL in
             try await withHTTPClient(logger: .quiet) { http in
                 try await body(ServeFixture(simulator: simulator, station: station, stationURL: stationURL, http: http, flows: flows,
-                                            stateDirectory: state, port: port, webhooksEnabled: webhooks))
+                                            stateDirectory: state, store: storage.location, port: port, webhooksEnabled: webhooks))
             }
         }
     }

@@ -1,0 +1,203 @@
+import FlowEngine
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The store's connections to one database, and the one place that runs statements: from the calling (runner)
+/// thread, which waits while postgres-nio runs the statement on its own event loops.
+///
+/// Why synchronous: ``InstanceStore`` is synchronous and durable on return, and is called from the runner's own
+/// threads (never from an event loop; `EventLoopFuture.wait()` traps if it ever is). Why retries here: a
+/// restarted server, a dropped connection, a statement timeout or a serialization failure is retried on a fresh
+/// connection for up to ``retryWindow``, so workers ride out a database restart and lose nothing; only then is it
+/// reported as ``StoreError/Code/unavailable``. Every statement evflow sends is safe to repeat (an insert that
+/// did land is found by its key on the repeat).
+final class PostgresConnections: Sendable {
+    let address: PostgresAddress
+    /// How long a statement is retried through connection loss before the store gives up.
+    let retryWindow: TimeInterval
+    /// The server cancels a statement running longer (`statement_timeout`); it is then retried.
+    let statementTimeoutSeconds: Int
+    private let configuration: PostgresConnection.Configuration
+    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Idle connections kept for reuse; more are opened on demand and closed when the pool is full.
+    private static let idleLimit = 8
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var nextID = 1
+    }
+
+    init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30) throws(StoreError) {
+        self.address = address
+        self.retryWindow = retryWindow
+        self.statementTimeoutSeconds = statementTimeoutSeconds
+        var logger = Logger(label: "evflow.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        let tls: PostgresConnection.Configuration.TLS
+        switch address.tls {
+        case .disable:
+            tls = .disable
+        case .require, .verifyFull:
+            var settings = TLSConfiguration.makeClientConfiguration()
+            if address.tls == .require { settings.certificateVerification = .none }
+            do {
+                tls = .require(try NIOSSLContext(configuration: settings))
+            } catch {
+                throw StoreError(.unavailable, instanceID: nil, detail: "cannot set up TLS to the database \(address.redacted): \(error)")
+            }
+        }
+        var configuration: PostgresConnection.Configuration
+        if let directory = address.socketDirectory {
+            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(address.port)", username: address.user,
+                                  password: address.password, database: address.database)
+        } else {
+            configuration = .init(host: address.host, port: address.port, username: address.user, password: address.password,
+                                  database: address.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [
+            ("search_path", address.schema),
+            ("statement_timeout", "\(statementTimeoutSeconds)s"),
+            // Which schema's store a server connection belongs to, for an operator reading pg_stat_activity.
+            ("application_name", "evflow/\(address.schema)"),
+        ]
+        self.configuration = configuration
+    }
+
+    /// Runs `body` on one connection, retrying on a fresh connection while the failure is transient and the retry
+    /// window lasts. `body` may run more than once: it must be safe to repeat.
+    /// - Parameter what: the operation, for the error (`load instance`, `claim lease`).
+    /// - Parameter keepsConnection: `body` keeps the connection (an advisory lock on it): it is not put back in the pool.
+    func perform<T>(_ what: String, instanceID: String?, window: TimeInterval? = nil, keepsConnection: Bool = false,
+                    _ body: (PostgresConnection) throws -> T) throws(StoreError) -> T {
+        let deadline = Date().addingTimeInterval(window ?? retryWindow)
+        var pause: TimeInterval = 0.05
+        var attempts = 0
+        while true {
+            attempts += 1
+            var connection: PostgresConnection?
+            do {
+                let open = try checkOut()
+                connection = open
+                let result = try body(open)
+                if !keepsConnection { checkIn(open) }
+                return result
+            } catch {
+                let transient = Self.isTransient(error)
+                if let connection {
+                    if transient || connection.isClosed { close(connection) } else { checkIn(connection) }
+                }
+                if let error = error as? StoreError { throw error }
+                guard transient else {
+                    throw StoreError(.io, instanceID: instanceID, detail: "the database \(address.redacted) refused to \(what): \(Self.describe(error)); nothing was changed")
+                }
+                guard Date().addingTimeInterval(pause) < deadline else {
+                    throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): the database \(address.redacted) is unreachable after \(attempts) attempts (\(Self.describe(error))); check that PostgreSQL is running and accepts connections from this host")
+                }
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 1)
+            }
+        }
+    }
+
+    /// Runs one statement and returns every row.
+    func query(_ what: String, instanceID: String?, _ query: PostgresQuery) throws(StoreError) -> [PostgresRow] {
+        try perform(what, instanceID: instanceID) { connection in try run(query, on: connection) }
+    }
+
+    /// Runs one statement on `connection` and waits for its rows. A server that stops answering (a partition
+    /// without a reset) is given up on after the statement timeout and some: the connection is closed, which fails
+    /// the statement as a lost connection, retried by ``perform(_:instanceID:window:keepsConnection:_:)``.
+    func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
+        let result = connection.query(query, logger: logger)
+        let watchdog = connection.eventLoop.scheduleTask(in: .seconds(Int64(statementTimeoutSeconds + 15))) {
+            connection.close().whenComplete { _ in _ = connection }
+        }
+        defer { watchdog.cancel() }
+        return Array(try result.wait())
+    }
+
+    func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in _ = connection }
+    }
+
+    /// Closes every idle connection (the store is done).
+    func shutdown() {
+        let idle = state.withLock { state in
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { close(connection) }
+    }
+
+    /// A new connection, without waiting (for the wake-up listener, which lives on the event loop).
+    func connect() -> EventLoopFuture<PostgresConnection> {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        return PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger)
+    }
+
+    private func checkOut() throws -> PostgresConnection {
+        let (reused, id) = state.withLock { state -> (PostgresConnection?, Int) in
+            while let connection = state.idle.popLast() {
+                if !connection.isClosed { return (connection, 0) }
+            }
+            defer { state.nextID += 1 }
+            return (nil, state.nextID)
+        }
+        if let reused { return reused }
+        return try PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger).wait()
+    }
+
+    private func checkIn(_ connection: PostgresConnection) {
+        let kept = state.withLock { state in
+            guard !connection.isClosed, state.idle.count < Self.idleLimit else { return false }
+            state.idle.append(connection)
+            return true
+        }
+        if !kept { close(connection) }
+    }
+
+    // MARK: Errors
+
+    /// The SQLSTATE of a server error, when it is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// Worth retrying on a fresh connection: the connection broke or could not be made, the server is restarting
+    /// or shutting down, a statement timed out, or a transaction lost a serialization or deadlock conflict.
+    static func isTransient(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                return state.hasPrefix("08") || ["40001", "40P01", "57P01", "57P02", "57P03", "57014", "53300", "55P03"].contains(state)
+            }
+            return [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .messageDecodingFailure, .unexpectedBackendMessage].contains(error.code)
+        }
+        if error is StoreError { return false }
+        // NIO's connect and channel errors (refused, reset, timed out, closed).
+        return error is IOError || error is ChannelError || error is NIOConnectionError || error is EventLoopError
+            || String(describing: type(of: error)).contains("Connect")
+    }
+
+    /// A server error's message and SQLSTATE, or the connection problem; never the password (postgres-nio's own
+    /// description of its errors is a placeholder on purpose, and the server never echoes a password).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let info = error.serverInfo, let message = info[.message] {
+            return "\(message) (SQLSTATE \(info[.sqlState] ?? "?"))"
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}

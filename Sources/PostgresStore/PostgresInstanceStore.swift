@@ -1,0 +1,220 @@
+import FlowEngine
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// The ``InstanceStore`` for many workers on several hosts sharing one PostgreSQL database (see ``PostgresSchema``
+/// for the tables).
+///
+/// Every method is synchronous and durable on return (the statement committed), like the file store's: it runs
+/// on the calling runner thread, which waits while postgres-nio runs the statement on its own event loops
+/// (``PostgresConnections``), retrying through connection loss and restarts.
+///
+/// ``lock(_:)`` claims a lease (owner `host/pid`, an epoch bumped by every claim, an expiry renewed in the
+/// background while held); every ``save(_:)`` of a leased instance is conditional on that epoch, so a worker that
+/// lost its lease can never overwrite newer state (``StoreError/Code/leaseLost``). A lease whose owner stops
+/// renewing is taken over once it expires, after ``Options/leaseDuration`` (15 s by default).
+///
+/// ```swift
+/// let store = try PostgresInstanceStore(address: PostgresAddress("postgres://evflow@db:5432/evflow"))
+/// ```
+package final class PostgresInstanceStore: InstanceStore {
+    /// How the store behaves; the defaults suit production.
+    package struct Options: Sendable {
+        /// How long a claimed instance stays leased without a renewal: a worker that stops (killed, paused,
+        /// partitioned) loses its instances to another worker this long after its last renewal. Renewed every
+        /// third of it while held. Default 15 s (River and Oban default to an hour).
+        package var leaseDuration: TimeInterval = 15
+        /// How long a statement is retried through connection loss, a restart or a timeout before the store
+        /// reports ``StoreError/Code/unavailable``. Default 60 s.
+        package var retryWindow: TimeInterval = 60
+        /// How long opening the store tries to reach the database: a database that is down at start is reported
+        /// quickly, naming the address. Default 3 s.
+        package var openWindow: TimeInterval = 3
+        /// The lease owner shown to operators: `host/pid`.
+        package var owner: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+
+        package init() {}
+    }
+
+    package let address: PostgresAddress
+    package let options: Options
+    let connections: PostgresConnections
+    let leases: LeaseBook
+    let counters = PostgresStoreCounters()
+
+    /// Connects and checks the schema version.
+    /// - Throws: ``StoreError/Code/unavailable`` naming the address (never the password) when the database cannot
+    ///   be reached; ``StoreError/Code/incompatibleSchema`` when it is not migrated to this evflow's version.
+    package init(address: PostgresAddress, options: Options = Options()) throws(StoreError) {
+        self.address = address
+        self.options = options
+        self.connections = try PostgresConnections(address: address, retryWindow: options.retryWindow)
+        self.leases = LeaseBook()
+        try PostgresSchema.check(connections, window: options.openWindow)
+    }
+
+    deinit {
+        leases.stopRenewing()
+        connections.shutdown()
+    }
+
+    /// Creates or updates evflow's tables (`evflow db migrate`).
+    package static func migrate(_ address: PostgresAddress, options: Options = Options()) throws(StoreError) -> (from: Int, to: Int) {
+        let connections = try PostgresConnections(address: address, retryWindow: options.openWindow)
+        defer { connections.shutdown() }
+        let outcome = try PostgresSchema.migrate(connections)
+        return (outcome.from, outcome.to)
+    }
+
+    /// Drops the schema `address` names, with every table in it: for throwaway schemas of test fixtures. Refuses
+    /// `public`, where a real deployment keeps its tables.
+    package static func dropSchema(_ address: PostgresAddress) throws(StoreError) {
+        guard address.schema != "public" else {
+            throw StoreError(.io, instanceID: nil, detail: "refusing to drop the public schema of \(address.redacted)")
+        }
+        let connections = try PostgresConnections(address: address, retryWindow: 10)
+        defer { connections.shutdown() }
+        _ = try connections.query("drop a throwaway schema", instanceID: nil, PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(address.schema) CASCADE"))
+    }
+
+    /// The schema version this evflow writes.
+    package static var schemaVersion: Int { PostgresSchema.version }
+
+    package var statistics: StoreStatistics { StoreStatistics(durableWrites: counters.writes.load(ordering: .relaxed), fsyncs: 0) }
+
+    // MARK: Instances
+
+    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+        try Self.validate(instance.id)
+        let row = try InstanceRow(instance, address: address)
+        let rows = try connections.query("create instance", instanceID: instance.id, """
+            INSERT INTO instances (id, flow, flow_version, status, current_step, wake_at, payment_reference, created_at, updated_at, state)
+            VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
+                    \(row.createdAt), \(row.updatedAt), \(row.state)::jsonb)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING 1
+            """)
+        counters.writes.add(1, ordering: .relaxed)
+        if !rows.isEmpty {
+            notify(instance.id)
+            return nil
+        }
+        return try load(instance.id)
+    }
+
+    package func load(_ id: String) throws(StoreError) -> FlowInstance {
+        try decodeStored(id) { text throws in
+            let instance = try StateFileCoding.decoder().decode(FlowInstance.self, from: Data(text.utf8))
+            guard instance.id == id else { throw MismatchedID(stored: instance.id) }
+            return instance
+        }
+    }
+
+    package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline {
+        try decodeStored(id) { text throws in
+            let outline = try StateFileCoding.decoder().decode(InstanceOutline.self, from: Data(text.utf8))
+            guard outline.id == id else { throw MismatchedID(stored: outline.id) }
+            return outline
+        }
+    }
+
+    package func save(_ instance: FlowInstance) throws(StoreError) {
+        try Self.validate(instance.id)
+        let row = try InstanceRow(instance, address: address)
+        let held = leases.held(instance.id)
+        if let held, held.isLost {
+            throw fenced(instance.id, epoch: held.epoch, why: "its lease could not be renewed in time")
+        }
+        // An unleased save (an operator's edit, a test) is unconditional, as a file store's replace is.
+        let token = held?.token ?? ""
+        let epoch = held?.epoch ?? 0
+        let unleased = held == nil
+        let query: PostgresQuery = """
+            INSERT INTO instances (id, flow, flow_version, status, current_step, wake_at, payment_reference, created_at, updated_at, state)
+            VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
+                    \(row.createdAt), \(row.updatedAt), \(row.state)::jsonb)
+            ON CONFLICT (id) DO UPDATE SET flow = EXCLUDED.flow, flow_version = EXCLUDED.flow_version, status = EXCLUDED.status,
+                current_step = EXCLUDED.current_step, wake_at = EXCLUDED.wake_at, payment_reference = EXCLUDED.payment_reference,
+                created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, revision = instances.revision + 1, state = EXCLUDED.state
+            WHERE \(unleased) OR EXISTS (SELECT 1 FROM leases WHERE instance_id = \(instance.id) AND token = \(token) AND epoch = \(epoch))
+            RETURNING 1
+            """
+        let rows = try connections.query("save instance", instanceID: instance.id, query)
+        counters.writes.add(1, ordering: .relaxed)
+        if rows.isEmpty, let held {
+            leases.markLost(instance.id)
+            throw fenced(instance.id, epoch: held.epoch, why: "another worker claimed it since")
+        }
+    }
+
+    package func instanceIDs() throws(StoreError) -> [String] {
+        let rows = try connections.query("list instances", instanceID: nil, "SELECT id FROM instances")
+        return try decodeRows(rows, "list instances") { try $0.decode(String.self) }
+    }
+
+    // MARK: Shared by the extensions
+
+    struct MismatchedID: Error { var stored: String }
+
+    static func validate(_ id: String) throws(StoreError) {
+        if let problem = InstanceID.problem(with: id) {
+            throw StoreError(.invalidID, instanceID: id, detail: problem)
+        }
+    }
+
+    /// A save refused by fencing: counted, and worded for the operator reading the worker's log.
+    func fenced(_ id: String, epoch: Int64, why: String) -> StoreError {
+        counters.fencingRejections.add(1, ordering: .relaxed)
+        return StoreError(.leaseLost, instanceID: id, detail: "this worker (\(options.owner)) no longer holds the lease it claimed at epoch \(epoch) (\(why)): the save was refused so newer state is never overwritten, and this worker lets go of the instance; the worker that holds it now continues it and settles any payment call by its Idempotency-Key")
+    }
+
+    /// Decodes every row, reporting a row of an unexpected shape as a database problem.
+    func decodeRows<T>(_ rows: [PostgresRow], _ what: String, _ decode: (PostgresRow) throws -> T) throws(StoreError) -> [T] {
+        do {
+            return try rows.map(decode)
+        } catch {
+            throw StoreError(.io, instanceID: nil, detail: "the database \(address.redacted) answered \(what) with rows evflow cannot read (\(error)); is the schema evflow's? (`evflow db migrate`)")
+        }
+    }
+
+    /// Reads an instance's document and decodes it; a document that does not decode is moved to `set_aside`
+    /// untouched (never overwritten) and reported as ``StoreError/Code/corrupt``.
+    private func decodeStored<T>(_ id: String, _ decode: (String) throws -> T) throws(StoreError) -> T {
+        try Self.validate(id)
+        // Another pass only when the row was saved again while a damaged version was being set aside.
+        for _ in 0..<3 {
+            let rows = try connections.query("load instance", instanceID: id, "SELECT state::text, revision FROM instances WHERE id = \(id)")
+            guard let row = rows.first else {
+                throw StoreError(.notFound, instanceID: id, detail: "no such instance in \(address.redacted); `evflow list` shows the instances there are")
+            }
+            let (text, revision) = try decodeRows([row], "load instance") { try $0.decode((String, Int64).self) }[0]
+            let problem: String
+            do {
+                return try decode(text)
+            } catch let error as MismatchedID {
+                problem = "the row holds instance \"\(InstanceID.printable(error.stored))\", not \"\(id)\""
+            } catch {
+                problem = "not a valid instance document: \(StateFileCoding.describe(error))"
+            }
+            let moved = try connections.query("set aside a damaged instance", instanceID: id, """
+                WITH moved AS (DELETE FROM instances WHERE id = \(id) AND revision = \(revision) RETURNING id, state::text AS document)
+                INSERT INTO set_aside (instance_id, name, problem, document)
+                SELECT id, \(Self.asideName(id)), \(problem), document FROM moved
+                RETURNING number
+                """)
+            if let number = try decodeRows(moved, "set aside", { try $0.decode(Int64.self) }).first {
+                throw StoreError(.corrupt, instanceID: id, quarantinedTo: "set_aside #\(number) in \(address.redacted)", detail: problem)
+            }
+        }
+        throw StoreError(.io, instanceID: id, detail: "the instance kept being replaced while it was read; try again")
+    }
+
+    /// `<id>-20261127T134441.123Z`, as the file store names what it sets aside.
+    static func asideName(_ id: String) -> String {
+        let text = StateFileCoding.string(from: Date())
+        return "\(id)-" + text.prefix(23).filter { $0 != "-" && $0 != ":" } + "Z"
+    }
+}

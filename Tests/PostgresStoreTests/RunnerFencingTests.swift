@@ -1,0 +1,77 @@
+import CurlHTTP
+import EPayment
+import EvflowTestSupport
+import FlowEngine
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+@testable import PostgresStore
+
+/// The runner lets go of an instance whose lease another worker took over mid-run: its save is fenced by the
+/// database, nothing it computed is written, no payment call follows, and the new owner's lease is left alone.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs EVFLOW_TEST_POSTGRES_URL (make test starts a cluster)"))
+struct RunnerFencingTests {
+    /// The real store, with another worker's takeover (a claim at the next epoch, as `lock` makes it) slipped in
+    /// just before the runner's first save reaches the database.
+    final class TakeoverBeforeFirstSave: InstanceStoreDecorator {
+        let base: any InstanceStore
+        let address: PostgresAddress
+        let done = Mutex(false)
+
+        init(base: any InstanceStore, address: PostgresAddress) {
+            self.base = base
+            self.address = address
+        }
+
+        func save(_ instance: FlowInstance) throws(StoreError) {
+            if done.withLock({ done in defer { done = true }; return !done }) {
+                do {
+                    try TestDatabase.execute(address, """
+                        UPDATE leases SET owner = 'host-z/9', token = 'other-worker', epoch = epoch + 1,
+                            expires_at = clock_timestamp() + interval '60 seconds', renewed_at = clock_timestamp()
+                        WHERE instance_id = \(instance.id)
+                        """)
+                } catch {
+                    Issue.record("takeover failed: \(error)")
+                }
+            }
+            try base.save(instance)
+        }
+    }
+
+    @Test func aFencedRunLetsGoWithoutWritingOrCalling() async throws {
+        let address = try TestDatabase.freshSchema()
+        defer { TestDatabase.drop(address) }
+        let flows = try ShippedFlows.evChargingFolder()
+        defer { TemporaryFolder.remove(flows) }
+        let store = try PostgresInstanceStore(address: address)
+        let stealing = TakeoverBeforeFirstSave(base: store, address: address)
+        // Nothing listens on the provider's port: a payment call would fail loudly instead of being skipped.
+        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "fencing", clientSecret: Secret("secret"),
+                                             subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
+        let configuration = EvflowConfiguration(store: .opening({ stealing }, describedAs: address.redacted),
+                                                definitions: try FlowDefinitionLoader().load(directory: flows), payments: .settings(settings))
+        try await withHTTPClient { http in
+            let runtime = try EvflowRuntime(configuration, httpClient: http)
+            let inputs: [String: Value] = [
+                "phoneNumber": .phoneNumber("4791234567"),
+                "maxAmount": .money(Money(minorUnits: 50_000, currency: "NOK")),
+                "pricePerKWh": .money(Money(minorUnits: 399, currency: "NOK")),
+                "startFee": .money(Money(minorUnits: 0, currency: "NOK")),
+            ]
+            _ = try runtime.runner.start(flow: "ev-charging", id: "fenced-run", inputs: inputs)
+            let before = try store.load("fenced-run")
+            let error = try await #require(throws: StoreError.self) { try await runtime.runner.runReporting("fenced-run") }
+            #expect(error.code == .leaseLost, "\(error)")
+            #expect(try store.load("fenced-run") == before, "the fenced run wrote nothing")
+            #expect(store.counters.fencingRejections.load(ordering: .relaxed) == 1)
+            let lease = try TestDatabase.execute(address, "SELECT owner, token FROM leases WHERE instance_id = 'fenced-run'")
+            let (owner, token) = try #require(lease.first).decode((String?, String?).self)
+            #expect(owner == "host-z/9" && token == "other-worker", "letting go left the new owner's lease alone")
+            #expect(store.leases.held("fenced-run") == nil, "and forgot its own")
+            #expect(try store.lock("fenced-run") == nil, "the new owner holds it")
+        }
+    }
+}
