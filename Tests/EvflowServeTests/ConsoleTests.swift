@@ -250,3 +250,49 @@ struct ConsoleTests {
         }
     }
 }
+
+/// The two repairs of `evflow mark-done` and `evflow resume --set`, in the console: shown only to a token that may
+/// move money, previewed first, and recorded with the token's name.
+struct ConsoleCorrectionTests {
+    @Test func aCorrectionIsPreviewedThenRecordedWithTheTokensNameAndAMarkDoneWithoutEvidenceIsRefused() async throws {
+        try await ConsoleTests.withConsole { client, server in
+            try await ConsoleTests.start(client, "session-correct")
+            let station = ConsoleBrowser(client)
+            try await station.signIn(ServeFixture.token)
+            let stationPage = try await station.get("/console/instances/session-correct")
+            #expect(!stationPage.html.contains("repair-correct") && !stationPage.html.contains("repair-mark-done"), "a station token cannot change the price")
+            let forged = try await station.post("/console/instances/session-correct/confirm",
+                                                [("action", "correct"), ("set", "inputs.pricePerKWh=0.01 NOK"), ("reason", "cheaper")])
+            #expect(forged.status == .forbidden)
+
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn(ConsoleTests.operatorToken)
+            let page = try await browser.get("/console/instances/session-correct")
+            #expect(page.html.contains(#"id="repair-correct""#) && page.html.contains(#"id="repair-mark-done""#))
+            let wrongType = try await browser.post("/console/instances/session-correct/preview",
+                                                   [("action", "correct"), ("set", "inputs.pricePerKWh=cheap"), ("reason", "tariff")])
+            #expect(wrongType.status != .ok && wrongType.html.contains("pricePerKWh") && !wrongType.html.contains(#"id="confirm""#), "\(wrongType.html)")
+            let empty = try await browser.post("/console/instances/session-correct/preview", [("action", "correct"), ("set", " "), ("reason", "tariff")])
+            #expect(empty.status == .badRequest && empty.html.contains("set"))
+
+            let fields = [("action", "correct"), ("set", "inputs.pricePerKWh=4.55 NOK"), ("reason", "tariff was wrong")]
+            let preview = try await browser.post("/console/instances/session-correct/preview", fields)
+            #expect(preview.status == .ok && preview.html.contains(#"id="confirm""#) && preview.html.contains("pricePerKWh"), "\(preview.html)")
+            #expect(try server.runtime.runner.instance("session-correct").inputs["pricePerKWh"] == .money(Money(minorUnits: 399, currency: "NOK")),
+                    "a preview changes nothing")
+            let done = try await browser.post("/console/instances/session-correct/confirm", fields)
+            #expect(done.status == .seeOther, "\(done.html)")
+            let instance = try server.runtime.runner.instance("session-correct")
+            #expect(instance.inputs["pricePerKWh"] == .money(Money(minorUnits: 455, currency: "NOK")))
+            #expect(instance.history.contains { $0.event == "operator" && ($0.detail ?? "").contains("ops-alice") && ($0.detail ?? "").contains("pricePerKWh") },
+                    "\(instance.history.map { $0.detail ?? "" })")
+
+            let markDone = try await browser.post("/console/instances/session-correct/preview",
+                                                  [("action", "mark-done"), ("step", "capture"), ("pspReference", "psp-by-hand"), ("reason", "captured in the portal")])
+            #expect(markDone.status != .ok && !markDone.html.contains(#"id="confirm""#), "\(markDone.status) \(markDone.html)")
+            let noReference = try await browser.post("/console/instances/session-correct/preview",
+                                                     [("action", "mark-done"), ("step", "capture"), ("pspReference", ""), ("reason", "portal")])
+            #expect(noReference.status == .badRequest && noReference.html.contains("pspReference"))
+        }
+    }
+}

@@ -40,7 +40,7 @@ struct ConsoleRights: Sendable, Equatable {
         switch action {
         case .resume: repairs
         case .retry: rerunningMoneyStep ? moneyRepairs : repairs
-        case .cancel, .refund: moneyRepairs
+        case .cancel, .refund, .markDone, .correct: moneyRepairs
         }
     }
 }

@@ -15,6 +15,7 @@ struct ConsoleRepairs: Sendable {
     ///   step whose money moved is not re-run without `rerunCompleted`).
     func preview(_ repair: ConsoleRepair, instance id: String, by identity: ConsoleIdentity) async throws -> String {
         let runner = runtime.runner
+        let catalog = runtime.catalog
         let reason = Self.auditText(repair, by: identity)
         return try await runner.onRunnerThreads {
             switch repair.action {
@@ -22,6 +23,10 @@ struct ConsoleRepairs: Sendable {
             case .retry: try runner.retryPlan(id, fromStep: repair.fromStep, override: repair.rerunCompleted ? reason : nil)
             case .cancel: try runner.cancellationPlan(id, reason: reason)
             case .refund: try runner.refundPlan(id, amount: repair.amount ?? .all, reason: reason)
+            case .markDone:
+                try await runner.markDonePlan(id, step: repair.step ?? "", pspReference: repair.pspReference ?? "", reason: reason, by: identity.name).summary
+            case .correct:
+                try runner.resumePlan(id, setting: try Self.corrections(repair, instance: id, runner: runner, catalog: catalog), reason: reason, by: identity.name)
             }
         }
     }
@@ -33,24 +38,37 @@ struct ConsoleRepairs: Sendable {
     func perform(_ repair: ConsoleRepair, instance id: String, by identity: ConsoleIdentity) async throws -> FlowInstance {
         let runner = runtime.runner
         let clock = runtime.clock
+        let catalog = runtime.catalog
         let reason = Self.auditText(repair, by: identity)
+        let actor = identity.name
         return try await runner.onRunnerThreads {
             switch repair.action {
             case .resume:
                 _ = try runner.resumePlan(id)
                 try await Self.note(reason, on: id, runner: runner, clock: clock)
-                return try await runner.resume(id)
+                return try await runner.resume(id, by: actor)
             case .retry:
                 let override = repair.rerunCompleted ? reason : nil
                 _ = try runner.retryPlan(id, fromStep: repair.fromStep, override: override)
                 try await Self.note(reason, on: id, runner: runner, clock: clock)
-                return try await runner.retry(id, fromStep: repair.fromStep, override: override)
+                return try await runner.retry(id, fromStep: repair.fromStep, override: override, by: actor)
             case .cancel:
-                return try await runner.cancel(id, reason: reason)
+                return try await runner.cancel(id, reason: reason, by: actor)
             case .refund:
-                return try await runner.refund(id, amount: repair.amount ?? .all, reason: reason).instance
+                return try await runner.refund(id, amount: repair.amount ?? .all, reason: reason, by: actor).instance
+            case .markDone:
+                return try await runner.markDone(id, step: repair.step ?? "", pspReference: repair.pspReference ?? "", reason: reason, by: actor)
+            case .correct:
+                let corrections = try Self.corrections(repair, instance: id, runner: runner, catalog: catalog)
+                return try await runner.resume(id, setting: corrections, reason: reason, by: actor)
             }
         }
+    }
+
+    /// The form's `inputs.<name>=<value>` lines, typed by the instance's pinned definition.
+    private static func corrections(_ repair: ConsoleRepair, instance id: String, runner: FlowRunner, catalog: DefinitionCatalog) throws -> [ValueCorrection] {
+        let definition = try catalog.definition(for: try runner.instance(id).flow)
+        return try repair.assignments.map { try ValueCorrection.parse($0, for: definition, instanceID: id) }
     }
 
     /// `console: <token name>: <action>: <reason>`, the text the timeline keeps.

@@ -206,7 +206,7 @@ struct ConsoleRoutes: Sendable {
         var page = Preview(id: id, instanceHref: "/console/instances/" + ConsoleURL.pathComponent(id), actionTitle: repair.action.title,
                            actionWord: repair.action.rawValue, plan: "", audit: ConsoleRepairs.auditText(repair, by: session.identity),
                            refused: "", isRefused: false, fields: repair.formFields.map { Preview.Field(name: $0.name, value: $0.value) },
-                           danger: repair.action == .cancel || repair.action == .refund)
+                           danger: repair.action.movesMoney)
         do {
             page.plan = try await repairs.preview(repair, instance: id, by: session.identity)
         } catch {

@@ -135,7 +135,20 @@ enum ConsoleTemplates {
         <strong>Refund</strong> captured money to the customer.
         <label for="refund-amount">Amount in minor units (2500 is 25.00), or all</label><input id="refund-amount" name="amount" required value="all">
         <label for="refund-reason">Why</label><input id="refund-reason" name="reason" required maxlength="500">
-        <button id="refund-preview" class="danger">Preview refund</button></form>{{/canRefund}}{{/canMoveMoney}}
+        <button id="refund-preview" class="danger">Preview refund</button></form>{{/canRefund}}
+        <form id="repair-mark-done" class="repair box" method="post" action="{{href}}/preview">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="mark-done">
+        <strong>Mark done</strong>: a capture or cancel of this step was made by hand (in the merchant portal). evflow checks the provider's event log for that pspReference and amount first, then the flow goes on after the step.
+        <label for="mark-done-step">Step</label><select id="mark-done-step" name="step">{{#stepOptions}}<option>{{id}}</option>{{/stepOptions}}</select>
+        <label for="mark-done-psp">pspReference</label><input id="mark-done-psp" name="pspReference" required maxlength="200">
+        <label for="mark-done-reason">Why</label><input id="mark-done-reason" name="reason" required maxlength="500">
+        <button id="mark-done-preview" class="danger">Preview mark done</button></form>
+        {{^isFinished}}<form id="repair-correct" class="repair box" method="post" action="{{href}}/preview">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="correct">
+        <strong>Correct and resume</strong>: set inputs or variables (typed by the definition) before the next step runs; refused once money depending on them moved.
+        <label for="correct-set">One per line</label><textarea id="correct-set" name="set" rows="2" required placeholder="inputs.pricePerKWh=4.55 NOK"></textarea>
+        <label for="correct-reason">Why</label><input id="correct-reason" name="reason" required maxlength="500">
+        <button id="correct-preview" class="danger">Preview correction</button></form>{{/isFinished}}{{/canMoveMoney}}
         <h2>Timeline</h2><div class="scroll"><table id="timeline"><tr><th>At</th><th>Event</th><th>Step</th><th>Detail</th></tr>
         {{#timeline}}<tr><td>{{at}}</td><td>{{event}}</td><td>{{step}}</td><td>{{detail}}</td></tr>
         {{/timeline}}</table></div>
