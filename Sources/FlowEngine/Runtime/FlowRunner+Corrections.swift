@@ -72,6 +72,11 @@ extension FlowRunner {
                 if let inFlight = visits.last(where: { $0.idempotencyKey != nil && $0.attempts > 0 && $0.noEffectConfirmedAt == nil }) {
                     return (step.id, "sent a call (Idempotency-Key \(inFlight.idempotencyKey ?? "?")) whose outcome is not confirmed")
                 }
+                // A visit with its call recorded re-sends that call, amount and all (a retry reopens it with the same
+                // key), so a corrected value would be logged but not used.
+                if let pinned = visits.last, pinned.intent != nil, let key = pinned.idempotencyKey {
+                    return (step.id, "recorded its call with the old amount (Idempotency-Key \(key)), which a retry sends again as it is, so the corrected value would not be used")
+                }
                 if case .capture = step.kind, instance.knownCaptured > 0 {
                     return (step.id, "has \(Money(minorUnits: instance.knownCaptured, currency: currency)) captured on the payment (its amount counts what is already captured)")
                 }

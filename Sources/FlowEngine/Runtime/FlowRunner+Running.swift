@@ -54,12 +54,14 @@ extension FlowRunner {
             let clock = services.clock
             let saves = SaveTally()
             let progress = self.progress
-            let interpreter = Interpreter(definition: definition, services: services) { instance in
+            var interpreter = Interpreter(definition: definition, services: services) { instance in
                 instance.updatedAt = clock.now
                 try store.save(instance)
                 saves.count += 1
                 progress.ring(instance.id)
             }
+            // A store with leases is shared by workers that claim by the saved wake time.
+            interpreter.skipsUnchangedPollSaves = store.leaseStatistics == nil
             try await interpreter.advance(&instance)
             try settleInbox(mail, of: &instance, savedSince: saves.count > 0)
             reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))

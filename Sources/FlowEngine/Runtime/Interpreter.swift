@@ -15,6 +15,10 @@ struct Interpreter {
     let write: (inout FlowInstance) throws -> Void
     /// Payment calls that returned since the last save: if that save fails, their effect is not recorded.
     let unsaved = UnsavedOutcomes()
+    /// Whether an unchanged poll may skip its save (see ``park(_:step:until:quietly:)``). Not on a store that
+    /// workers share: there the saved wake time is what other workers claim by, and a stale one past due would
+    /// hand the instance to every worker on every poll.
+    var skipsUnchangedPollSaves = true
 
     /// What a step asks the loop to do next.
     enum Outcome {
@@ -183,7 +187,7 @@ struct Interpreter {
         let wasWaiting = instance.status == .waiting
         instance.status = .waiting
         instance.wakeAt = wake
-        if quietly && wasWaiting && now.timeIntervalSince(instance.updatedAt) < Self.pollHeartbeat { return }
+        if quietly && skipsUnchangedPollSaves && wasWaiting && now.timeIntervalSince(instance.updatedAt) < Self.pollHeartbeat { return }
         try persist(&instance)
     }
 

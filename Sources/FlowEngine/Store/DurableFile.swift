@@ -22,6 +22,9 @@ package struct DurableFile: Sendable {
         /// Called once the temporary file is complete and synced, before it takes the target's name; returning
         /// an errno makes that step fail.
         var beforeCommit: @Sendable (_ target: String) -> Int32?
+        /// Called before each sync of the group-commit journal; returning an errno makes that sync fail (a disk
+        /// that reports an error once the record is written).
+        var journalSync: (@Sendable () -> Int32?)? = nil
     }
 
     /// Which file a read saw, so it can be moved aside only if it is still the same file.

@@ -55,7 +55,9 @@ extension FileInstanceStore {
         do throws(FileSystemError) {
             try journal.commit(journalPath(path), bytes: bytes) {}
         } catch {
-            unlink(path)
+            // Once the record may be in the journal, a replay can bring the instance back: leave the file, so what
+            // this process sees is what a restart would see, and report the outcome as unknown.
+            if !error.mayHaveTakenEffect { unlink(path) }
             throw error
         }
         files.counters.recordDurableWrite()

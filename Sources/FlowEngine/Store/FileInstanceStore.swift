@@ -83,6 +83,13 @@ package struct FileInstanceStore: InstanceStore {
             }
         }
         if synchronizes { index = try Self.prepareIndex(layout, files) }
+        if let journal, let index {
+            let instances = "instances/"
+            journal.willRestore = { path in
+                guard path.hasPrefix(instances), path.hasSuffix(".json") else { return }
+                index.append(.pending(since: Int64(Date().timeIntervalSince1970)), id: String(path.dropFirst(instances.count).dropLast(5)))
+            }
+        }
         removeStaleTemporaryFiles()
     }
 

@@ -13,6 +13,9 @@ struct FileSystemError: Error, Sendable, CustomStringConvertible {
     var operation: String
     var path: String
     var code: Int32
+    /// The write may have reached the disk although the call failed (a journal record appended, then its sync
+    /// failed): replay may still apply it, so the caller must not report that nothing was stored, nor undo it.
+    var mayHaveTakenEffect = false
 
     init(_ operation: String, _ path: String, code: Int32) {
         self.operation = operation
@@ -32,6 +35,8 @@ extension StoreError {
     init(_ error: FileSystemError, instanceID: String?) {
         let hint: String
         switch error.code {
+        case _ where error.mayHaveTakenEffect:
+            hint = "the write may still have been stored: repeat the same request (the same instance id) to learn its outcome, after fixing the disk and restarting evflow"
         case EACCES, EPERM, EROFS: hint = "check the owner and permissions of the state directory (it must be writable by the runner)"
         case ENOSPC, EDQUOT: hint = "free disk space; nothing was changed"
         case EIO: hint = "the disk reported an I/O error; check the system log"

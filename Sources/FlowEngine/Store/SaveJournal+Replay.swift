@@ -154,6 +154,7 @@ extension SaveJournal {
     private func restore(_ bytes: [UInt8], to relativePath: String) throws(FileSystemError) -> Bool {
         let target = "\(root)/\(relativePath)"
         if case .file(let existing, _)? = try? files.readRegularFile(target, limit: bytes.count + 1), existing == bytes { return false }
+        willRestore?(relativePath)
         let directory = DurableFile.directory(of: target)
         if mkdir(directory, 0o700) == 0 { _ = chmod(directory, 0o700) }
         let temporary = try files.stage(target, bytes)

@@ -33,6 +33,9 @@ final class SaveJournal: @unchecked Sendable {
     let root: String
     let corruptDirectory: String
     let files: DurableFile
+    /// Told the journal path of each file a replay is about to rewrite, so the outline index re-reads it instead of
+    /// trusting an outline of the older file. Set once, by the store that owns this journal, before it is shared.
+    var willRestore: (@Sendable (String) -> Void)?
     /// This boot's id, written into every record (empty where the system has none: replay then assumes a restart).
     let boot: [UInt8]
     /// The journal size past which a checkpoint empties it.
@@ -86,6 +89,8 @@ final class SaveJournal: @unchecked Sendable {
             throw FileSystemError("open journal (not a regular file)", path, code: EINVAL)
         }
         _ = fchmod(descriptor, 0o600)
+        // A new (or emptied) journal: its directory entry must be on the disk before a sync of its data counts.
+        if status.st_size == 0 { try files.syncDirectory(containing: path) }
         if status.st_size > 0 { try replayAtOpen() }
     }
 
@@ -124,8 +129,10 @@ final class SaveJournal: @unchecked Sendable {
                 if let result { failure = result } else { synced = max(synced, target) }
                 condition.broadcast()
             }
-            if let failure {
+            if var failure {
                 endSave()
+                // Our record is in the journal; whether it is on the disk is unknown, and a replay would apply it.
+                failure.mayHaveTakenEffect = true
                 throw failure
             }
         } catch {
@@ -216,6 +223,7 @@ final class SaveJournal: @unchecked Sendable {
 
     /// `fdatasync` of the journal, counted as one fsync; `nil` on success.
     func syncJournal() -> FileSystemError? {
+        if let code = files.faults?.journalSync?() { return FileSystemError("fdatasync journal", path, code: code) }
         while fdatasync(descriptor) != 0 {
             if errno == EINTR { continue }
             return FileSystemError("fdatasync journal", path, code: errno)

@@ -79,6 +79,29 @@ struct GroupCommitTests {
         }
     }
 
+    /// A create whose journal record was appended but whose sync failed may still be replayed: it is reported as
+    /// possibly stored (never "nothing was changed"), and its file is left where a restart would put it, so a
+    /// repeated start with the same id finds it instead of a second instance appearing after the restart.
+    @Test func aCreateWhoseJournalSyncFailedIsReportedAsPossiblyStoredAndNotUndone() async throws {
+        try await TemporaryFolder.with("evflow-journal-sync") { base in
+            let state = base.appending(path: "state")
+            let failing = try FileInstanceStore(
+                stateDirectory: state, faults: DurableFile.Faults(beforeCommit: { _ in nil }, journalSync: { EIO }))
+            let instance = InstanceSamples.instance("sync-failed-1")
+            do {
+                _ = try failing.create(instance)
+                Issue.record("the create should have failed")
+            } catch let error as StoreError {
+                #expect(error.code == .io)
+                #expect(error.detail.contains("may still have been stored") && !error.detail.contains("nothing was changed"), "\(error.detail)")
+            }
+            #expect(FileManager.default.fileExists(atPath: state.appending(path: "instances/sync-failed-1.json").path),
+                    "the file stays, as a replay of the appended record would restore it")
+            let reopened = try FileInstanceStore(stateDirectory: state)
+            #expect(try reopened.create(instance) == instance, "a repeated start with the same id finds the instance")
+        }
+    }
+
     /// After a machine restart a file renamed into place without an fsync may be empty; the journal restores
     /// every acknowledged save, and the checkpoint that follows empties the journal.
     @Test func afterAMachineRestartEveryAcknowledgedSaveIsRestored() async throws {
