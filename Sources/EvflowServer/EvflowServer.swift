@@ -68,7 +68,8 @@ package struct EvflowServer: Sendable {
         let operatorOnly = api.group().add(middleware: OperatorOnlyMiddleware(tokens: configuration.operatorTokens))
         InstanceRoutes(runtime: runtime, limit: bodyLimit).register(on: api, operatorOnly: operatorOnly)
         RefundRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
-        RepairRoutes(runtime: runtime, limit: bodyLimit).register(on: operatorOnly)
+        RepairRoutes(runtime: runtime, limit: bodyLimit, tokens: configuration.operatorTokens.map { $0.union(configuration.apiTokens) } ?? configuration.apiTokens)
+            .register(on: operatorOnly)
         ConsoleRoutes(
             runtime: runtime,
             access: ConsoleAccess(apiTokens: configuration.apiTokens, operatorTokens: configuration.operatorTokens, readOnlyTokens: configuration.consoleReadOnlyTokens),

@@ -10,14 +10,20 @@ import Hummingbird
 /// - `POST /v1/instances/{id}/resume`: runs the instance now, after correcting inputs or variables (`set`), refused
 ///   once money depending on them moved (``FlowRunner/resume(_:setting:reason:by:)``).
 ///
-/// Both take `"dryRun": true` for a preview that changes nothing. Who did it is recorded as the token's name once
-/// tokens have names, `api` until then.
+/// Both take `"dryRun": true` for a preview that changes nothing. Who did it is recorded as the name of the token
+/// the request was authorized by (`ops-alice=…` in `EVFLOW_OPERATOR_TOKENS`, or `operator token 2` for an unnamed
+/// one), never the token itself.
 struct RepairRoutes {
     let runtime: ServerRuntime
     let limit: JSONBody.Limit
+    /// The tokens whose names the timeline records: the operator tokens, then the API tokens.
+    let tokens: APITokens
 
-    /// Who the timeline names for a request: tokens are unnamed today.
-    static let actor = "api"
+    /// Who the timeline names for a request: its bearer token's name (`api` when it has none, which the bearer
+    /// middleware in front of these routes does not let through).
+    func actor(_ request: Request) -> String {
+        request.headers[.authorization].flatMap { BearerAuthMiddleware<BasicRequestContext>.bearerToken($0) }.flatMap { tokens.name(of: $0) } ?? "api"
+    }
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.post("instances/:id/mark-done") { request, context in try await markDone(request, context) }
@@ -31,6 +37,7 @@ struct RepairRoutes {
         let id = try context.parameters.require("id")
         let bytes = try await JSONBody.bytes(request, limit: limit)
         let runner = runtime.runner
+        let actor = actor(request)
         let example = #"{"step": "capture", "pspReference": "7f3c…", "reason": "captured in the portal, ticket 88"}"#
         let windows = runtime.captureWindows
         return try await Self.mapping {
@@ -40,10 +47,10 @@ struct RepairRoutes {
                 let pspReference = try Self.required(body, "pspReference", limit: InputLimits.signalID)
                 let reason = try Self.required(body, "reason", limit: InputLimits.reason)
                 if try Self.dryRun(body) {
-                    let plan = try await runner.markDonePlan(id, step: step, pspReference: pspReference, reason: reason, by: Self.actor)
+                    let plan = try await runner.markDonePlan(id, step: step, pspReference: pspReference, reason: reason, by: actor)
                     return try JSONBody.response(.ok, MarkDoneAnswer(instance: nil, evidence: plan.evidence, plan: plan.summary, next: plan.next))
                 }
-                let instance = try await runner.markDone(id, step: step, pspReference: pspReference, reason: reason, by: Self.actor)
+                let instance = try await runner.markDone(id, step: step, pspReference: pspReference, reason: reason, by: actor)
                 return try JSONBody.response(.ok, MarkDoneAnswer(
                     instance: InstanceResource(instance, captureWindows: windows),
                     evidence: instance.steps.last { $0.step == step }?.manualCompletion, plan: nil, next: nil))
@@ -57,6 +64,7 @@ struct RepairRoutes {
         let id = try context.parameters.require("id")
         let bytes = try await JSONBody.bytes(request, limit: limit)
         let runner = runtime.runner
+        let actor = actor(request)
         let catalog = runtime.catalog
         let example = #"{"set": {"inputs.pricePerKWh": "4.55 NOK"}, "reason": "tariff was wrong, ticket 12"}"#
         let windows = runtime.captureWindows
@@ -71,10 +79,10 @@ struct RepairRoutes {
                     corrections = try set.sorted { $0.key < $1.key }.map { try ValueCorrection.make($0.key, json: $0.value, for: definition, instanceID: id) }
                 }
                 if try Self.dryRun(body) {
-                    let plan = try corrections.isEmpty ? runner.resumePlan(id) : runner.resumePlan(id, setting: corrections, reason: reason, by: Self.actor)
+                    let plan = try corrections.isEmpty ? runner.resumePlan(id) : runner.resumePlan(id, setting: corrections, reason: reason, by: actor)
                     return try JSONBody.response(.ok, ["id": id, "plan": plan])
                 }
-                let instance = try await runner.resume(id, setting: corrections, reason: reason, by: Self.actor)
+                let instance = try await runner.resume(id, setting: corrections, reason: reason, by: actor)
                 return try JSONBody.response(.ok, InstanceResource(instance, captureWindows: windows))
             }
         }

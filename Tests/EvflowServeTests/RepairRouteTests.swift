@@ -55,7 +55,7 @@ struct RepairRouteTests {
                 let done = try await fixture.call(.post, "/v1/instances/md-1/mark-done", json: body + "}")
                 #expect(done.status == 200, "\(done.text)")
                 let answer = try done.decode(MarkDoneAnswer.self)
-                #expect(answer.evidence?.pspReference == hand.pspReference && answer.evidence?.by == "api")
+                #expect(answer.evidence?.pspReference == hand.pspReference && answer.evidence?.by == "token 1", "the token's name, never the token: \(answer.evidence?.by ?? "")")
                 #expect(answer.evidence?.amount == ServeSessionTests.expectedCapture)
                 _ = try await fixture.waitFor("md-1", "success") { $0.status == "succeeded" }
             }
@@ -84,7 +84,7 @@ struct RepairRouteTests {
                 let set = #"{"set": {"inputs.pricePerKWh": {"value": 455, "currency": "NOK"}}, "reason": "tariff was wrong""#
                 let plan = try await fixture.call(.post, "/v1/instances/rs-1/resume", json: set + #", "dryRun": true}"#)
                 #expect(plan.status == 200, "\(plan.text)")
-                #expect(plan.text.contains("set by api: 3.99 NOK → 4.55 NOK"), "\(plan.text)")
+                #expect(plan.text.contains("set by token 1: 3.99 NOK → 4.55 NOK"), "\(plan.text)")
                 let resumed = try await fixture.call(.post, "/v1/instances/rs-1/resume", json: set + "}")
                 #expect(resumed.status == 200, "\(resumed.text)")
                 #expect(try resumed.decode(APIInstance.self).id == "rs-1")
