@@ -74,8 +74,8 @@ struct ConsoleInstancePage: Sendable {
         version = instance.flow.version
         status = instance.status.rawValue
         step = instance.currentStep ?? "-"
-        created = ConsoleFormat.time(instance.createdAt)
-        updated = ConsoleFormat.time(instance.updatedAt) + " (" + ConsoleFormat.age(now.timeIntervalSince(instance.updatedAt)) + " ago)"
+        created = InstanceSummary.time(instance.createdAt)
+        updated = InstanceSummary.time(instance.updatedAt) + " (" + InstanceSummary.age(now.timeIntervalSince(instance.updatedAt)) + " ago)"
         stuck = summary.stuck ?? ""
         isStuck = summary.stuck != nil
         failure = summary.failure ?? ""
@@ -92,13 +92,13 @@ struct ConsoleInstancePage: Sendable {
             money.append(Line(text: "held now \(format(payment.held))"))
             if let captureDeadline {
                 let left = captureDeadline.timeIntervalSince(now)
-                money.append(Line(text: "capture deadline \(ConsoleFormat.time(captureDeadline)) (\(left >= 0 ? "in \(ConsoleFormat.age(left))" : "passed \(ConsoleFormat.age(-left)) ago"))\(payment.held > 0 ? "" : ", nothing held")"))
+                money.append(Line(text: "capture deadline \(InstanceSummary.time(captureDeadline)) (\(left >= 0 ? "in \(InstanceSummary.age(left))" : "passed \(InstanceSummary.age(-left)) ago"))\(payment.held > 0 ? "" : ", nothing held")"))
             }
             for movement in instance.moneyLedger.movements {
-                money.append(Line(text: "\(movement.kind.verb) \(movement.money) by \(movement.step) #\(movement.visit), key \(movement.idempotencyKey), confirmed \(ConsoleFormat.time(movement.confirmedAt))\(movement.override.map { " (operator override: \($0))" } ?? "")"))
+                money.append(Line(text: "\(movement.kind.verb) \(movement.money) by \(movement.step) #\(movement.visit), key \(movement.idempotencyKey), confirmed \(InstanceSummary.time(movement.confirmedAt))\(movement.override.map { " (operator override: \($0))" } ?? "")"))
             }
             for refund in instance.operatorRefunds {
-                let outcome = refund.confirmedAt.map { "refunded \(ConsoleFormat.time($0))" } ?? (refund.refusedAt != nil ? "refused" : "unconfirmed")
+                let outcome = refund.confirmedAt.map { "refunded \(InstanceSummary.time($0))" } ?? (refund.refusedAt != nil ? "refused" : "unconfirmed")
                 money.append(Line(text: "operator refund #\(refund.number) \(refund.money) \(outcome), key \(refund.idempotencyKey): \(refund.reason)"))
             }
         } else {
@@ -110,14 +110,14 @@ struct ConsoleInstancePage: Sendable {
         self.next = next
         steps = instance.steps.map { record in
             StepRow(step: record.step, visit: record.visit, attempts: record.attempts, key: record.idempotencyKey ?? "-",
-                    entered: ConsoleFormat.time(record.enteredAt),
-                    state: record.completedAt.map { "done " + ConsoleFormat.time($0) } ?? (record.nextAttemptAt.map { "current, next attempt " + ConsoleFormat.time($0) } ?? "current"),
+                    entered: InstanceSummary.time(record.enteredAt),
+                    state: record.completedAt.map { "done " + InstanceSummary.time($0) } ?? (record.nextAttemptAt.map { "current, next attempt " + InstanceSummary.time($0) } ?? "current"),
                     lastError: record.lastError ?? "", hasError: record.lastError != nil)
         }
-        signals = instance.pendingSignals.map { SignalRow(name: $0.name, id: $0.id, received: ConsoleFormat.time($0.receivedAt), inInbox: false) }
-            + inbox.map { SignalRow(name: $0.name, id: $0.id, received: ConsoleFormat.time($0.receivedAt), inInbox: true) }
+        signals = instance.pendingSignals.map { SignalRow(name: $0.name, id: $0.id, received: InstanceSummary.time($0.receivedAt), inInbox: false) }
+            + inbox.map { SignalRow(name: $0.name, id: $0.id, received: InstanceSummary.time($0.receivedAt), inInbox: true) }
         noSignals = signals.isEmpty
-        timeline = instance.history.map { TimelineRow(at: ConsoleFormat.time($0.at), event: $0.event, step: $0.step ?? "", detail: $0.detail ?? "") }
+        timeline = instance.history.map { TimelineRow(at: InstanceSummary.time($0.at), event: $0.event, step: $0.step ?? "", detail: $0.detail ?? "") }
         graph = definition.map { FlowGraphSVG(definition: $0, current: instance.currentStep ?? instance.failure?.step, visited: Set(instance.steps.map(\.step))).render() } ?? ""
         stepOptions = definition?.steps.map { StepOption(id: $0.id) } ?? []
         isFinished = instance.status.isFinished

@@ -76,26 +76,12 @@ struct ConsoleRow: Sendable {
         flow = summary.flow
         status = summary.status
         step = summary.step ?? "-"
-        updated = ConsoleFormat.age(now.timeIntervalSince(summary.updatedAt)) + " ago"
+        updated = InstanceSummary.age(now.timeIntervalSince(summary.updatedAt)) + " ago"
         reference = summary.paymentReference ?? "-"
         held = summary.money(summary.held)
         captured = summary.money(summary.captured)
         note = summary.stuck ?? summary.failure ?? ""
         isStuck = summary.stuck != nil
-    }
-}
-
-/// Times and ages as the CLI writes them.
-enum ConsoleFormat {
-    static func time(_ date: Date) -> String { InstanceSummary.time(date) }
-
-    /// `42s`, `3m`, `2h5m`, `3d4h`.
-    static func age(_ seconds: TimeInterval) -> String {
-        let whole = Int64(max(0, seconds))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m" }
-        if whole < 86_400 { return "\(whole / 3600)h\(whole % 3600 / 60)m" }
-        return "\(whole / 86_400)d\(whole % 86_400 / 3600)h"
     }
 }
 

@@ -92,6 +92,15 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
         return text
     }
 
+    /// `42s`, `3m`, `2h5m`, `3d4h`: an age coarse on purpose, for scanning (`evflow list`, `show`, the console).
+    package static func age(_ seconds: TimeInterval) -> String {
+        let whole = Int64(max(0, seconds))
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m" }
+        if whole < 86_400 { return "\(whole / 3600)h\(whole % 3600 / 60)m" }
+        return "\(whole / 86_400)d\(whole % 86_400 / 3600)h"
+    }
+
     /// `2026-11-27 14:32:05Z`.
     public static func time(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

@@ -103,12 +103,6 @@ struct ListCommand: AsyncParsableCommand {
 
     private static let timeStyle = Date.ISO8601FormatStyle(dateTimeSeparator: .space, timeZone: TimeZone(secondsFromGMT: 0)!)
 
-    /// `42s`, `3m`, `2h5m`, `3d`: coarse on purpose, for scanning.
-    static func age(_ seconds: TimeInterval) -> String {
-        let whole = Int64(max(0, seconds))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m" }
-        if whole < 86_400 { return "\(whole / 3600)h\(whole % 3600 / 60)m" }
-        return "\(whole / 86_400)d\(whole % 86_400 / 3600)h"
-    }
+    /// `42s`, `3m`, `2h5m`, `3d4h` (``InstanceSummary/age(_:)``, shared with the console).
+    static func age(_ seconds: TimeInterval) -> String { InstanceSummary.age(seconds) }
 }
