@@ -3,8 +3,10 @@ import Foundation
 
 /// `receipt` steps: the Order Management receipt for what the instance captured.
 ///
-/// Durable like the payment steps: the receipt (``ReceiptIntent``) is computed once, from the figures when the step
-/// is first entered, and saved before the first call; every attempt, also after a crash, sends exactly that receipt.
+/// Durable like the payment steps, at one write less: the receipt (``ReceiptIntent``) is computed once, from the
+/// saved figures when the step is first entered, and saved with the first attempt's outcome (a success, or the
+/// retry it schedules); every later attempt sends exactly that receipt, and a crash before it was saved computes
+/// the same one again from the same saved state.
 /// No look-up is needed to settle an attempt whose answer was lost: the endpoint takes a repeat of an identical
 /// receipt as done (its order id is the receipt's identity), so the step simply sends it again.
 extension Interpreter {
@@ -37,7 +39,11 @@ extension Interpreter {
         record.nextAttemptAt = nil
         instance.updateCurrentRecord { $0 = record }
         instance.log("intent", step: step.id, "receipt attempt \(record.attempts) for \(reference): \(Self.describe(intent))", at: now)
-        try persist(&instance)
+        // No save of its own before the call (one fsync less per session): the intent is saved with the step's
+        // outcome by the instance's next save. A crash before that save reruns the step from the previous save,
+        // which holds everything the receipt is computed from (the captured amount, the flow's values), so it
+        // computes and sends the same receipt, and the endpoint takes the identical repeat as done. A retry after
+        // a failed call is parked, and so saved, with this intent, which every later attempt sends.
 
         do {
             let id = try await services.payments.postReceipt(Self.receipt(intent), orderID: reference)
