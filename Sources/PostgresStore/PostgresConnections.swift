@@ -125,8 +125,8 @@ final class PostgresConnections: Sendable {
     ///
     /// - a connection that closes while the statement waits (the server restarted or cut it off) fails it as
     ///   ``ConnectionLost`` within ``closedCheckInterval``: a statement written to a connection whose channel had
-    ///   just closed is dropped by NIO's pipeline with its promise never completed, which held the runner thread
-    ///   for ever (the hang of the first database-fault test run);
+    ///   just closed (between the pool's check and the write) is dropped by NIO's pipeline, whose handlers are
+    ///   gone, with its promise never completed, and the runner thread would wait for it for ever;
     /// - a server that stops answering (a partition without a reset) fails it as ``NoAnswer`` after the statement
     ///   timeout and ``answerGrace``, and the connection is closed.
     ///

@@ -181,10 +181,11 @@ struct DatabaseFaultTests {
         #expect(try store.load("serial-1").variables["after"] == .boolean(true))
     }
 
-    /// The hang of this suite's first run: a statement written to a connection whose channel had just closed (the
-    /// server restarted or dropped it between the pool's check and the write) is dropped by NIO's pipeline with
-    /// its promise never completed, and the runner thread waited for it for ever. It must fail at once, as a
-    /// failure worth retrying on a fresh connection.
+    /// A statement written to a connection whose channel had just closed (the server restarted or dropped it
+    /// between the pool's check and the write) is dropped by NIO's pipeline with its promise never completed, and
+    /// the runner thread waited for it for ever. It must fail at once, as a failure worth retrying on a fresh
+    /// connection. (This suite's first run hung elsewhere: its own cluster's server inherited the descriptor
+    /// Foundation watches for the start script's exit; see scripts/test-postgres.sh.)
     @Test func aStatementOnAConnectionThatJustClosedFailsInsteadOfHanging() async throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
