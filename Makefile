@@ -4,14 +4,14 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: demo test test-deps browser-deps build deps bench bench-peers chaos clean help
+.PHONY: demo test test-deps browser-deps build deps bench bench-peers chaos chaos-pg clean help
 
 help:
 	@echo "make demo   build and run one complete EV charging session against the embedded simulator"
 	@echo "make test   install libcurl4-openssl-dev, postgresql, and chromium, chromium-driver, selenium (for the console's browser test) if missing, build, and run every test against a throwaway PostgreSQL cluster"
 	@echo "make bench  build the benchmark package in release mode, run every suite, merge into Benchmarks/results/latest.json"
-	@echo "make chaos  the fault campaign with N=1000 sessions and SIGKILLs, then the fuzzers at FUZZ=2000 iterations"
-	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs (N=, SEED= to override)"
+	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs, then the fuzzers at FUZZ=2000 iterations (N=, SEED=, CONCURRENCY=, FUZZ= to override)"
+	@echo "make chaos-pg  the scale-out campaign: N=1000 sessions through 3 evflow serve on one PostgreSQL (its own throwaway cluster) under faults, SIGKILLs, a SIGSTOPped zombie worker and a database restart (N=, SEED=, CONCURRENCY= to override)"
 
 # Installs the C library our HTTP client links against, only when pkg-config cannot find it.
 deps:
@@ -106,8 +106,17 @@ CONCURRENCY ?= 80
 FUZZ ?= 2000
 chaos: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter ChaosCampaignTests
+	EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter 'EvflowServeTests\.ChaosCampaignTests'
 	EVFLOW_FUZZ_ITERATIONS=$(FUZZ) EVFLOW_FUZZ_SEED=$(SEED) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter "DefinitionFuzzTests|StateFileFuzzTests"
+
+# The scale-out campaign (Tests/EvflowServeTests/Chaos/PostgresChaosCampaignTests): N sessions through three
+# `evflow serve` sharing one PostgreSQL database (a throwaway cluster the test starts with scripts/test-postgres.sh
+# and stops, so its restart disturbs nothing else; PostgreSQL is installed when missing), API calls spread over the
+# three, a random one SIGKILLed every few seconds, one SIGSTOPped past its 3 s lease and resumed, and one
+# `pg_ctl restart -m immediate` mid-run. `make test` runs it with 40 sessions. N, SEED and CONCURRENCY as for chaos.
+chaos-pg: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	EVFLOW_REQUIRE_POSTGRES=1 EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter PostgresChaosCampaignTests
 
 clean:
 	rm -rf .build Benchmarks/.build

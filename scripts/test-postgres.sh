@@ -4,6 +4,8 @@
 #   scripts/test-postgres.sh start DIR   install PostgreSQL if missing (Debian packages), initdb a cluster in DIR
 #                                        (fsync on), listen on 127.0.0.1 on a free port and on a unix socket in
 #                                        DIR, trust auth on loopback only; writes DIR/env (the variables below)
+#   scripts/test-postgres.sh restart DIR `pg_ctl restart -m immediate` (no checkpoint, as in a crash), waiting until
+#                                        it accepts connections again: for the database-fault tests
 #   scripts/test-postgres.sh stop DIR    stop the cluster and delete DIR
 #
 # DIR/env sets EVFLOW_TEST_POSTGRES_URL (postgres://evflow@127.0.0.1:PORT/evflow), EVFLOW_TEST_PG_CTL (pg_ctl's
@@ -13,7 +15,7 @@ set -euo pipefail
 
 command=${1:-}
 dir=${2:-}
-[ -n "$command" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$command" ] && [ -n "$dir" ] || { echo "usage: $0 start|restart|stop DIR" >&2; exit 2; }
 
 find_bin() {
     local name=$1
@@ -32,6 +34,20 @@ as_server_user() {
 }
 
 server_user=$( [ "$(id -u)" = "0" ] && echo postgres || id -un )
+
+# Runs pg_ctl (which leaves the server running) with none of the caller's descriptors but stdin, stdout and stderr.
+# The server would otherwise inherit them and hold them open as long as it runs: a parent that learns of its
+# child's exit when a descriptor the child inherited closes (Foundation's Process does, with a socket) would wait
+# for the server instead of for this script, and a test that starts or restarts a cluster would hang.
+pg_ctl_detached() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        as_server_user "$@"
+    )
+}
 
 case "$command" in
 start)
@@ -69,7 +85,7 @@ EOF
 local all all trust
 host all all 127.0.0.1/32 trust
 EOF
-    as_server_user "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    pg_ctl_detached "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 1; }
     psql=$(find_bin psql)
     as_server_user "$psql" -q -h "$dir" -p "$port" -U evflow -d postgres -c "CREATE DATABASE evflow" >/dev/null
@@ -81,6 +97,12 @@ export EVFLOW_TEST_PG_USER=$server_user
 EOF
     echo "PostgreSQL test cluster: postgres://evflow@127.0.0.1:$port/evflow (data $dir/data)" >&2
     ;;
+restart)
+    pg_ctl=$(find_bin pg_ctl)
+    [ -d "$dir/data" ] || { echo "no cluster in $dir" >&2; exit 1; }
+    pg_ctl_detached "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 restart >/dev/null \
+        || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    ;;
 stop)
     pg_ctl=$(find_bin pg_ctl || true)
     if [ -n "$pg_ctl" ] && [ -d "$dir/data" ]; then
@@ -89,6 +111,6 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start|stop DIR" >&2; exit 2
+    echo "usage: $0 start|restart|stop DIR" >&2; exit 2
     ;;
 esac

@@ -32,7 +32,12 @@ final class PostgresConnections: Sendable {
     private struct State {
         var idle: [PostgresConnection] = []
         var nextID = 1
+        var retried: [String: Int] = [:]
     }
+
+    /// The failures ridden out by a retry so far, by SQLSTATE (`57P01`, `40001`, `57014`) or connection problem
+    /// (`serverClosedConnection`, `NoAnswer`): for tests that prove a fault was met and retried, not avoided.
+    var retried: [String: Int] { state.withLock { $0.retried } }
 
     init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30) throws(StoreError) {
         self.address = address
@@ -102,6 +107,8 @@ final class PostgresConnections: Sendable {
                 guard Date().addingTimeInterval(pause) < deadline else {
                     throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): the database \(address.redacted) is unreachable after \(attempts) attempts (\(Self.describe(error))); check that PostgreSQL is running and accepts connections from this host")
                 }
+                let reason = Self.reason(error)
+                state.withLock { $0.retried[reason, default: 0] += 1 }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 1)
             }
@@ -113,16 +120,53 @@ final class PostgresConnections: Sendable {
         try perform(what, instanceID: instanceID) { connection in try run(query, on: connection) }
     }
 
-    /// Runs one statement on `connection` and waits for its rows. A server that stops answering (a partition
-    /// without a reset) is given up on after the statement timeout and some: the connection is closed, which fails
-    /// the statement as a lost connection, retried by ``perform(_:instanceID:window:keepsConnection:_:)``.
+    /// Runs one statement on `connection` and waits for its rows. Every wait is bounded, without relying on
+    /// postgres-nio to complete the statement's future:
+    ///
+    /// - a connection that closes while the statement waits (the server restarted or cut it off) fails it as
+    ///   ``ConnectionLost`` within ``closedCheckInterval``: a statement written to a connection whose channel had
+    ///   just closed (between the pool's check and the write) is dropped by NIO's pipeline, whose handlers are
+    ///   gone, with its promise never completed, and the runner thread would wait for it for ever;
+    /// - a server that stops answering (a partition without a reset) fails it as ``NoAnswer`` after the statement
+    ///   timeout and ``answerGrace``, and the connection is closed.
+    ///
+    /// Both are retried by ``perform(_:instanceID:window:keepsConnection:_:)`` on a fresh connection.
     func run(_ query: PostgresQuery, on connection: PostgresConnection) throws -> [PostgresRow] {
-        let result = connection.query(query, logger: logger)
-        let watchdog = connection.eventLoop.scheduleTask(in: .seconds(Int64(statementTimeoutSeconds + 15))) {
-            connection.close().whenComplete { _ in _ = connection }
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(query, logger: logger).cascade(to: answer)
+        let seconds = statementTimeoutSeconds + Self.answerGrace
+        let deadline = NIODeadline.now() + .seconds(Int64(seconds))
+        let watchdog = connection.eventLoop.scheduleRepeatedTask(initialDelay: Self.closedCheckInterval, delay: Self.closedCheckInterval) { task in
+            if connection.isClosed {
+                answer.fail(ConnectionLost())
+                task.cancel()
+            } else if NIODeadline.now() >= deadline {
+                answer.fail(NoAnswer(what: "a statement", seconds: seconds))
+                connection.close().whenComplete { _ in _ = connection }
+                task.cancel()
+            }
         }
         defer { watchdog.cancel() }
-        return Array(try result.wait())
+        return Array(try answer.futureResult.wait())
+    }
+
+    /// How often a waiting statement checks that its connection is still open.
+    static let closedCheckInterval = TimeAmount.milliseconds(250)
+
+    /// The connection closed while a statement waited for its answer; retried on a fresh one.
+    struct ConnectionLost: Error, CustomStringConvertible {
+        var description: String { "the connection closed before the statement was answered" }
+    }
+
+    /// How long past the statement timeout a statement's answer is waited for, and how long making a connection
+    /// (TCP, TLS, start-up and authentication) may take, in seconds.
+    static let answerGrace = 15
+
+    /// The database did not answer in time; the connection is closed and the statement retried.
+    struct NoAnswer: Error, CustomStringConvertible {
+        var what: String
+        var seconds: Int
+        var description: String { "no answer to \(what) within \(seconds) s" }
     }
 
     func close(_ connection: PostgresConnection) {
@@ -156,7 +200,26 @@ final class PostgresConnections: Sendable {
             return (nil, state.nextID)
         }
         if let reused { return reused }
-        return try PostgresConnection.connect(on: group.any(), configuration: configuration, id: id, logger: logger).wait()
+        // Bounded as a statement is (see run(_:on:)): connectTimeout covers only the TCP handshake, and a server
+        // that accepts and then never finishes the start-up would otherwise hold this thread for ever.
+        let loop = group.any()
+        let connected = loop.makePromise(of: PostgresConnection.self)
+        let seconds = Self.answerGrace
+        let watchdog = loop.scheduleTask(in: .seconds(Int64(seconds))) {
+            connected.fail(NoAnswer(what: "a new connection's start-up", seconds: seconds))
+        }
+        PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger).whenComplete { result in
+            watchdog.cancel()
+            switch result {
+            case .success(let connection):
+                connected.succeed(connection)
+                // Too late: the caller gave up on it.
+                connected.futureResult.whenFailure { _ in connection.close().whenComplete { _ in _ = connection } }
+            case .failure(let error):
+                connected.fail(error)
+            }
+        }
+        return try connected.futureResult.wait()
     }
 
     private func checkIn(_ connection: PostgresConnection) {
@@ -185,9 +248,17 @@ final class PostgresConnections: Sendable {
             return [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .messageDecodingFailure, .unexpectedBackendMessage].contains(error.code)
         }
         if error is StoreError { return false }
+        if error is NoAnswer || error is ConnectionLost { return true }
         // NIO's connect and channel errors (refused, reset, timed out, closed).
         return error is IOError || error is ChannelError || error is NIOConnectionError || error is EventLoopError
             || String(describing: type(of: error)).contains("Connect")
+    }
+
+    /// A short name of a transient failure: its SQLSTATE, postgres-nio's error code, or the error's type.
+    static func reason(_ error: any Error) -> String {
+        if let state = sqlState(error) { return state }
+        if let error = error as? PSQLError { return "\(error.code)" }
+        return String(describing: type(of: error))
     }
 
     /// A server error's message and SQLSTATE, or the connection problem; never the password (postgres-nio's own

@@ -30,6 +30,10 @@ package final class PostgresInstanceStore: InstanceStore {
         /// How long a statement is retried through connection loss, a restart or a timeout before the store
         /// reports ``StoreError/Code/unavailable``. Default 60 s.
         package var retryWindow: TimeInterval = 60
+        /// How long the server lets one statement run (`statement_timeout`) before it cancels it; a cancelled
+        /// statement (one stuck behind another session's row lock, say) is retried within ``retryWindow``.
+        /// Default 30 s.
+        package var statementTimeoutSeconds = 30
         /// How long opening the store tries to reach the database: a database that is down at start is reported
         /// quickly, naming the address. Default 3 s.
         package var openWindow: TimeInterval = 3
@@ -51,7 +55,8 @@ package final class PostgresInstanceStore: InstanceStore {
     package init(address: PostgresAddress, options: Options = Options()) throws(StoreError) {
         self.address = address
         self.options = options
-        self.connections = try PostgresConnections(address: address, retryWindow: options.retryWindow)
+        self.connections = try PostgresConnections(address: address, retryWindow: options.retryWindow,
+                                                   statementTimeoutSeconds: options.statementTimeoutSeconds)
         self.leases = LeaseBook()
         try PostgresSchema.check(connections, window: options.openWindow)
     }

@@ -1,6 +1,7 @@
 import CurlHTTP
 import EPaymentSimulator
 import EvflowTestSupport
+import FlowEngine
 import FlowTesting
 import Foundation
 import Logging
@@ -54,7 +55,9 @@ struct ChaosCampaignTests {
                                          work: work)
         let elapsed = (ContinuousClock.now - began).secondsValue
         let moves = Dictionary(grouping: summary.operatorRecords.filter(\.mayHaveMoved).sorted { $0.beganAt < $1.beganAt }) { $0.id ?? "" }
-        let verdict = ChaosVerdict(plans: plans, outcomes: summary.outcomes, ledger: summary.ledger, stateDirectory: state, moves: moves)
+        let verdict = ChaosVerdict(plans: plans, outcomes: summary.outcomes, ledger: summary.ledger, moves: moves) {
+            try FileInstanceStore(stateDirectory: state)
+        }
 
         var line = Self.summaryLine(configuration, plans: plans, summary, elapsed: elapsed, problems: verdict.problems.count)
         var classes: [String: Int] = [:]
@@ -112,24 +115,25 @@ struct ChaosCampaignTests {
                     let server = ChaosServer(
                         binary: binary, arguments: ["serve", "--port", "\(port)", "--state-dir", state.path, "--flows-dir", flows.path],
                         environment: environment, baseURL: baseURL, http: http, logFile: work.appendingPathComponent("serve.log"))
-                    let person = ChaosOperator(binary: binary, environment: environment, stateDirectory: state, flowsDirectory: flows,
+                    let person = ChaosOperator(binary: binary, environment: environment, store: ["--state-dir", state.path], flowsDirectory: flows,
                                                ids: plans.map(\.id), timeLimit: configuration.operatorTimeLimit,
                                                terminals: configuration.operatorTerminals)
                     let actions = ChaosOperatorAction.plan(count: configuration.operatorActions, sessions: plans.count,
                                                            concurrency: configuration.concurrency, seed: configuration.seed)
-                    try await server.launch()
+                    let pool = ChaosServerPool([server])
+                    try await pool.launchAll()
                     let injector = ChaosFaultInjector(simulator: simulator, serverHTTPTimeoutSeconds: configuration.serverHTTPTimeoutSeconds)
                     let outcomes = try await withThrowingTaskGroup(of: Void.self) { chaos in
                         chaos.addTask {
                             await injector.run(random: ChaosRandom(seed: configuration.seed, stream: 2), interval: configuration.burstInterval)
                         }
-                        chaos.addTask { try await Self.killRepeatedly(server, configuration, until: injector) }
+                        chaos.addTask { try await pool.killRepeatedly(configuration, until: injector) }
                         async let operated: Void = person.run(actions)
-                        let outcomes = await Self.runSessions(plans, configuration, http: http, baseURL: baseURL, simulator: simulator,
-                                                              server: server, operator: person)
+                        let outcomes = await Self.runSessions(plans, configuration, http: http, simulator: simulator,
+                                                              pool: pool, operator: person)
                         await operated
                         // Faults and kills go on until the sessions the operator moved after their driver was done have finished too.
-                        await Self.settle(plans.map(\.id).filter { !person.moves(of: $0).isEmpty }, configuration, http: http, baseURL: baseURL)
+                        await Self.settle(plans.map(\.id).filter { !person.moves(of: $0).isEmpty }, configuration, http: http, baseURLs: pool.baseURLs)
                         injector.stop()
                         try await chaos.waitForAll()
                         return outcomes
@@ -153,9 +157,11 @@ struct ChaosCampaignTests {
         }
     }
 
-    /// Every session in flight `configuration.concurrency` at a time; a progress line every tenth.
-    private static func runSessions(_ plans: [ChaosSessionPlan], _ configuration: ChaosConfiguration, http: HTTPClient, baseURL: String,
-                                    simulator: Simulator, server: ChaosServer, operator person: ChaosOperator) async -> [ChaosSessionDriver.Outcome] {
+    /// Every session in flight `configuration.concurrency` at a time, its API calls spread over the pool's servers;
+    /// a progress line every tenth.
+    static func runSessions(_ plans: [ChaosSessionPlan], _ configuration: ChaosConfiguration, http: HTTPClient,
+                            simulator: Simulator, pool: ChaosServerPool, operator person: ChaosOperator) async -> [ChaosSessionDriver.Outcome] {
+        let baseURLs = pool.baseURLs
         let began = ContinuousClock.now
         return await withTaskGroup(of: ChaosSessionDriver.Outcome.self) { group in
             var next = 0
@@ -165,7 +171,7 @@ struct ChaosCampaignTests {
                 person.sessionStarted()
                 group.addTask {
                     let deadline = ContinuousClock.now.advanced(by: configuration.sessionDeadline)
-                    return await ChaosSessionDriver(plan: plan, http: http, baseURL: baseURL, token: ServeFixture.token,
+                    return await ChaosSessionDriver(plan: plan, http: http, baseURLs: baseURLs, token: ServeFixture.token,
                                                     simulator: simulator, deadline: deadline, touched: { person.touched(plan.id) }).run()
                 }
             }
@@ -177,7 +183,7 @@ struct ChaosCampaignTests {
                 person.sessionFinished()
                 if let problem = outcome.problem { print("chaos: \(outcome.plan.id) gave up: \(problem)") }
                 if outcomes.count % step == 0 {
-                    print("chaos: \(outcomes.count)/\(plans.count) sessions finished after \(Int((ContinuousClock.now - began).secondsValue))s, \(await server.kills) kills")
+                    print("chaos: \(outcomes.count)/\(plans.count) sessions finished after \(Int((ContinuousClock.now - began).secondsValue))s, \(await pool.kills) kills")
                 }
                 if next < plans.count { startNext() }
             }
@@ -187,14 +193,14 @@ struct ChaosCampaignTests {
 
     /// Waits until every one of `ids` has finished, as the API reports it, or the session deadline has passed;
     /// the verdict then finds any that did not.
-    private static func settle(_ ids: [String], _ configuration: ChaosConfiguration, http: HTTPClient, baseURL: String) async {
+    static func settle(_ ids: [String], _ configuration: ChaosConfiguration, http: HTTPClient, baseURLs: [String]) async {
         let began = ContinuousClock.now
         let deadline = began.advanced(by: configuration.sessionDeadline)
         var waiting = ids
         while !waiting.isEmpty, ContinuousClock.now < deadline {
             var still: [String] = []
-            for id in waiting {
-                let request = HTTPRequest(method: .get, url: baseURL + "/v1/instances/\(id)",
+            for (number, id) in waiting.enumerated() {
+                let request = HTTPRequest(method: .get, url: baseURLs[number % baseURLs.count] + "/v1/instances/\(id)",
                                           headers: HTTPHeaders([("Authorization", "Bearer \(ServeFixture.token)")]), timeout: .seconds(10))
                 let reply = try? await http.execute(request)
                 let object = reply.flatMap { try? JSONDecoder().decode(APIInstance.self, from: Data($0.body)) }
@@ -205,23 +211,6 @@ struct ChaosCampaignTests {
         }
         print("chaos: \(ids.count) sessions the operator moved: \(ids.count - waiting.count) finished within \(Int((ContinuousClock.now - began).secondsValue))s after the sessions"
               + (waiting.isEmpty ? "" : "; not finished: \(waiting.prefix(20).joined(separator: ", "))"))
-    }
-
-    /// SIGKILLs the server at seeded moments and restarts it after a seeded downtime, until the sessions are done.
-    private static func killRepeatedly(_ server: ChaosServer, _ configuration: ChaosConfiguration, until injector: ChaosFaultInjector) async throws {
-        var random = ChaosRandom(seed: configuration.seed, stream: 1)
-        let began = ContinuousClock.now
-        while !injector.isStopped {
-            let wait = random.seconds(in: configuration.killInterval)
-            let down = random.seconds(in: configuration.downtime)
-            let until = ContinuousClock.now.advanced(by: wait)
-            while ContinuousClock.now < until, !injector.isStopped { try await Task.sleep(for: .milliseconds(100)) }
-            if injector.isStopped { break }
-            let pid = try await server.killNow()
-            print("chaos: SIGKILL #\(await server.kills) pid \(pid) at \(String(format: "%.1f", (ContinuousClock.now - began).secondsValue))s (drawn: after \(wait), down \(down))")
-            try await Task.sleep(for: down)
-            try await server.launch()
-        }
     }
 
     static func summaryLine(_ configuration: ChaosConfiguration, plans: [ChaosSessionPlan], _ summary: Summary, elapsed: Double, problems: Int) -> String {

@@ -36,7 +36,11 @@ struct ChaosConfiguration: Sendable, CustomStringConvertible {
     /// a session can sit through several restarts and a flow-level retry backoff.
     var sessionDeadline: Duration = .seconds(300)
 
-    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ChaosConfiguration {
+    /// - Parameters:
+    ///   - defaultSessions, defaultConcurrency, defaultOperatorRate: what a campaign runs when the environment does
+    ///     not say (the PostgreSQL campaign: 40 sessions, 12 in flight, no operator).
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, defaultSessions: UInt64 = 60,
+                                defaultConcurrency: UInt64 = 40, defaultOperatorRate: Double = 0.4) throws -> ChaosConfiguration {
         func number(_ name: String, default value: UInt64) throws -> UInt64 {
             guard let text = environment[name], !text.isEmpty else { return value }
             guard let parsed = UInt64(text) else {
@@ -44,12 +48,13 @@ struct ChaosConfiguration: Sendable, CustomStringConvertible {
             }
             return parsed
         }
-        let sessions = Int(try number(sessionsVariable, default: 60))
+        let sessions = Int(try number(sessionsVariable, default: defaultSessions))
         guard sessions >= 1 else { throw ChaosSessionDriver.Failure("\(sessionsVariable) must be at least 1") }
-        let concurrency = Int(try number(concurrencyVariable, default: 40))
+        let concurrency = Int(try number(concurrencyVariable, default: defaultConcurrency))
         guard concurrency >= 1 else { throw ChaosSessionDriver.Failure("\(concurrencyVariable) must be at least 1") }
         var configuration = ChaosConfiguration(sessions: sessions, seed: try number(seedVariable, default: 20_261_127),
                                                concurrency: min(concurrency, sessions))
+        configuration.operatorRate = defaultOperatorRate
         if let text = environment[operatorRateVariable], !text.isEmpty {
             guard let rate = Double(text), rate >= 0, rate <= 100 else {
                 throw ChaosSessionDriver.Failure("\(operatorRateVariable) must be a number of commands per session from 0 to 100, got '\(text)'")

@@ -57,11 +57,12 @@ final class ChaosOperator: Sendable {
     /// - Parameters:
     ///   - environment: what `evflow serve` gets (provider, station, HTTP timeout): the CLI makes the same calls.
     ///   - ids: instance ids by plan index.
-    init(binary: URL, environment: [String: String], stateDirectory: URL, flowsDirectory: URL, ids: [String],
+    ///   - store: the store serve runs on, as the CLI names it (`--state-dir <folder>`, `--store <url>`).
+    init(binary: URL, environment: [String: String], store: [String], flowsDirectory: URL, ids: [String],
          timeLimit: Duration, terminals: Int) {
         self.binary = binary
         self.environment = environment
-        folders = ["--state-dir", stateDirectory.path, "--flows-dir", flowsDirectory.path]
+        folders = store + ["--flows-dir", flowsDirectory.path]
         self.ids = ids
         self.timeLimit = timeLimit
         self.terminals = max(1, terminals)
@@ -72,6 +73,9 @@ final class ChaosOperator: Sendable {
 
     /// One more session's driver is done.
     func sessionFinished() { finished.add(1, ordering: .relaxed) }
+
+    /// Sessions whose driver is done so far: the PostgreSQL campaign times its disturbances by it.
+    var sessionsFinished: Int { finished.load(ordering: .relaxed) }
 
     /// Every command so far, in the order they finished.
     var records: [Record] { done.withLock { $0 } }

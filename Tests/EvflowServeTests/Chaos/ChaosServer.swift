@@ -6,8 +6,10 @@ import Foundation
 import Glibc
 #endif
 
-/// The built `evflow serve` as a child process that the campaign SIGKILLs and restarts on the same port and state
-/// folder, so the simulator's webhook URL stays valid; every incarnation's output is appended to one log file.
+/// The built `evflow serve` as a child process that the campaign SIGKILLs and restarts on the same port and store,
+/// so the simulator's webhook URL stays valid; every incarnation's output is appended to one log file. The
+/// PostgreSQL campaign also SIGSTOPs one past its lease (``pause()``) and reads its lease counters from `/metrics`
+/// (``scrapeLeaseCounters()``), which restart from zero with every incarnation.
 actor ChaosServer {
     let binary: URL
     let arguments: [String]
@@ -18,6 +20,13 @@ actor ChaosServer {
     private var current: ChildProcess?
     private(set) var launches = 0
     private(set) var kills = 0
+    /// SIGSTOPped by ``pause()`` until ``resume()``.
+    private(set) var isPaused = false
+    /// Left alone by the killer from ``pause()`` until ``unspare()``, so the zombie's own counters survive.
+    private(set) var isSpared = false
+    /// The lease counters of incarnations that were killed (their last scrape), and of the running one.
+    private var banked = ChaosLeaseCounters()
+    private var latest = ChaosLeaseCounters()
 
     init(binary: URL, arguments: [String], environment: [String: String], baseURL: String, http: HTTPClient, logFile: URL) {
         self.binary = binary
@@ -56,13 +65,54 @@ actor ChaosServer {
         let pid = launched.processIdentifier
         launched.kill()
         kills += 1
+        isPaused = false
+        isSpared = false
+        banked = banked + latest
+        latest = ChaosLeaseCounters()
         _ = try await keepOutput(of: launched, note: "SIGKILL #\(kills)")
         return pid
     }
 
+    /// The running incarnation's process id.
+    var processIdentifier: Int32? { current?.processIdentifier }
+
+    /// SIGSTOP: the process stops where it is, its leases unrenewed, as a worker paused by a VM migration or a
+    /// long GC would; ``resume()`` lets it go on, a zombie whose late saves must be fenced.
+    /// - Returns: the stopped process id, `nil` when none runs.
+    func pause() -> Int32? {
+        guard let launched = current else { return nil }
+        launched.send(SIGSTOP)
+        isPaused = true
+        isSpared = true
+        return launched.processIdentifier
+    }
+
+    /// SIGCONT after ``pause()``; the killer still spares it until ``unspare()``.
+    func resume() {
+        current?.send(SIGCONT)
+        isPaused = false
+    }
+
+    /// The killer may kill it again.
+    func unspare() { isSpared = false }
+
+    /// Reads the running incarnation's lease counters from `/metrics` (nothing when it does not answer: stopped,
+    /// killed, restarting).
+    func scrapeLeaseCounters() async {
+        guard current != nil, !isPaused else { return }
+        let request = HTTPRequest(method: .get, url: baseURL + "/metrics", timeout: .seconds(2))
+        guard let reply = try? await http.execute(request), reply.status == 200,
+              let counters = ChaosLeaseCounters(metrics: String(decoding: reply.body, as: UTF8.self)) else { return }
+        latest = counters
+    }
+
+    /// Takeovers and fencing rejections of every incarnation so far (up to each one's last scrape).
+    var leaseCounters: ChaosLeaseCounters { banked + latest }
+
     /// SIGTERM, as an operator stops it: the exit status and the incarnation's output.
     func stopGracefully() async throws -> (status: Int32, exitedNormally: Bool, output: String) {
         guard let launched = current else { throw ChaosSessionDriver.Failure("evflow serve is not running") }
+        await scrapeLeaseCounters()
         current = nil
         launched.terminate()
         let output = try await keepOutput(of: launched, note: "SIGTERM", timeout: .seconds(60))

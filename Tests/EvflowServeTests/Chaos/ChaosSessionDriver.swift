@@ -11,6 +11,9 @@ import Foundation
 /// accepts that the session went elsewhere: the customer can no longer approve, or the instance has finished
 /// before its signals; it still waits for the instance to finish.
 ///
+/// With several servers (`make chaos-pg`) every call goes to the next one in turn, and a call that gets no answer
+/// is sent to the next: a session is started on one node, signalled on another and read on a third.
+///
 /// One driver per session, used by one task only.
 final class ChaosSessionDriver {
     /// A campaign failure with the session and call it concerns.
@@ -41,7 +44,8 @@ final class ChaosSessionDriver {
 
     let plan: ChaosSessionPlan
     let http: HTTPClient
-    let baseURL: String
+    /// Every server's base URL; calls rotate over them.
+    let baseURLs: [String]
     let token: String
     let simulator: Simulator
     let deadline: ContinuousClock.Instant
@@ -49,14 +53,17 @@ final class ChaosSessionDriver {
     let touched: @Sendable () -> Bool
 
     private var retries = 0
+    /// Calls sent so far, attempts included: the next goes to `baseURLs[(plan.index + sent) % count]`.
+    private var sent = 0
     private var duplicateSignals = 0
 
-    init(plan: ChaosSessionPlan, http: HTTPClient, baseURL: String, token: String, simulator: Simulator, deadline: ContinuousClock.Instant,
+    init(plan: ChaosSessionPlan, http: HTTPClient, baseURLs: [String], token: String, simulator: Simulator, deadline: ContinuousClock.Instant,
          touched: @escaping @Sendable () -> Bool = { false }) {
         self.touched = touched
         self.plan = plan
         self.http = http
-        self.baseURL = baseURL
+        precondition(!baseURLs.isEmpty, "a driver needs a server")
+        self.baseURLs = baseURLs
         self.token = token
         self.simulator = simulator
         self.deadline = deadline
@@ -176,6 +183,8 @@ final class ChaosSessionDriver {
         var lastProblem = "no attempt"
         var unanswered = 0
         while ContinuousClock.now < deadline {
+            let baseURL = baseURLs[(plan.index + sent) % baseURLs.count]
+            sent += 1
             do {
                 let response = try await http.execute(HTTPRequest(method: method, url: baseURL + path, headers: headers,
                                                                   body: json.map { Array($0.utf8) }, timeout: .seconds(20)))

@@ -2,9 +2,10 @@ import EPaymentSimulator
 import FlowEngine
 import Foundation
 
-/// The campaign's verdict, from the provider's ledger and the state folder rather than from what the server
-/// said: every session finished as planned, every capture equals the independently computed price, no payment
-/// was captured twice, no money is left held, no state file is corrupt and every instance file decodes.
+/// The campaign's verdict, from the provider's ledger and the store (the state folder, or the PostgreSQL
+/// database of `make chaos-pg`) rather than from what the servers said: every session finished as planned, every
+/// capture equals the independently computed price, no payment was captured twice, no money is left held,
+/// nothing was set aside as corrupt and every instance decodes.
 /// Sessions the operator moved (a cancel, a retry) are judged by ``ChaosExpectation``: the same money rules,
 /// with the outcomes the operator's commands allow.
 struct ChaosVerdict {
@@ -14,8 +15,9 @@ struct ChaosVerdict {
     /// The operator's commands that may have moved each session, by instance id.
     private let moves: [String: [ChaosOperator.Record]]
 
-    init(plans: [ChaosSessionPlan], outcomes: [ChaosSessionDriver.Outcome], ledger: Ledger, stateDirectory: URL,
-         moves: [String: [ChaosOperator.Record]] = [:]) {
+    /// - Parameter store: opens the store the servers ran on, after they stopped.
+    init(plans: [ChaosSessionPlan], outcomes: [ChaosSessionDriver.Outcome], ledger: Ledger,
+         moves: [String: [ChaosOperator.Record]] = [:], store: () throws -> any InstanceStore) {
         let finishedAt = Dictionary(outcomes.map { ($0.plan.id, $0.finishedAt) }) { first, _ in first }
         expectations = Dictionary(uniqueKeysWithValues: plans.map { plan in
             (plan.id, ChaosExpectation(finishedAt: finishedAt[plan.id] ?? nil, moves: moves[plan.id] ?? []))
@@ -23,7 +25,7 @@ struct ChaosVerdict {
         self.moves = moves
         for outcome in outcomes { checkOutcome(outcome) }
         checkLedger(plans: plans, ledger: ledger)
-        checkStateFolder(plans: plans, ledger: ledger, stateDirectory: stateDirectory)
+        checkStore(plans: plans, ledger: ledger, store: store)
     }
 
     private func expectation(_ plan: ChaosSessionPlan) -> ChaosExpectation { expectations[plan.id] ?? .planned }
@@ -107,22 +109,21 @@ struct ChaosVerdict {
         }
     }
 
-    private mutating func checkStateFolder(plans: [ChaosSessionPlan], ledger: Ledger, stateDirectory: URL) {
-        let files = FileManager.default
-        let corrupt = stateDirectory.appendingPathComponent("corrupt")
-        func corruptFiles() -> [String] { ((try? files.contentsOfDirectory(atPath: corrupt.path)) ?? []).sorted() }
-        if !corruptFiles().isEmpty { problem("state: corrupt/ holds \(corruptFiles())") }
-        let names = ((try? files.contentsOfDirectory(atPath: stateDirectory.appendingPathComponent("instances").path)) ?? [])
-            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-        if Set(names) != Set(plans.map { "\($0.id).json" }) {
-            problem("state: \(names.count) instance files for \(plans.count) sessions")
-        }
-        let store: FileInstanceStore
+    private mutating func checkStore(plans: [ChaosSessionPlan], ledger: Ledger, store open: () throws -> any InstanceStore) {
+        let store: any InstanceStore
         do {
-            store = try FileInstanceStore(stateDirectory: stateDirectory)
+            store = try open()
         } catch {
-            problem("state: cannot open \(stateDirectory.path): \(error)")
+            problem("state: cannot open the store: \(error)")
             return
+        }
+        func setAside() -> [String] { store.setAsideRecords().map(\.name).sorted() }
+        if !setAside().isEmpty { problem("state: set aside as corrupt: \(setAside())") }
+        do {
+            let ids = try store.instanceIDs()
+            if Set(ids) != Set(plans.map(\.id)) { problem("state: \(ids.count) instances stored for \(plans.count) sessions") }
+        } catch {
+            problem("state: cannot list the instances: \(error)")
         }
         for plan in plans {
             do {
@@ -146,6 +147,6 @@ struct ChaosVerdict {
                 problem("\(plan.id): instance file does not load: \(error)")
             }
         }
-        if !corruptFiles().isEmpty { problem("state: loading moved files to corrupt/: \(corruptFiles())") }
+        if !setAside().isEmpty { problem("state: loading set aside: \(setAside())") }
     }
 }

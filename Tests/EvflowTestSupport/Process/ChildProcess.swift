@@ -197,7 +197,8 @@ package final class ChildProcess: @unchecked Sendable {  // Process is not Senda
         let timedOut = await !waitForExit(timeout: timeout)
         if timedOut {
             kill()
-            await exited()
+            // Bounded too: a grandchild still holding the descriptor Foundation watches keeps the exit unseen.
+            _ = await waitForExit(timeout: .seconds(10))
         }
         return collect(timedOut: timedOut)
     }
@@ -221,6 +222,11 @@ package final class ChildProcess: @unchecked Sendable {  // Process is not Senda
 
     private func collect(timedOut: Bool) -> Output {
         let read = { (name: String) in (try? String(contentsOf: self.folder.appending(path: name), encoding: .utf8)) ?? "" }
+        // Not reaped (the waiting task was cancelled, or a grandchild holds the descriptor Foundation watches):
+        // Foundation traps on the status of a running process, so report it as killed by SIGKILL, which it was sent.
+        guard shared.state.withLock(\.exited) else {
+            return Output(status: SIGKILL, killedBySignal: true, timedOut: true, stdout: read("stdout"), stderr: mergesStandardError ? "" : read("stderr"))
+        }
         let output = Output(status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
                             timedOut: timedOut, stdout: read("stdout"), stderr: mergesStandardError ? "" : read("stderr"))
         shared.state.withLock { $0.output = output }
