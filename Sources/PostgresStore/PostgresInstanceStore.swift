@@ -133,7 +133,10 @@ package final class PostgresInstanceStore: InstanceStore {
         if let held, held.isLost {
             throw fenced(instance.id, epoch: held.epoch, why: "its lease could not be renewed in time")
         }
-        // An unleased save (an operator's edit, a test) is unconditional, as a file store's replace is.
+        // An unleased save (an operator's edit, a test) is unconditional, as a file store's replace is. A leased one
+        // locks its lease row (`FOR SHARE`): under read committed a plain sub-select reads the statement's snapshot,
+        // so a takeover committing just after it would not be seen and a stale save could land after the takeover;
+        // the lock waits for that claim and re-reads the newest lease row, whose epoch then fences the save.
         let token = held?.token ?? ""
         let epoch = held?.epoch ?? 0
         let unleased = held == nil
@@ -144,7 +147,7 @@ package final class PostgresInstanceStore: InstanceStore {
             ON CONFLICT (id) DO UPDATE SET flow = EXCLUDED.flow, flow_version = EXCLUDED.flow_version, status = EXCLUDED.status,
                 current_step = EXCLUDED.current_step, wake_at = EXCLUDED.wake_at, payment_reference = EXCLUDED.payment_reference,
                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, revision = instances.revision + 1, state = EXCLUDED.state
-            WHERE \(unleased) OR EXISTS (SELECT 1 FROM leases WHERE instance_id = \(instance.id) AND token = \(token) AND epoch = \(epoch))
+            WHERE \(unleased) OR EXISTS (SELECT 1 FROM leases WHERE instance_id = \(instance.id) AND token = \(token) AND epoch = \(epoch) FOR SHARE)
             RETURNING 1
             """
         let rows = try connections.query("save instance", instanceID: instance.id, query)

@@ -84,8 +84,15 @@ extension FlowRunner {
                     return (step.id, "has \(Money(minorUnits: instance.knownRefunded, currency: currency)) refunded on the payment (its amount counts what is already refunded)")
                 }
             case .receipt:
-                if let sent = visits.last(where: { $0.idempotencyKey != nil }) {
-                    return (step.id, "sent the customer's receipt (Idempotency-Key \(sent.idempotencyKey ?? "?"))")
+                // A receipt carries no key: a visit that recorded its receipt or made an attempt may have sent it.
+                if let sent = visits.last(where: { $0.intent != nil || $0.attempts > 0 }) {
+                    return (step.id, "recorded the customer's receipt (attempt \(sent.attempts)), which every later attempt sends as it is")
+                }
+                // Once money is captured the receipt may already be at the provider without a record here: the
+                // step saves its receipt with its first outcome, so a crash just after the call reruns it from an
+                // earlier save, and it must compute the same receipt again (a different one is refused with 409).
+                if instance.knownCaptured > 0 {
+                    return (step.id, "has \(Money(minorUnits: instance.knownCaptured, currency: currency)) captured, so it may have sent the customer's receipt, which is made from these values")
                 }
             default:
                 continue

@@ -59,6 +59,13 @@ actor ChaosServer {
     /// SIGKILLs the running incarnation: no shutdown, steps cut wherever they are.
     /// - Returns: the killed process id.
     @discardableResult
+    /// ``killNow()`` unless the zombie episode spares this server, checked and done in one actor turn, so a server
+    /// paused between a separate check and the kill is never killed mid-episode. `nil` when spared.
+    func killNowUnlessSpared() async throws -> Int32? {
+        guard !isSpared else { return nil }
+        return try await killNow()
+    }
+
     func killNow() async throws -> Int32 {
         guard let launched = current else { return 0 }
         current = nil

@@ -62,7 +62,7 @@ struct ChaosServerPool: Sendable {
                 guard let other = await firstRunning(after: pick) else { continue }
                 victim = other
             }
-            let pid = try await victim.killNow()
+            guard let pid = try await victim.killNowUnlessSpared() else { continue }
             let which = servers.count > 1 ? " of server \(servers.firstIndex { $0 === victim } ?? 0)" : ""
             print("chaos: SIGKILL #\(await kills) pid \(pid)\(which) at \(String(format: "%.1f", (ContinuousClock.now - began).secondsValue))s (drawn: after \(wait), down \(down))")
             try await Task.sleep(for: down)

@@ -74,14 +74,20 @@ struct ChaosZombie {
         report.held += held.count
         print("chaos: zombie episode \(report.episodes): SIGSTOP pid \(pid) (server \(report.server)) holding \(held.keys.sorted())")
         let before = await server.leaseCounters
-        // Past its lease, and until another worker has taken one of its instances over (at most 20 s more).
-        try await Task.sleep(for: .seconds(leaseSeconds * 2 + 1))
+        // Past its lease, and until another worker has taken one of its instances over (at most 20 s more). Resumed
+        // on every path: a cancelled or failed wait must not leave a stopped server behind.
         var takenOver = 0
-        while ContinuousClock.now - stoppedAt < .seconds(leaseSeconds * 2 + 20) {
-            let now = try await tokens(of: Array(held.keys))
-            takenOver = held.count { now[$0.key] != $0.value }
-            if takenOver > 0 { break }
-            try await Task.sleep(for: .milliseconds(250))
+        do {
+            try await Task.sleep(for: .seconds(leaseSeconds * 2 + 1))
+            while ContinuousClock.now - stoppedAt < .seconds(leaseSeconds * 2 + 20) {
+                let now = try await tokens(of: Array(held.keys))
+                takenOver = held.count { now[$0.key] != $0.value }
+                if takenOver > 0 { break }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        } catch {
+            await server.resume()
+            throw error
         }
         await server.resume()
         report.stoppedSeconds += (ContinuousClock.now - stoppedAt).secondsValue

@@ -33,6 +33,8 @@ struct PostgresChaosCampaignTests {
         var leases: ChaosLeaseCounters
         var zombie: ChaosZombie.Report
         var databaseRestarts: Int
+        /// Sessions finished when the database was restarted: fewer than all, or the restart hit nothing.
+        var finishedAtRestart: Int
         var bursts: [String: Int]
         var stops: [(status: Int32, exitedNormally: Bool, output: String)]
         var operatorRecords: [ChaosOperator.Record]
@@ -79,6 +81,7 @@ struct PostgresChaosCampaignTests {
         }
         #expect(summary.outcomes.count == plans.count)
         #expect(summary.databaseRestarts == 1, "the database was restarted mid-run")
+        #expect(summary.finishedAtRestart < plans.count, "sessions were still in flight when the database restarted (\(summary.finishedAtRestart) of \(plans.count) finished)")
         #expect(summary.zombie.ran, "a server was stopped holding a lease that another one took over: \(summary.zombie)")
         if summary.zombie.ran {
             #expect(summary.leases.takeovers >= 1, "takeovers on /metrics: \(line)")
@@ -133,7 +136,10 @@ struct PostgresChaosCampaignTests {
                     var random = ChaosRandom(seed: configuration.seed, stream: 3)
                     let zombieIndex = Int.random(in: 0..<Self.servers, using: &random)
                     let zombie = ChaosZombie(cluster: cluster, leaseSeconds: Self.leaseSeconds)
-                    let (outcomes, report) = try await withThrowingTaskGroup(of: Void.self) { chaos in
+                    // Stopped on every path: the injector's and the pool's loops run until it is, so a disturbance
+                    // that throws must not leave them (and the servers) running until the time limit.
+                    defer { injector.stop() }
+                    let (outcomes, disturbance) = try await withThrowingTaskGroup(of: Void.self) { chaos in
                         chaos.addTask {
                             await injector.run(random: ChaosRandom(seed: configuration.seed, stream: 2), interval: configuration.burstInterval)
                         }
@@ -147,15 +153,16 @@ struct PostgresChaosCampaignTests {
                         await operated
                         await ChaosCampaignTests.settle(plans.map(\.id).filter { !person.moves(of: $0).isEmpty }, configuration, http: http,
                                                         baseURLs: pool.baseURLs)
-                        let report = try await disturbed
+                        let disturbance = try await disturbed
                         injector.stop()
                         try await chaos.waitForAll()
-                        return (outcomes, report)
+                        return (outcomes, disturbance)
                     }
                     let stops = try await pool.stopAll()
                     try person.writeLog(to: work.appendingPathComponent("operator.log"))
                     return Summary(outcomes: outcomes, ledger: simulator.ledger(), kills: await pool.kills, launches: await pool.launches,
-                                   leases: await pool.leaseCounters, zombie: report, databaseRestarts: 1, bursts: injector.bursts,
+                                   leases: await pool.leaseCounters, zombie: disturbance.zombie, databaseRestarts: disturbance.restarts,
+                                   finishedAtRestart: disturbance.finishedAtRestart, bursts: injector.bursts,
                                    stops: stops, operatorRecords: person.records)
                 }
             }
@@ -165,15 +172,16 @@ struct PostgresChaosCampaignTests {
     /// Once a tenth of the sessions are done, the zombie; once half are (and the zombie is done), the immediate
     /// restart of the database, with the servers running.
     private static func disturb(_ pool: ChaosServerPool, zombie: ChaosZombie, zombieIndex: Int, cluster: ThrowawayPostgres,
-                                sessions: Int, operator person: ChaosOperator) async throws -> ChaosZombie.Report {
+                                sessions: Int, operator person: ChaosOperator) async throws -> (zombie: ChaosZombie.Report, restarts: Int, finishedAtRestart: Int) {
         let began = ContinuousClock.now
         while person.sessionsFinished < max(1, sessions / 10) { try await Task.sleep(for: .milliseconds(100)) }
         let report = try await zombie.run(pool.servers[zombieIndex], index: zombieIndex)
         print("chaos-pg: \(report)")
         while person.sessionsFinished < sessions / 2 { try await Task.sleep(for: .milliseconds(100)) }
         let restartAt = (ContinuousClock.now - began).secondsValue
+        let finishedAtRestart = person.sessionsFinished
         try await cluster.restartImmediately()
         print("chaos-pg: PostgreSQL restarted (pg_ctl restart -m immediate) at +\(String(format: "%.1f", restartAt))s, back after \(String(format: "%.1f", (ContinuousClock.now - began).secondsValue - restartAt))s")
-        return report
+        return (report, 1, finishedAtRestart)
     }
 }

@@ -49,7 +49,10 @@ struct ValueCorrectionTests {
             try await bed.signal(id, "sessionEnded", ["energyWh": .integer(12_000)], signalID: "end")
             #expect(try bed.instance(id).currentStep == "releaseRemainder")
             let definition = try Self.definition(bed, id)
-            for assignment in ["inputs.pricePerKWh=4.55 NOK", #"variables.amountDue={"value": 100, "currency": "NOK"}"#, "inputs.maxAmount=100.00 NOK"] {
+            // The VAT rate is read only by the receipt, which saves its receipt with its first outcome: once money is
+            // captured the receipt may be at the provider already, so its values are fixed too.
+            for assignment in ["inputs.pricePerKWh=4.55 NOK", #"variables.amountDue={"value": 100, "currency": "NOK"}"#, "inputs.maxAmount=100.00 NOK",
+                               "inputs.vatRate=1500"] {
                 let correction = try ValueCorrection.parse(assignment, for: definition)
                 let refused = await #expect(throws: FlowError.self) {
                     try await bed.runner.resume(id, setting: [correction], reason: "too late", by: "frank")

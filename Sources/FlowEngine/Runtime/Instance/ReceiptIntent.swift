@@ -1,6 +1,7 @@
-/// A `receipt` step's request, recorded in its ``StepRecord`` (as ``PaymentIntent/receipt(_:)``) before the first
-/// call, so every attempt, also after a crash, sends the identical receipt: the Order Management API takes a repeat
-/// of an identical receipt as done, which is what makes re-sending after an unknown outcome safe.
+/// A `receipt` step's request, recorded in its ``StepRecord`` (as ``PaymentIntent/receipt(_:)``) with the first
+/// attempt's outcome, so every later attempt sends the identical receipt; a crash before that save computes the same
+/// one again from the same saved state (corrections of its values are refused once money is captured). The Order
+/// Management API takes a repeat of an identical receipt as done, which is what makes re-sending safe.
 ///
 /// Every amount is integer minor units, VAT included; the lines add up exactly to ``captured``.
 package struct ReceiptIntent: Codable, Sendable, Equatable {
