@@ -87,7 +87,7 @@ bench-peers:
 	fi
 
 # Every benchmark suite, in release mode, one after the other; each prints a table and merges its keys into
-# Benchmarks/results/latest.json (summarised in docs/performance.md). About 15 minutes on 2 cores after the build.
+# Benchmarks/results/latest.json (summarised in docs/performance.md). About 20 minutes on 2 cores after the build (`pg` starts a throwaway PostgreSQL cluster of its own).
 BENCH = Benchmarks/.build/release/evflow-bench
 bench: deps bench-peers
 	$(SWIFT) build -c release --package-path Benchmarks
@@ -97,6 +97,7 @@ bench: deps bench-peers
 	$(BENCH) flow
 	$(BENCH) scale
 	$(BENCH) scenarios
+	$(BENCH) pg
 
 # The fault campaign at full size (Tests/EvflowServeTests/Chaos: N sessions through a repeatedly SIGKILLed
 # `evflow serve`), then the definition and state-file fuzzers with FUZZ iterations. `make test` runs both small.

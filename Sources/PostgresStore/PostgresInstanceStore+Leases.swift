@@ -98,10 +98,7 @@ extension PostgresInstanceStore {
             FROM leases WHERE instance_id = \(id) AND token IS NOT NULL
             """)
         guard let row = rows?.first, let lease = try? row.decode((String, Double, Bool).self) else { return nil }
-        let (owner, since, expired) = lease
-        let pid = localProcessID(owner)
-        let gone = pid.map { !Self.isAlive($0) } ?? false
-        return LockHolder(processID: pid, isAbandoned: expired || gone, owner: owner, sinceRenewal: since)
+        return holder(owner: lease.0, sinceRenewal: lease.1, expired: lease.2)
     }
 
     /// Waits for the instance's meter-binding lock: a session advisory lock on a connection of its own, so it is

@@ -37,6 +37,9 @@ package final class PostgresInstanceStore: InstanceStore {
         /// How long opening the store tries to reach the database: a database that is down at start is reported
         /// quickly, naming the address. Default 3 s.
         package var openWindow: TimeInterval = 3
+        /// Instances per query when listing outlines (``allOutlines()``): a page of outlines is a few hundred
+        /// kilobytes, so a listing of 100,000 instances is 50 round trips and never holds every row at once.
+        package var listingPage: Int = 2000
         /// The lease owner shown to operators: `host/pid`.
         package var owner: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
 

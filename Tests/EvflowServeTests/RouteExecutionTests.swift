@@ -139,6 +139,11 @@ struct ThreadRecordingStore: InstanceStoreDecorator {
         return base.lockHolder(id)
     }
 
+    func lockHolders(_ ids: [String]) -> [String: LockHolder] {
+        calls.record("lockHolders")
+        return base.lockHolders(ids)
+    }
+
     func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? {
         calls.record("lock")
         return try base.lock(id)

@@ -15,6 +15,8 @@ struct EvflowBench {
         case scale
         /// 1,000 flow-definition scenarios of 10-hour virtual sessions (`tests.*`).
         case scenarios
+        /// The EV flow on PostgreSQL: 1/16/256 in flight, 1/2/4 workers, DBOS on PostgreSQL, a postgres-nio floor (`pg.*`).
+        case pg
     }
 
     static func main() async {
@@ -27,6 +29,7 @@ struct EvflowBench {
             case .flow: try await FlowBench.run(arguments)
             case .scale: try await ScaleBench.run(arguments)
             case .scenarios: try await ScenarioBench.run(arguments)
+            case .pg: try await PGBench.run(arguments)
             }
         } catch {
             log("evflow-bench: \(error)")

@@ -20,6 +20,8 @@ struct FlowDBOSPeer: Sendable {
     let stateDirectory: URL
     let pollInterval: Double
     let journalMode: String
+    /// A `postgresql://` URL: DBOS on its PostgreSQL backend (the `pg` suite) instead of SQLite.
+    var systemDatabaseURL: String? = nil
 
     /// Why the peer cannot run here, with what to do about it; `nil` when it can.
     static func unavailableReason() -> String? {
@@ -46,7 +48,7 @@ struct FlowDBOSPeer: Sendable {
             Self.script, "--base-url", baseURL, "--concurrency", String(concurrency),
             "--warmup", String(warmup / .seconds(1)), "--seconds", String(window / .seconds(1)),
             "--state-dir", stateDirectory.path, "--poll-interval", String(pollInterval), "--journal-mode", journalMode,
-        ]
+        ] + (systemDatabaseURL.map { ["--system-database-url", $0] } ?? [])
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -26,10 +26,13 @@ package struct InstanceInspector: Sendable {
         var unreadable: [String: String] = [:]
         // Outlines, not whole instances, from the store's index (over 100,000 files, decoding everything was most of
         // the time).
-        for (id, result) in try store.allOutlines() {
+        let outlines = try store.allOutlines()
+        // Every holder in one call: a shared store reads its lease table once instead of once per instance.
+        let holders = store.lockHolders(outlines.map(\.id))
+        for (id, result) in outlines {
             switch result {
             case .success(let instance):
-                summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis)))
+                summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis, lockHolder: holders[id])))
             case .failure(let error):
                 if error.code != .notFound { unreadable[id] = error.description }
             }
@@ -55,10 +58,15 @@ package struct InstanceInspector: Sendable {
 
     /// Why the instance with this outline needs an operator, or `nil`.
     package func stuckReason(_ instance: InstanceOutline, _ diagnosis: StuckDiagnosis) -> String? {
+        stuckReason(instance, diagnosis, lockHolder: store.lockHolder(instance.id))
+    }
+
+    /// Why the instance needs an operator, with its lock holder already read (``InstanceStore/lockHolders(_:)``).
+    func stuckReason(_ instance: InstanceOutline, _ diagnosis: StuckDiagnosis, lockHolder: LockHolder?) -> String? {
         let definition = try? catalog.definition(for: instance.flow)
         var diagnosis = diagnosis
         diagnosis.captureWindows = captureWindows
-        return diagnosis.reason(for: instance, definition: definition, lockHolder: store.lockHolder(instance.id))
+        return diagnosis.reason(for: instance, definition: definition, lockHolder: lockHolder)
     }
 
     /// The pid of the worker holding the instance now, if any.

@@ -66,6 +66,10 @@ package protocol InstanceStore: Sendable {
     /// report. Never takes or waits for the lock.
     func lockHolder(_ id: String) -> LockHolder?
 
+    /// Who holds the locks of `ids` (the held ones only), for listings that diagnose every instance; a shared
+    /// store answers in one read instead of one per instance (default: ``lockHolder(_:)`` for each).
+    func lockHolders(_ ids: [String]) -> [String: LockHolder]
+
     /// The records this store has set aside as unreadable (see ``StoreError/Code/corrupt``), oldest first.
     func setAsideRecords() -> [SetAsideRecord]
 
@@ -94,6 +98,15 @@ package protocol InstanceStore: Sendable {
 extension InstanceStore {
     /// The outline of the whole instance: stores without a cheaper way to read one get it from ``load(_:)``.
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { InstanceOutline(try load(id)) }
+
+    /// ``lockHolder(_:)`` of each id: a file store reads one small lock file per instance.
+    package func lockHolders(_ ids: [String]) -> [String: LockHolder] {
+        var holders: [String: LockHolder] = [:]
+        for id in ids {
+            if let holder = lockHolder(id) { holders[id] = holder }
+        }
+        return holders
+    }
 
     /// Every outline, one instance at a time: stores without an index or columns for it.
     package func allOutlines() throws(StoreError) -> [(id: String, outline: Result<InstanceOutline, StoreError>)] {

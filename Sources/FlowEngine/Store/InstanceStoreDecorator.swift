@@ -27,6 +27,7 @@ extension InstanceStoreDecorator {
     }
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? { try base.loadDefinition(contentHash: contentHash) }
     package func lockHolder(_ id: String) -> LockHolder? { base.lockHolder(id) }
+    package func lockHolders(_ ids: [String]) -> [String: LockHolder] { base.lockHolders(ids) }
     package func setAsideRecords() -> [SetAsideRecord] { base.setAsideRecords() }
     package var statistics: StoreStatistics { base.statistics }
     package func checkConsistency(repair: Bool, progress: (_ done: Int, _ total: Int) -> Void) throws(StoreError) -> StoreCheck {

@@ -44,6 +44,7 @@ package enum InstanceStoreConformance {
         Check(name: "the meter-binding lock waits for its holder and is independent of the run lock", body: meterBindingLockWaits),
         Check(name: "every handle reads the latest save, whatever it read or wrote before", body: everyHandleReadsTheLatestSave),
         Check(name: "allOutlines equals the outline of every instance as last saved, on every handle", body: allOutlinesFollowEverySave),
+        Check(name: "allOutlines keeps every field the listing and the stuck diagnosis read", body: allOutlinesKeepEveryOutlineField),
     ]
 
     // MARK: create, load, save

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The `pg` suite's floor: per "flow", the statements (and so the commits and round trips) evflow's run needed per
+/// flow, and the flow's ePayment calls, with no engine: postgres-nio's pool straight to a table shaped like
+/// `instances`, at the same closed loop and concurrency. Its flows/s is what an engine with no overhead of its own
+/// would reach with that much database work on this machine; `pg.floor_ratio_C` is evflow ÷ floor.
+///
+/// Writes upsert one row per session with a document of evflow's measured size (each its own transaction, as
+/// evflow's are); reads select it back. A write precedes each HTTP call, as an engine records intent first.
+enum PGFloor {
+    struct Work: Sendable, CustomStringConvertible {
+        var writes: Int
+        var reads: Int
+        var httpCalls: Int
+        var documentBytes: Int
+
+        var description: String {
+            "\(writes) upserts of a \(documentBytes)-byte jsonb document + \(reads) primary-key reads (each its own transaction) + \(httpCalls) HTTP calls"
+        }
+    }
+
+    /// The floor's work from evflow's measured cost per flow: its write and other statements, rounded.
+    static func work(from cost: PGCost, documentBytes: Int) -> Work {
+        let writes = max(1, Int(cost.writeStatements.rounded()))
+        let reads = max(0, Int((cost.roundTrips - cost.writeStatements).rounded()))
+        return Work(writes: writes, reads: reads, httpCalls: FlowMeasurements.httpCallsPerFlow, documentBytes: documentBytes)
+    }
+
+    /// Runs the floor on `database` (made and migrated here) with `connections` pooled connections.
+    static func run(
+        _ work: Work, cluster: PGCluster, database: String, connections: Int, request: FloorRequest, concurrency: Int,
+        warmup: Duration, window: Duration
+    ) async throws -> FlowLoad.Result {
+        let logger = {
+            var logger = Logger(label: "evflow-bench.pg-floor")
+            logger.logLevel = .critical
+            return logger
+        }()
+        var configuration = PostgresClient.Configuration(host: cluster.host, port: cluster.port, username: "evflow", password: nil,
+                                                         database: database, tls: .disable)
+        configuration.options.maximumConnections = connections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let document = #"{"pad": ""# + String(repeating: "x", count: max(0, work.documentBytes - 12)) + #""}"#
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            for try await _ in try await client.query("CREATE TABLE floor_instances (id text PRIMARY KEY, revision bigint NOT NULL, state jsonb NOT NULL)", logger: logger) {}
+            let steps = max(work.writes, work.httpCalls)
+            let result = try await FlowLoad.run(concurrency: concurrency, warmup: warmup, window: window) { number, _ in
+                let id = "floor-\(number)"
+                for step in 0..<steps {
+                    if step < work.writes {
+                        let rows = try await client.query("""
+                            INSERT INTO floor_instances (id, revision, state) VALUES (\(id), 1, \(document)::jsonb)
+                            ON CONFLICT (id) DO UPDATE SET revision = floor_instances.revision + 1, state = EXCLUDED.state
+                            """, logger: logger)
+                        for try await _ in rows {}
+                    }
+                    if step < work.httpCalls { try await request.send() }
+                }
+                for _ in 0..<work.reads {
+                    let rows = try await client.query("SELECT state::text FROM floor_instances WHERE id = \(id)", logger: logger)
+                    for try await _ in rows {}
+                }
+            }
+            group.cancelAll()
+            return result
+        }
+    }
+}
