@@ -1,7 +1,7 @@
 import Foundation
 
 /// Turns a `flow` run into result keys (`floor.*`, `flow.*`) and a table for people.
-struct FlowReport {
+struct FlowReport: ReportFormatting {
     /// The issue's goal: evflow reaches at least half of what the floor allows at 256 sessions.
     static let floorRatioGoal = 0.5
     /// Issue 19: evflow reaches at least half of what its HTTP calls alone allow at 256 sessions.
@@ -176,21 +176,5 @@ struct FlowReport {
         }
         if !hasDBOS, let peerProblem { lines.append("DBOS not measured: \(peerProblem)") }
         return lines.joined(separator: "\n")
-    }
-
-    private func rounded(_ value: Double?, _ places: Int) -> Double? {
-        guard let value, value.isFinite else { return nil }
-        let scale = pow(10, Double(places))
-        return (value * scale).rounded() / scale
-    }
-
-    private func format(_ value: Double?, _ places: Int) -> String {
-        guard let value, value.isFinite else { return "n/a" }
-        return String(format: "%.\(places)f", value)
-    }
-
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let fill = String(repeating: " ", count: max(0, width - text.count))
-        return right ? fill + text : text + fill
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Turns a `pg` run into result keys (`pg.*`) and a table for people.
-struct PGReport {
+struct PGReport: ReportFormatting {
     /// Issue 15: evflow ÷ DBOS, both on PostgreSQL, at 256 sessions in flight.
     static let dbosRatioGoal = 3.0
     /// Issue 15: evflow reaches at least half of what the same commits and HTTP calls allow.
@@ -147,21 +147,5 @@ struct PGReport {
         }
         if m.runs[.dbos] == nil, let peerProblem { lines.append("DBOS not measured: \(peerProblem)") }
         return lines.joined(separator: "\n")
-    }
-
-    private func rounded(_ value: Double?, _ places: Int) -> Double? {
-        guard let value, value.isFinite else { return nil }
-        let scale = pow(10, Double(places))
-        return (value * scale).rounded() / scale
-    }
-
-    private func format(_ value: Double?, _ places: Int) -> String {
-        guard let value, value.isFinite else { return "n/a" }
-        return String(format: "%.\(places)f", value)
-    }
-
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let fill = String(repeating: " ", count: max(0, width - text.count))
-        return right ? fill + text : text + fill
     }
 }
