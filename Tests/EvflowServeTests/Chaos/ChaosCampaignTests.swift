@@ -95,23 +95,12 @@ struct ChaosCampaignTests {
     private func campaign(_ configuration: ChaosConfiguration, plans: [ChaosSessionPlan], binary: URL, port: Int,
                           flows: URL, state: URL, work: URL) async throws -> Summary {
         let baseURL = "http://127.0.0.1:\(port)"
-        let simulatorConfiguration = SimulatorConfiguration(
-            rateLimitsEnabled: false,
-            webhooks: WebhookConfiguration(urls: [baseURL + "/webhooks/epayment"], secret: ServeFixture.webhookSecret,
-                                           maximumAttempts: 40, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
-                                           duplicateRate: 0.1, reorderRate: 0.1),
-            seed: configuration.seed, recordsResponses: true)
+        let simulatorConfiguration = configuration.simulator(webhookURLs: [baseURL + "/webhooks/epayment"])
         let station = StationBackendStub()
         return try await withSimulator(configuration: simulatorConfiguration, clock: .system(), logger: .quiet) { simulator in
             try await station.serve { stationURL in
                 try await withHTTPClient(logger: .quiet) { http in
-                    let environment = [
-                        "EVFLOW_API_TOKENS": ServeFixture.token,
-                        "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "chaos", "EPAYMENT_CLIENT_SECRET": "chaos-secret",
-                        "EPAYMENT_SUBSCRIPTION_KEY": "chaos-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
-                        "EVFLOW_STATION_URL": stationURL, "EVFLOW_STATION_SECRET": "station-secret",
-                        "EVFLOW_HTTP_TIMEOUT": "\(configuration.serverHTTPTimeoutSeconds)",
-                    ]
+                    let environment = configuration.serverEnvironment(simulatorURL: simulator.baseURL, stationURL: stationURL)
                     let server = ChaosServer(
                         binary: binary, arguments: ["serve", "--port", "\(port)", "--state-dir", state.path, "--flows-dir", flows.path],
                         environment: environment, baseURL: baseURL, http: http, logFile: work.appendingPathComponent("serve.log"))

@@ -103,24 +103,13 @@ struct PostgresChaosCampaignTests {
                      flows: URL, work: URL) async throws -> Summary {
         let ports = try (0..<Self.servers).map { _ in try freePort() }
         let baseURLs = ports.map { "http://127.0.0.1:\($0)" }
-        let simulatorConfiguration = SimulatorConfiguration(
-            rateLimitsEnabled: false,
-            webhooks: WebhookConfiguration(urls: baseURLs.map { $0 + "/webhooks/epayment" }, secret: ServeFixture.webhookSecret,
-                                           maximumAttempts: 40, initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
-                                           duplicateRate: 0.1, reorderRate: 0.1),
-            seed: configuration.seed, recordsResponses: true)
+        let simulatorConfiguration = configuration.simulator(webhookURLs: baseURLs.map { $0 + "/webhooks/epayment" })
         let station = StationBackendStub()
         return try await withSimulator(configuration: simulatorConfiguration, clock: .system(), logger: .quiet) { simulator in
             try await station.serve { stationURL in
                 try await withHTTPClient(logger: .quiet) { http in
-                    let environment = [
-                        "EVFLOW_API_TOKENS": ServeFixture.token,
-                        "EPAYMENT_BASE_URL": simulator.baseURL, "EPAYMENT_CLIENT_ID": "chaos", "EPAYMENT_CLIENT_SECRET": "chaos-secret",
-                        "EPAYMENT_SUBSCRIPTION_KEY": "chaos-key", "EPAYMENT_MSN": "123456", "EPAYMENT_WEBHOOK_SECRET": ServeFixture.webhookSecret,
-                        "EVFLOW_STATION_URL": stationURL, "EVFLOW_STATION_SECRET": "station-secret",
-                        "EVFLOW_HTTP_TIMEOUT": "\(configuration.serverHTTPTimeoutSeconds)",
-                        "EVFLOW_LEASE_SECONDS": "\(Int(Self.leaseSeconds))",
-                    ]
+                    let environment = configuration.serverEnvironment(simulatorURL: simulator.baseURL, stationURL: stationURL)
+                        .merging(["EVFLOW_LEASE_SECONDS": "\(Int(Self.leaseSeconds))"]) { $1 }
                     let pool = ChaosServerPool(ports.enumerated().map { number, port in
                         ChaosServer(binary: binary, arguments: ["serve", "--port", "\(port)", "--store", cluster.url, "--flows-dir", flows.path],
                                     environment: environment, baseURL: baseURLs[number], http: http,
