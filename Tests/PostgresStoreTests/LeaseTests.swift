@@ -14,11 +14,9 @@ struct LeaseTests {
     @Test func aStalledWorkersSaveIsFencedAfterATakeover() throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
-        var stalledOptions = TestDatabase.options(lease: 1)
-        stalledOptions.owner = "host-a/1001"
+        let stalledOptions = TestDatabase.options(lease: 1, owner: "host-a/1001")
         let stalled = try PostgresInstanceStore(address: address, options: stalledOptions)
-        var otherOptions = TestDatabase.options(lease: 1)
-        otherOptions.owner = "host-b/2002"
+        let otherOptions = TestDatabase.options(lease: 1, owner: "host-b/2002")
         let other = try PostgresInstanceStore(address: address, options: otherOptions)
         var instance = InstanceSamples.instance("fenced-1")
         _ = try stalled.create(instance)
@@ -69,8 +67,7 @@ struct LeaseTests {
     @Test func anExpiredLeaseIsReportedAsStoppedRenewing() throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
-        var options = TestDatabase.options(lease: 1)
-        options.owner = "host-b/4121"
+        let options = TestDatabase.options(lease: 1, owner: "host-b/4121")
         let store = try PostgresInstanceStore(address: address, options: options)
         _ = try store.create(InstanceSamples.instance("stopped-1"))
         _ = try #require(try store.lock("stopped-1"))

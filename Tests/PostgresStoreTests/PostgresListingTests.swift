@@ -82,8 +82,7 @@ struct PostgresListingTests {
     @Test func anInstanceWhoseWorkerStoppedRenewingIsListedStuck() throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
-        var options = TestDatabase.options(lease: 1)
-        options.owner = "host-b/4121"
+        let options = TestDatabase.options(lease: 1, owner: "host-b/4121")
         let worker = try PostgresInstanceStore(address: address, options: options)
         var running = InstanceSamples.instance("leased-1")
         running.status = .running

@@ -39,9 +39,10 @@ enum TestDatabase {
     }
 
     /// Fast leases for lease tests.
-    static func options(lease: TimeInterval = 15) -> PostgresInstanceStore.Options {
+    static func options(lease: TimeInterval = 15, owner: String? = nil) -> PostgresInstanceStore.Options {
         var options = PostgresInstanceStore.Options()
         options.leaseDuration = lease
+        if let owner { options.owner = owner }
         return options
     }
 }
