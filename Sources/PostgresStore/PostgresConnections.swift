@@ -36,7 +36,8 @@ final class PostgresConnections: Sendable {
     }
 
     /// The failures ridden out by a retry so far, by SQLSTATE (`57P01`, `40001`, `57014`) or connection problem
-    /// (`serverClosedConnection`, `NoAnswer`): for tests that prove a fault was met and retried, not avoided.
+    /// (`serverClosedConnection`, `NoAnswer`, and `closedWhileIdle` for a pooled connection found closed and passed
+    /// over): for tests that prove a fault was met and ridden out, not avoided.
     var retried: [String: Int] { state.withLock { $0.retried } }
 
     init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30) throws(StoreError) {
@@ -195,6 +196,8 @@ final class PostgresConnections: Sendable {
         let (reused, id) = state.withLock { state -> (PostgresConnection?, Int) in
             while let connection = state.idle.popLast() {
                 if !connection.isClosed { return (connection, 0) }
+                // Closed while idle (the server restarted or cut it off): passed over, as a retry would.
+                state.retried["closedWhileIdle", default: 0] += 1
             }
             defer { state.nextID += 1 }
             return (nil, state.nextID)

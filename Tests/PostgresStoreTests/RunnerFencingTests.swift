@@ -74,4 +74,40 @@ struct RunnerFencingTests {
             #expect(try store.lock("fenced-run") == nil, "the new owner holds it")
         }
     }
+
+    /// A worker that finds an instance leased by another worker lets go of it instead of claiming again every
+    /// second: the holder runs it on, and the poll finds it claimable if the holder stops. (Each retry cost a claim,
+    /// a load and a save, per wake-up and per worker: the cost per flow rose with every worker added.)
+    @Test func aWorkerLetsGoOfAnInstanceAnotherWorkerHolds() async throws {
+        let address = try TestDatabase.freshSchema()
+        defer { TestDatabase.drop(address) }
+        let flows = try ShippedFlows.evChargingFolder()
+        defer { TemporaryFolder.remove(flows) }
+        let store = try PostgresInstanceStore(address: address)
+        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "contention", clientSecret: Secret("secret"),
+                                             subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
+        let configuration = EvflowConfiguration(store: .opening({ store }, describedAs: address.redacted),
+                                                definitions: try FlowDefinitionLoader().load(directory: flows), payments: .settings(settings))
+        try await withHTTPClient { http in
+            let runtime = try EvflowRuntime(configuration, httpClient: http)
+            let inputs: [String: Value] = [
+                "phoneNumber": .phoneNumber("4791234567"),
+                "maxAmount": .money(Money(minorUnits: 50_000, currency: "NOK")),
+                "pricePerKWh": .money(Money(minorUnits: 399, currency: "NOK")),
+                "startFee": .money(Money(minorUnits: 0, currency: "NOK")),
+            ]
+            _ = try runtime.runner.start(flow: "ev-charging", id: "held-elsewhere", inputs: inputs)
+            #expect(runtime.runner.scheduledCount == 1, "the start scheduled it")
+            // Another worker (another store handle, as another process has) holds it.
+            let other = try PostgresInstanceStore(address: address)
+            let lease = try #require(try other.lock("held-elsewhere"))
+            defer { lease.release() }
+            let before = try store.load("held-elsewhere")
+            let writes = store.counters.writes.load(ordering: .relaxed)
+            try await runtime.runner.runReporting("held-elsewhere")
+            #expect(try store.load("held-elsewhere") == before, "nothing was run")
+            #expect(runtime.runner.scheduledCount == 0, "let go, not rescheduled a second later: \(String(describing: runtime.runner.nextWake))")
+            #expect(store.counters.writes.load(ordering: .relaxed) == writes, "no save after the failed claim")
+        }
+    }
 }

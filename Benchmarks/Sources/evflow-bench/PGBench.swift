@@ -85,9 +85,16 @@ enum PGBench {
             if round % 2 == 0 { counts.reverse() }
             for count in counts {
                 let load = loadAverage()
-                let run = try await evflow(workers: count, level: options.workerLevel, database: "evflow_r\(round)_w\(count)", options, cluster, simulator, tools, http)
-                results.add(run, .workers, count)
-                log("round \(round) evflow \(count) worker(s) \(options.workerLevel): \(summary(run)); load \(FlowBench.format(load))")
+                // A level that fails (a start timing out on a loaded machine, say) is reported and the suite goes on,
+                // so one bad run does not cost the whole suite's figures.
+                do {
+                    let run = try await evflow(workers: count, level: options.workerLevel, database: "evflow_r\(round)_w\(count)", options, cluster, simulator, tools, http)
+                    results.add(run, .workers, count)
+                    log("round \(round) evflow \(count) worker(s) \(options.workerLevel): \(summary(run)); load \(FlowBench.format(load))")
+                } catch {
+                    results.failures.append("round \(round), \(count) workers at \(options.workerLevel) in flight (load \(FlowBench.format(load))): \(error)")
+                    log("round \(round) evflow \(count) worker(s) \(options.workerLevel): FAILED, going on: \(error)")
+                }
             }
             // The floor does what one worker's run at the worker level did per flow (this round's, else the level run's).
             guard let calibration = results.runs[.workers]?[1]?.last ?? results.runs[.evflow]?[options.workerLevel]?.last else { continue }

@@ -23,6 +23,8 @@ struct PGMeasurements: Sendable {
 
     var runs: [Engine: [Int: [PGRun]]] = [:]
     var dbosVersion: String?
+    /// Runs that failed and were left out (reported beside the figures rather than ending the suite).
+    var failures: [String] = []
     var floorWork: PGFloor.Work?
 
     mutating func add(_ run: PGRun, _ engine: Engine, _ key: Int) {

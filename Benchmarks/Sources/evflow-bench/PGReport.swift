@@ -45,6 +45,7 @@ struct PGReport: ReportFormatting {
             "pg.meta.flow": "flows/ev-charging.json, the session of evflow-bench flow: start (wait: payment), AUTHORIZED webhook, meterReading 7350 Wh, sessionEnded 12345 Wh; 5416 captured, 44584 released, checked per session",
             "pg.meta.evflow": "evflow serve --store postgres://… release build, child processes, driven over its HTTP API (each session's calls spread over the workers in turn); GET /v1/instances/{id} every \(Int(PGSession.pollInterval / .milliseconds(1))) ms until finished",
             "pg.meta.worker_level": level,
+            "pg.meta.failed_runs": m.failures.isEmpty ? "none" : m.failures.joined(separator: "; "),
             "pg.meta.counters": "per flow over the whole run (warm-up and drain included): commits = pg_stat_database.xact_commit (read-only transactions included), round trips = pg_stat_statements calls, WAL syncs = pg_stat_wal.wal_sync, database CPU = exited backends (postmaster cutime+cstime), worker CPU = /proc utime+stime of the evflow serve processes",
         ]
         func cost(_ prefix: String, _ engine: PGMeasurements.Engine, _ key: Int) {
@@ -146,6 +147,7 @@ struct PGReport: ReportFormatting {
             lines.append(String(format: "pg.floor_ratio_%d = %.3f (goal ≥ %.1f: ", level, ratio, Self.floorRatioGoal) + (ratio >= Self.floorRatioGoal ? "met)" : "NOT met)"))
         }
         if m.runs[.dbos] == nil, let peerProblem { lines.append("DBOS not measured: \(peerProblem)") }
+        for failure in m.failures { lines.append("FAILED and left out: \(failure)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -36,8 +36,12 @@ extension FlowRunner {
             throw error
         }
         guard let lock else {
-            // Another runner (process) has it; look again later rather than spinning on it.
-            return reschedule(id, at: services.clock.now.addingTimeInterval(1))
+            // Another runner has it. In a folder that is a CLI command or a process that died holding it: look
+            // again in a second rather than spinning on it. In a shared store it is another worker, which runs the
+            // instance on (its signals and timers reach that worker), and if that worker stops, its lease expires
+            // and the poll finds the instance claimable: looking again every second from every other worker only
+            // cost each of them a claim, a load and a save per wake-up, and more with each worker added.
+            return reschedule(id, at: store.leaseStatistics == nil ? services.clock.now.addingTimeInterval(1) : nil)
         }
         defer { lock.release() }
         do {

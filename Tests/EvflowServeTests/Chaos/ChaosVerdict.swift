@@ -142,11 +142,23 @@ struct ChaosVerdict {
                 let payment = instance.payment
                 if instance.status != expected || payment?.captured ?? 0 != plan.expectedCapture || payment?.held ?? 0 != 0 {
                     problem("\(plan.id): state file says \(instance.status) at \(instance.currentStep ?? "-"), captured \(payment?.captured ?? 0), held \(payment?.held ?? 0); expected \(expected), captured \(plan.expectedCapture), held 0")
+                    if !instance.status.isFinished { problem(Self.diagnosis(of: instance, in: store)) }
                 }
             } catch {
                 problem("\(plan.id): instance file does not load: \(error)")
             }
         }
         if !setAside().isEmpty { problem("state: loading set aside: \(setAside())") }
+    }
+
+    /// Where an unfinished instance stands, for the campaign's output: what it saw and kept, its inbox, its lease,
+    /// its recent timeline. A stuck session found by CI is then explained by the run that found it.
+    private static func diagnosis(of instance: FlowInstance, in store: any InstanceStore) -> String {
+        let inbox = (try? store.inbox(of: instance.id)).map { $0.map { "\($0.name) \($0.id)" } }.map { "\($0)" } ?? "unreadable"
+        let lease = store.lockHolder(instance.id).map { "\($0)" } ?? "none"
+        let timeline = instance.history.suffix(25).map { "    " + $0.timelineText }.joined(separator: "\n")
+        return "\(instance.id): diagnosis: status \(instance.status) step \(instance.currentStep ?? "-") wakeAt \(instance.wakeAt.map { "\($0)" } ?? "-") "
+            + "seen \(instance.seenSignalIDs.sorted()) pending \(instance.pendingSignals.map(\.id)) consumed \(instance.consumedSignals.mapValues(\.count)) "
+            + "inbox \(inbox) lease \(lease) updated \(instance.updatedAt)\n  last \(min(25, instance.history.count)) of \(instance.history.count) history entries:\n\(timeline)"
     }
 }

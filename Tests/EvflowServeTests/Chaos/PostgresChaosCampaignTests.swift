@@ -111,7 +111,7 @@ struct PostgresChaosCampaignTests {
                     let environment = configuration.serverEnvironment(simulatorURL: simulator.baseURL, stationURL: stationURL)
                         .merging(["EVFLOW_LEASE_SECONDS": "\(Int(Self.leaseSeconds))"]) { $1 }
                     let pool = ChaosServerPool(ports.enumerated().map { number, port in
-                        ChaosServer(binary: binary, arguments: ["serve", "--port", "\(port)", "--store", cluster.url, "--flows-dir", flows.path],
+                        ChaosServer(binary: binary, arguments: ["serve", "--port", "\(port)", "--store", cluster.url, "--flows-dir", flows.path, "--log-level", "info"],
                                     environment: environment, baseURL: baseURLs[number], http: http,
                                     logFile: work.appendingPathComponent("server-\(number).log"))
                     })
