@@ -11,7 +11,7 @@ help:
 	@echo "make test   install libcurl4-openssl-dev, postgresql, and chromium, chromium-driver, selenium (for the console's browser test) if missing, build, and run every test against a throwaway PostgreSQL cluster"
 	@echo "make bench  build the benchmark package in release mode, run every suite, merge into Benchmarks/results/latest.json"
 	@echo "make chaos  the fault campaign: N=1000 sessions through evflow serve under faults and SIGKILLs, then the fuzzers at FUZZ=2000 iterations (N=, SEED=, CONCURRENCY=, FUZZ= to override)"
-	@echo "make chaos-pg  the scale-out campaign: N=1000 sessions through 3 evflow serve on one PostgreSQL (its own throwaway cluster) under faults, SIGKILLs, a SIGSTOPped zombie worker and a database restart (N=, SEED=, CONCURRENCY= to override)"
+	@echo "make chaos-pg  the scale-out campaign: N=1000 sessions through 3 evflow serve on one PostgreSQL (its own throwaway cluster) under faults, SIGKILLs, a SIGSTOPped zombie worker and a database restart (N=, SEED=, CONCURRENCY=, RESTARTS= to override)"
 
 # Installs the C library our HTTP client links against, only when pkg-config cannot find it.
 deps:
@@ -114,10 +114,12 @@ chaos: deps
 # `evflow serve` sharing one PostgreSQL database (a throwaway cluster the test starts with scripts/test-postgres.sh
 # and stops, so its restart disturbs nothing else; PostgreSQL is installed when missing), API calls spread over the
 # three, a random one SIGKILLed every few seconds, one SIGSTOPped past its 3 s lease and resumed, and one
-# `pg_ctl restart -m immediate` mid-run. `make test` runs it with 40 sessions. N, SEED and CONCURRENCY as for chaos.
+# `pg_ctl restart -m immediate` mid-run (RESTARTS=R: R of them, spread over the run). `make test` runs it with 40
+# sessions. N, SEED and CONCURRENCY as for chaos.
+RESTARTS ?= 1
 chaos-pg: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	EVFLOW_REQUIRE_POSTGRES=1 EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter PostgresChaosCampaignTests
+	EVFLOW_REQUIRE_POSTGRES=1 EVFLOW_CHAOS_SESSIONS=$(N) EVFLOW_CHAOS_SEED=$(SEED) EVFLOW_CHAOS_CONCURRENCY=$(CONCURRENCY) EVFLOW_CHAOS_PG_RESTARTS=$(RESTARTS) $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter PostgresChaosCampaignTests
 
 clean:
 	rm -rf .build Benchmarks/.build
