@@ -52,7 +52,11 @@ final class WakeUpListener: WakeUpSubscription {
             }
         }
         listening.futureResult.whenComplete { [weak self] result in
-            guard let self else { return }
+            guard let self else {
+                // The listener went away while it connected: nobody would ever close this connection.
+                if case .success(let connection) = result { connection.close().whenComplete { _ in _ = connection } }
+                return
+            }
             switch result {
             case .success(let connection):
                 let keep = self.state.withLock { state -> Bool in

@@ -91,6 +91,8 @@ enum PGBench {
                     let run = try await evflow(workers: count, level: options.workerLevel, database: "evflow_r\(round)_w\(count)", options, cluster, simulator, tools, http)
                     results.add(run, .workers, count)
                     log("round \(round) evflow \(count) worker(s) \(options.workerLevel): \(summary(run)); load \(FlowBench.format(load))")
+                } catch is CancellationError {
+                    throw CancellationError()
                 } catch {
                     results.failures.append("round \(round), \(count) workers at \(options.workerLevel) in flight (load \(FlowBench.format(load))): \(error)")
                     log("round \(round) evflow \(count) worker(s) \(options.workerLevel): FAILED, going on: \(error)")

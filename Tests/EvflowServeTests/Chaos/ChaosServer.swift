@@ -140,9 +140,12 @@ actor ChaosServer {
     private func waitUntilHealthy(_ process: ChildProcess) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
+        // Its own "listening" line first: a /healthz answer alone could come from another process that holds the
+        // port (another campaign's server, picked the same free port), and the campaign would then talk to it.
+        let listening = "evflow serve listening on \(baseURL) "
         while clock.now < deadline, process.isRunning {
             let request = HTTPRequest(method: .get, url: baseURL + "/healthz", timeout: .seconds(2))
-            if let reply = try? await http.execute(request), reply.status == 200 { return true }
+            if process.standardOutputSoFar.contains(listening), let reply = try? await http.execute(request), reply.status == 200 { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false

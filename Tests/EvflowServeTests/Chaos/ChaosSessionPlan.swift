@@ -16,6 +16,9 @@ struct ChaosSessionPlan: Sendable, CustomStringConvertible {
     static let currency = "NOK"
 
     let index: Int
+    /// The first part of the instance id: each campaign its own, so that one campaign's call reaching another's
+    /// server (both run in one `swift test`) is an unknown instance, not a silent duplicate of the same id.
+    var prefix = "chaos"
     let kind: Kind
     let pricePerKWh: Int64
     let startFee: Int64
@@ -26,7 +29,7 @@ struct ChaosSessionPlan: Sendable, CustomStringConvertible {
     /// Pauses between the driver's signals, in milliseconds.
     let pauses: [Int]
 
-    var id: String { "chaos-\(String(repeating: "0", count: max(0, 5 - String(index).count)))\(index)" }
+    var id: String { "\(prefix)-\(String(repeating: "0", count: max(0, 5 - String(index).count)))\(index)" }
     /// The flow's payment reference: `'ev-' + instance.id` in flows/ev-charging.json.
     var reference: String { "ev-" + id }
     var customerApproves: Bool { kind != .declined }
@@ -60,7 +63,7 @@ struct ChaosSessionPlan: Sendable, CustomStringConvertible {
     }
 
     /// The plan of session `index`; the same for the same seed, whatever else the campaign draws.
-    static func make(index: Int, seed: UInt64) -> ChaosSessionPlan {
+    static func make(index: Int, seed: UInt64, prefix: String = "chaos") -> ChaosSessionPlan {
         var random = ChaosRandom(seed: seed, stream: 1000 + UInt64(index))
         let kind = random.pick([(Kind.charges, 80), (.noEnergy, 5), (.capped, 5), (.declined, 10)])
         let price = random.pick([(Int64(199), 1), (399, 2), (459, 1), (529, 1)])
@@ -80,7 +83,7 @@ struct ChaosSessionPlan: Sendable, CustomStringConvertible {
             final = 0
         }
         let pauses = (0...readings.count).map { _ in Int.random(in: 20...250, using: &random) }
-        return ChaosSessionPlan(index: index, kind: kind, pricePerKWh: price, startFee: fee, readings: readings,
+        return ChaosSessionPlan(index: index, prefix: prefix, kind: kind, pricePerKWh: price, startFee: fee, readings: readings,
                                 finalEnergyWh: final, pauses: pauses)
     }
 }

@@ -62,7 +62,7 @@ struct PostgresChaosCampaignTests {
     private func campaign(_ configuration: ChaosConfiguration, binary: URL, cluster: ThrowawayPostgres, flows: URL, work: URL) async throws {
         let migrated = try await BuiltProduct.evflow.run(["db", "migrate", "--store", cluster.url])
         try #require(migrated.status == 0, "evflow db migrate: \(migrated)")
-        let plans = (0..<configuration.sessions).map { ChaosSessionPlan.make(index: $0, seed: configuration.seed) }
+        let plans = (0..<configuration.sessions).map { ChaosSessionPlan.make(index: $0, seed: configuration.seed, prefix: "chaospg") }
         let began = ContinuousClock.now
         let summary = try await run(configuration, plans: plans, binary: binary, cluster: cluster, flows: flows, work: work)
         let elapsed = (ContinuousClock.now - began).secondsValue
@@ -167,7 +167,10 @@ struct PostgresChaosCampaignTests {
         while person.sessionsFinished < max(1, sessions / 10) { try await Task.sleep(for: .milliseconds(100)) }
         let report = try await zombie.run(pool.servers[zombieIndex], index: zombieIndex)
         print("chaos-pg: \(report)")
-        let restarts = max(1, Int(ProcessInfo.processInfo.environment["EVFLOW_CHAOS_PG_RESTARTS"] ?? "") ?? 1)
+        let setting = ProcessInfo.processInfo.environment["EVFLOW_CHAOS_PG_RESTARTS"]
+        guard let restarts = setting.map({ Int($0) }) ?? 1, restarts >= 1 else {
+            throw ChaosSessionDriver.Failure("EVFLOW_CHAOS_PG_RESTARTS must be a whole number of restarts, at least 1 (got \(setting ?? ""))")
+        }
         var finishedAtFirstRestart: Int?
         for number in 1...restarts {
             while person.sessionsFinished < sessions * number / (restarts + 1) { try await Task.sleep(for: .milliseconds(100)) }
