@@ -32,19 +32,32 @@ extension PostgresInstanceStore {
     }
 
     /// Claims the lease when it is free, expired, already ours (a repeated claim), or held by `replacing`.
+    ///
+    /// An `UPDATE` of the existing row, conditional on it being claimable, rather than an upsert: `INSERT … ON
+    /// CONFLICT DO UPDATE … WHERE` locks the conflicting row even when its condition then fails, so every failed
+    /// claim (one per wake-up for each worker that does not win) took a transaction id and a WAL flush at commit.
+    /// A claim that matches nothing writes nothing. Only an instance's first claim inserts the row.
     /// - Returns: the new epoch, or `nil` when someone else holds it.
     private func claim(_ id: String, token: String, replacing: String?) throws(StoreError) -> Int64? {
         let seconds = options.leaseDuration
         let replaced = replacing ?? ""
         let rows = try connections.query("claim the instance's lease", instanceID: id, """
             WITH previous AS (SELECT token IS NOT NULL AND token <> \(token) AND expires_at < clock_timestamp() AS expired
-                              FROM leases WHERE instance_id = \(id))
-            INSERT INTO leases AS l (instance_id, owner, token, epoch, expires_at, renewed_at)
-            VALUES (\(id), \(options.owner), \(token), 1, clock_timestamp() + \(seconds) * interval '1 second', clock_timestamp())
-            ON CONFLICT (instance_id) DO UPDATE SET owner = EXCLUDED.owner, token = EXCLUDED.token, epoch = l.epoch + 1,
-                expires_at = EXCLUDED.expires_at, renewed_at = EXCLUDED.renewed_at
-            WHERE l.token IS NULL OR l.expires_at < clock_timestamp() OR l.token = EXCLUDED.token OR l.token = \(replaced)
-            RETURNING l.epoch, coalesce((SELECT expired FROM previous), false)
+                              FROM leases WHERE instance_id = \(id)),
+            claimed AS (
+                UPDATE leases AS l SET owner = \(options.owner), token = \(token), epoch = l.epoch + 1,
+                    expires_at = clock_timestamp() + \(seconds) * interval '1 second', renewed_at = clock_timestamp()
+                WHERE l.instance_id = \(id)
+                  AND (l.token IS NULL OR l.expires_at < clock_timestamp() OR l.token = \(token) OR l.token = \(replaced))
+                RETURNING l.epoch),
+            created AS (
+                INSERT INTO leases (instance_id, owner, token, epoch, expires_at, renewed_at)
+                SELECT \(id), \(options.owner), \(token), 1, clock_timestamp() + \(seconds) * interval '1 second', clock_timestamp()
+                WHERE NOT EXISTS (SELECT 1 FROM previous)
+                ON CONFLICT (instance_id) DO NOTHING
+                RETURNING epoch)
+            SELECT epoch, coalesce((SELECT expired FROM previous), false) FROM claimed
+            UNION ALL SELECT epoch, false FROM created
             """)
         guard let row = rows.first else { return nil }
         let (epoch, tookOver) = try decodeRows([row], "claim the instance's lease") { try $0.decode((Int64, Bool).self) }[0]
