@@ -26,8 +26,13 @@ final class PostgresConnections: Sendable {
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let logger: Logger
     private let state = Mutex(State())
-    /// Idle connections kept for reuse; more are opened on demand and closed when the pool is full.
-    private static let idleLimit = 8
+    /// The most connections the pool has open at once (see ``init(address:retryWindow:statementTimeoutSeconds:maximumConnections:)``).
+    let maximumConnections: Int
+    /// One permit per pooled connection a statement may use right now: a runner thread waits for one rather than
+    /// opening a connection of its own. Opening one per busy thread and closing it again once 8 sat idle made every
+    /// burst fork and authenticate new server processes: with 4 workers at 256 sessions in flight that was most of
+    /// the database's CPU per flow.
+    private let permits: DispatchSemaphore
 
     private struct State {
         var idle: [PostgresConnection] = []
@@ -40,10 +45,17 @@ final class PostgresConnections: Sendable {
     /// over): for tests that prove a fault was met and ridden out, not avoided.
     var retried: [String: Int] { state.withLock { $0.retried } }
 
-    init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30) throws(StoreError) {
+    /// Connections opened so far (pooled, the listener's and kept ones): for tests that prove the pool reuses them.
+    var opened: Int { state.withLock { $0.nextID - 1 } }
+
+    /// - Parameter maximumConnections: how many connections statements share; a statement waits (within its retry
+    ///   window) for one to be free. The wake-up listener and meter-binding locks hold connections of their own.
+    init(address: PostgresAddress, retryWindow: TimeInterval, statementTimeoutSeconds: Int = 30, maximumConnections: Int = 16) throws(StoreError) {
         self.address = address
         self.retryWindow = retryWindow
         self.statementTimeoutSeconds = statementTimeoutSeconds
+        self.maximumConnections = max(1, maximumConnections)
+        self.permits = DispatchSemaphore(value: max(1, maximumConnections))
         var logger = Logger(label: "evflow.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -89,12 +101,32 @@ final class PostgresConnections: Sendable {
         var attempts = 0
         while true {
             attempts += 1
+            // A pool that stays busy for the whole window is reported as such; the wait is at least a second, so a
+            // best-effort statement (a NOTIFY, a renewal) is not dropped by a moment's contention.
+            let wait = max(deadline.timeIntervalSinceNow, 1)
+            guard permits.wait(timeout: .now() + wait) == .success else {
+                throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): all \(maximumConnections) of this worker's connections to \(address.redacted) stayed busy for \(Int(wait.rounded(.up))) s; is a statement stuck behind a lock?")
+            }
             var connection: PostgresConnection?
             do {
-                let open = try checkOut()
+                let open: PostgresConnection
+                do {
+                    open = try checkOut()
+                } catch {
+                    permits.signal()
+                    throw error
+                }
                 connection = open
-                let result = try body(open)
+                let result: T
+                do {
+                    result = try body(open)
+                } catch {
+                    permits.signal()
+                    throw error
+                }
+                // A kept connection (a session lock on it) leaves the pool, and with it its permit.
                 if !keepsConnection { checkIn(open) }
+                permits.signal()
                 return result
             } catch {
                 let transient = Self.isTransient(error)
@@ -227,7 +259,7 @@ final class PostgresConnections: Sendable {
 
     private func checkIn(_ connection: PostgresConnection) {
         let kept = state.withLock { state in
-            guard !connection.isClosed, state.idle.count < Self.idleLimit else { return false }
+            guard !connection.isClosed, state.idle.count < maximumConnections else { return false }
             state.idle.append(connection)
             return true
         }

@@ -37,6 +37,10 @@ package final class PostgresInstanceStore: InstanceStore {
         /// How long opening the store tries to reach the database: a database that is down at start is reported
         /// quickly, naming the address. Default 3 s.
         package var openWindow: TimeInterval = 3
+        /// How many connections this handle's statements share (each worker process has one handle); a runner
+        /// thread waits for a free one. The wake-up listener and each meter-binding lock hold one more of their own.
+        /// Size PostgreSQL's `max_connections` for every worker's pool. Default 16.
+        package var maximumConnections = 16
         /// Instances per query when listing outlines (``allOutlines()``): a page of outlines is a few hundred
         /// kilobytes, so a listing of 100,000 instances is 50 round trips and never holds every row at once.
         package var listingPage: Int = 2000
@@ -59,7 +63,8 @@ package final class PostgresInstanceStore: InstanceStore {
         self.address = address
         self.options = options
         self.connections = try PostgresConnections(address: address, retryWindow: options.retryWindow,
-                                                   statementTimeoutSeconds: options.statementTimeoutSeconds)
+                                                   statementTimeoutSeconds: options.statementTimeoutSeconds,
+                                                   maximumConnections: options.maximumConnections)
         self.leases = LeaseBook()
         try PostgresSchema.check(connections, window: options.openWindow)
     }
