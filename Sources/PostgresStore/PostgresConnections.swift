@@ -37,6 +37,7 @@ final class PostgresConnections: Sendable {
     private struct State {
         var idle: [PostgresConnection] = []
         var nextID = 1
+        var opened = 0
         var retried: [String: Int] = [:]
     }
 
@@ -45,8 +46,8 @@ final class PostgresConnections: Sendable {
     /// over): for tests that prove a fault was met and ridden out, not avoided.
     var retried: [String: Int] { state.withLock { $0.retried } }
 
-    /// Connections opened so far (pooled, the listener's and kept ones): for tests that prove the pool reuses them.
-    var opened: Int { state.withLock { $0.nextID - 1 } }
+    /// Connections the pool opened so far (not the wake-up listener's): for tests that prove the pool reuses them.
+    var opened: Int { state.withLock { $0.opened } }
 
     /// - Parameter maximumConnections: how many connections statements share; a statement waits (within its retry
     ///   window) for one to be free. The wake-up listener and meter-binding locks hold connections of their own.
@@ -94,45 +95,40 @@ final class PostgresConnections: Sendable {
     /// window lasts. `body` may run more than once: it must be safe to repeat.
     /// - Parameter what: the operation, for the error (`load instance`, `claim lease`).
     /// - Parameter keepsConnection: `body` keeps the connection (an advisory lock on it): it is not put back in the pool.
+    ///   Such a call takes no permit: it may wait on a lock for long, and the lock's holder needs permits to finish.
+    /// - Parameter bounded: `false` for the lease housekeeping (renewals, releases), which must not queue behind the
+    ///   runner threads' statements: a renewal that waited past the lease would lose every lease the worker holds.
     func perform<T>(_ what: String, instanceID: String?, window: TimeInterval? = nil, keepsConnection: Bool = false,
-                    _ body: (PostgresConnection) throws -> T) throws(StoreError) -> T {
+                    bounded: Bool = true, _ body: (PostgresConnection) throws -> T) throws(StoreError) -> T {
+        let bounded = bounded && !keepsConnection
         let deadline = Date().addingTimeInterval(window ?? retryWindow)
         var pause: TimeInterval = 0.05
         var attempts = 0
         while true {
             attempts += 1
             // A pool that stays busy for the whole window is reported as such; the wait is at least a second, so a
-            // best-effort statement (a NOTIFY, a renewal) is not dropped by a moment's contention.
+            // best-effort statement (a NOTIFY) is not dropped by a moment's contention.
             let wait = max(deadline.timeIntervalSinceNow, 1)
-            guard permits.wait(timeout: .now() + wait) == .success else {
-                throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): all \(maximumConnections) of this worker's connections to \(address.redacted) stayed busy for \(Int(wait.rounded(.up))) s; is a statement stuck behind a lock?")
+            if bounded {
+                guard permits.wait(timeout: .now() + wait) == .success else {
+                    throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): all \(maximumConnections) of this worker's connections to \(address.redacted) stayed busy for \(Int(wait.rounded(.up))) s; is a statement stuck behind a lock?")
+                }
             }
             var connection: PostgresConnection?
             do {
-                let open: PostgresConnection
-                do {
-                    open = try checkOut()
-                } catch {
-                    permits.signal()
-                    throw error
-                }
+                let open = try checkOut()
                 connection = open
-                let result: T
-                do {
-                    result = try body(open)
-                } catch {
-                    permits.signal()
-                    throw error
-                }
-                // A kept connection (a session lock on it) leaves the pool, and with it its permit.
+                let result = try body(open)
                 if !keepsConnection { checkIn(open) }
-                permits.signal()
+                if bounded { permits.signal() }
                 return result
             } catch {
                 let transient = Self.isTransient(error)
                 if let connection {
                     if transient || connection.isClosed { close(connection) } else { checkIn(connection) }
                 }
+                // Given back once the connection is back in the pool (or closed), so no other thread opens one meanwhile.
+                if bounded { permits.signal() }
                 if let error = error as? StoreError { throw error }
                 guard transient else {
                     throw StoreError(.io, instanceID: instanceID, detail: "the database \(address.redacted) refused to \(what): \(Self.describe(error)); nothing was changed")
@@ -254,7 +250,9 @@ final class PostgresConnections: Sendable {
                 connected.fail(error)
             }
         }
-        return try connected.futureResult.wait()
+        let connection = try connected.futureResult.wait()
+        state.withLock { $0.opened += 1 }
+        return connection
     }
 
     private func checkIn(_ connection: PostgresConnection) {

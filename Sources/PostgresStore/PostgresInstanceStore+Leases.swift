@@ -36,7 +36,9 @@ extension PostgresInstanceStore {
     /// An `UPDATE` of the existing row, conditional on it being claimable, rather than an upsert: `INSERT … ON
     /// CONFLICT DO UPDATE … WHERE` locks the conflicting row even when its condition then fails, so every failed
     /// claim (one per wake-up for each worker that does not win) took a transaction id and a WAL flush at commit.
-    /// A claim that matches nothing writes nothing. Only an instance's first claim inserts the row.
+    /// A claim that finds the lease held in its snapshot writes nothing (one that loses a race to a claim still in
+    /// flight does lock the row). Only an instance's first claim inserts the row; a repeat of it (its answer was
+    /// lost while it was still uncommitted) finds the row its first attempt inserted with this token, and takes it.
     /// - Returns: the new epoch, or `nil` when someone else holds it.
     private func claim(_ id: String, token: String, replacing: String?) throws(StoreError) -> Int64? {
         let seconds = options.leaseDuration
@@ -54,7 +56,9 @@ extension PostgresInstanceStore {
                 INSERT INTO leases (instance_id, owner, token, epoch, expires_at, renewed_at)
                 SELECT \(id), \(options.owner), \(token), 1, clock_timestamp() + \(seconds) * interval '1 second', clock_timestamp()
                 WHERE NOT EXISTS (SELECT 1 FROM previous)
-                ON CONFLICT (instance_id) DO NOTHING
+                ON CONFLICT (instance_id) DO UPDATE SET epoch = leases.epoch + 1, expires_at = EXCLUDED.expires_at,
+                    renewed_at = EXCLUDED.renewed_at
+                WHERE leases.token = EXCLUDED.token
                 RETURNING epoch)
             SELECT epoch, coalesce((SELECT expired FROM previous), false) FROM claimed
             UNION ALL SELECT epoch, false FROM created
@@ -78,7 +82,7 @@ extension PostgresInstanceStore {
     /// Ends a lease this handle holds (best effort: a lease not released expires).
     func release(_ id: String, token: String) {
         guard leases.forget(id, token: token) != nil else { return }
-        _ = try? connections.perform("release the instance's lease", instanceID: id, window: 2) { connection in
+        _ = try? connections.perform("release the instance's lease", instanceID: id, window: 2, bounded: false) { connection in
             try connections.run("UPDATE leases SET owner = NULL, token = NULL, expires_at = NULL WHERE instance_id = \(id) AND token = \(token)",
                                 on: connection)
         }
@@ -88,7 +92,7 @@ extension PostgresInstanceStore {
     func renew(_ held: [String: LeaseBook.Held]) -> Set<String>? {
         let ids = Array(held.keys), tokens = held.values.map(\.token)
         let seconds = options.leaseDuration
-        let rows = try? connections.perform("renew leases", instanceID: nil, window: seconds / 3) { connection in
+        let rows = try? connections.perform("renew leases", instanceID: nil, window: seconds / 3, bounded: false) { connection in
             try connections.run("""
                 UPDATE leases SET expires_at = clock_timestamp() + \(seconds) * interval '1 second', renewed_at = clock_timestamp()
                 WHERE instance_id = ANY(\(ids)) AND token = ANY(\(tokens))

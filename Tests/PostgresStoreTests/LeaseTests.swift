@@ -48,6 +48,44 @@ struct LeaseTests {
         newLease.release()
     }
 
+    /// Claims racing for an instance's first lease (the row is inserted) and for a released one (the row is updated):
+    /// each time exactly one worker wins, and the others are refused rather than handed the same lease.
+    @Test func racingClaimsHaveExactlyOneWinner() throws {
+        let address = try TestDatabase.freshSchema()
+        defer { TestDatabase.drop(address) }
+        let stores = try (0..<6).map { number in
+            try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-\(number)/\(1000 + number)"))
+        }
+        _ = try stores[0].create(InstanceSamples.instance("raced-1"))
+        for round in ["first claim", "after a release"] {
+            let won = Synchronized<[Int]>([])
+            let failures = Synchronized<[String]>([])
+            let leases = Synchronized<[any InstanceLock]>([])
+            let gate = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            for (number, store) in stores.enumerated() {
+                done.enter()
+                Thread {
+                    gate.wait()
+                    do {
+                        if let lease = try store.lock("raced-1") {
+                            won.update { $0.append(number) }
+                            leases.update { $0.append(lease) }
+                        }
+                    } catch {
+                        failures.update { $0.append("\(error)") }
+                    }
+                    done.leave()
+                }.start()
+            }
+            for _ in stores { gate.signal() }
+            #expect(done.wait(timeout: .now() + 30) == .success)
+            #expect(failures.value.isEmpty, "\(round): \(failures.value)")
+            #expect(won.value.count == 1, "\(round): exactly one winner, got \(won.value)")
+            for lease in leases.value { lease.release() }
+        }
+    }
+
     @Test func aHeldLeaseIsRenewedPastItsLength() throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
