@@ -31,6 +31,12 @@ extension FlowRunner {
         let lock: (any InstanceLock)?
         do {
             lock = try store.lock(id)
+        } catch where error.code == .unavailable {
+            // The database is down or unreachable for longer than its retry window: nothing is wrong with the
+            // instance, so it is tried again, not set aside as unrunnable until this process restarts.
+            logger.error("store unavailable; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
+            reschedule(id, at: services.clock.now.addingTimeInterval(5))
+            throw error
         } catch {
             record(problem: "\(error)", for: id)
             throw error

@@ -55,3 +55,48 @@ struct OutlineReadCounterBox: Sendable {
         }
     }
 }
+
+/// A store whose database is unreachable (the lock cannot be claimed for longer than the retry window) leaves the
+/// instance scheduled for another try, instead of marking it unrunnable until the process restarts.
+@Suite struct UnavailableStoreTests {
+    final class Outage: Sendable {
+        let left = Mutex(1)
+    }
+
+    struct FailingLock: InstanceStoreDecorator {
+        let base: any InstanceStore
+        let outage: Outage
+
+        func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? {
+            if outage.left.withLock({ left in defer { left -= 1 }; return left > 0 }) {
+                throw StoreError(.unavailable, instanceID: id, detail: "the database is unreachable (test)")
+            }
+            return try base.lock(id)
+        }
+    }
+
+    @Test func aLockThatCannotReachTheStoreIsRetriedNotSetAside() async throws {
+        try await StoreFixtures.withStore { base, _ in
+            _ = try base.create(InstanceSamples.instance("outage-1"))
+            let outage = Outage()
+            let failing = FailingLockBox(base: base, outage: outage)
+            let configuration = EvflowConfiguration(
+                store: .opening({ failing.store }, describedAs: "failing store"), definitions: [:], payments: .settings(EvflowRuntimeTests.settings))
+            try await withHTTPClient { http in
+                let runtime = try EvflowRuntime(configuration, httpClient: http)
+                let error = try await #require(throws: StoreError.self) { try await runtime.runner.runReporting("outage-1") }
+                #expect(error.code == .unavailable)
+                #expect(runtime.runner.unrunnable["outage-1"] == nil, "not set aside: \(runtime.runner.unrunnable)")
+                #expect(runtime.runner.scheduledCount == 1, "scheduled for another try")
+                #expect(runtime.runner.nextWake.map { $0 > Date() } == true, "a few seconds later, not at once")
+            }
+        }
+    }
+}
+
+struct FailingLockBox: Sendable {
+    let base: FileInstanceStore
+    let outage: UnavailableStoreTests.Outage
+
+    var store: any InstanceStore { UnavailableStoreTests.FailingLock(base: base, outage: outage) }
+}
