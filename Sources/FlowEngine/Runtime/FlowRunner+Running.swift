@@ -47,7 +47,7 @@ extension FlowRunner {
             // instance on (its signals and timers reach that worker), and if that worker stops, its lease expires
             // and the poll finds the instance claimable: looking again every second from every other worker only
             // cost each of them a claim, a load and a save per wake-up, and more with each worker added.
-            return reschedule(id, at: store.leaseStatistics == nil ? services.clock.now.addingTimeInterval(1) : nil)
+            return reschedule(id, at: sharesStore ? nil : services.clock.now.addingTimeInterval(1))
         }
         defer { lock.release() }
         do {
@@ -71,7 +71,7 @@ extension FlowRunner {
                 progress.ring(instance.id)
             }
             // A store with leases is shared by workers that claim by the saved wake time.
-            interpreter.skipsUnchangedPollSaves = store.leaseStatistics == nil
+            interpreter.skipsUnchangedPollSaves = !sharesStore
             try await interpreter.advance(&instance)
             try settleInbox(mail, of: &instance, savedSince: saves.count > 0)
             reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))

@@ -20,6 +20,9 @@ public final class FlowRunner: Sendable {
     let catalog: DefinitionCatalog
     let services: RuntimeServices
     let maximumConcurrency: Int
+    /// Whether other workers share the store (it has leases): asked once, not on every run (a shared store's
+    /// ``InstanceStore/leaseStatistics`` copies its table of held leases).
+    let sharesStore: Bool
     let schedule = Mutex(Schedule())
     private let problems = Mutex<[String: String]>([:])
     /// Runs whose payment call returned but whose outcome could not be saved, for a worker command to report.
@@ -38,6 +41,7 @@ public final class FlowRunner: Sendable {
         self.catalog = catalog
         self.services = services
         self.maximumConcurrency = maximumConcurrency
+        self.sharesStore = store.leaseStatistics != nil
     }
 
     deinit {
