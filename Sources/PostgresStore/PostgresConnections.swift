@@ -234,25 +234,33 @@ final class PostgresConnections: Sendable {
         // Bounded as a statement is (see run(_:on:)): connectTimeout covers only the TCP handshake, and a server
         // that accepts and then never finishes the start-up would otherwise hold this thread for ever.
         let loop = group.any()
-        let connected = loop.makePromise(of: PostgresConnection.self)
-        let seconds = Self.answerGrace
+        let connected = Self.withinAnswerGrace(PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger),
+                                               what: "a new connection's start-up")
+        let connection = try connected.wait()
+        state.withLock { $0.opened += 1 }
+        return connection
+    }
+
+    /// `opening`, failed as ``NoAnswer`` when it has not completed within ``answerGrace``; a connection that
+    /// arrives after that is closed (its caller gave up on it, and nobody else would close it).
+    static func withinAnswerGrace(_ opening: EventLoopFuture<PostgresConnection>, what: String) -> EventLoopFuture<PostgresConnection> {
+        let loop = opening.eventLoop
+        let bounded = loop.makePromise(of: PostgresConnection.self)
+        let seconds = answerGrace
         let watchdog = loop.scheduleTask(in: .seconds(Int64(seconds))) {
-            connected.fail(NoAnswer(what: "a new connection's start-up", seconds: seconds))
+            bounded.fail(NoAnswer(what: what, seconds: seconds))
         }
-        PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger).whenComplete { result in
+        opening.whenComplete { result in
             watchdog.cancel()
             switch result {
             case .success(let connection):
-                connected.succeed(connection)
-                // Too late: the caller gave up on it.
-                connected.futureResult.whenFailure { _ in connection.close().whenComplete { _ in _ = connection } }
+                bounded.succeed(connection)
+                bounded.futureResult.whenFailure { _ in connection.close().whenComplete { _ in _ = connection } }
             case .failure(let error):
-                connected.fail(error)
+                bounded.fail(error)
             }
         }
-        let connection = try connected.futureResult.wait()
-        state.withLock { $0.opened += 1 }
-        return connection
+        return bounded.futureResult
     }
 
     private func checkIn(_ connection: PostgresConnection) {

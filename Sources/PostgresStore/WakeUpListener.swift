@@ -27,31 +27,16 @@ final class WakeUpListener: WakeUpSubscription {
         let channel = self.channel, wake = self.wake
         // Bounded as the store's statements are: a server that accepts and never finishes the start-up, or never
         // answers the LISTEN, would otherwise leave this listener waiting for ever, and every wake-up to the poll.
-        let loop = MultiThreadedEventLoopGroup.singleton.any()
-        let listening = loop.makePromise(of: PostgresConnection.self)
-        let seconds = PostgresConnections.answerGrace
-        let watchdog = loop.scheduleTask(in: .seconds(Int64(seconds))) {
-            listening.fail(PostgresConnections.NoAnswer(what: "the wake-up listener's connection and LISTEN", seconds: seconds))
-        }
-        connections.connect().flatMap { connection -> EventLoopFuture<PostgresConnection> in
+        let opening = connections.connect().flatMap { connection -> EventLoopFuture<PostgresConnection> in
             connection.addListener(channel: channel) { _, notification in wake(notification.payload) }
             return connection.query(PostgresQuery(unsafeSQL: "LISTEN \"\(channel)\""), logger: connection.logger).map { _ in connection }
                 .flatMapErrorThrowing { error in
                     connection.close().whenComplete { _ in _ = connection }
                     throw error
                 }
-        }.whenComplete { result in
-            watchdog.cancel()
-            switch result {
-            case .success(let connection):
-                listening.succeed(connection)
-                // Too late: the watchdog gave up on it and a new attempt is under way.
-                listening.futureResult.whenFailure { _ in connection.close().whenComplete { _ in _ = connection } }
-            case .failure(let error):
-                listening.fail(error)
-            }
         }
-        listening.futureResult.whenComplete { [weak self] result in
+        let listening = PostgresConnections.withinAnswerGrace(opening, what: "the wake-up listener's connection and LISTEN")
+        listening.whenComplete { [weak self] result in
             guard let self else {
                 // The listener went away while it connected: nobody would ever close this connection.
                 if case .success(let connection) = result { connection.close().whenComplete { _ in _ = connection } }
