@@ -41,6 +41,22 @@ struct RunnerFencingTests {
         }
     }
 
+    /// The shipped flow on `store`, with a provider nobody listens on: a payment call would fail loudly instead of
+    /// being skipped.
+    static func configuration(store: any InstanceStore, flows: URL, address: PostgresAddress) throws -> EvflowConfiguration {
+        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "fencing", clientSecret: Secret("secret"),
+                                             subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
+        return EvflowConfiguration(store: .opening({ store }, describedAs: address.redacted),
+                                   definitions: try FlowDefinitionLoader().load(directory: flows), payments: .settings(settings))
+    }
+
+    static let inputs: [String: Value] = [
+        "phoneNumber": .phoneNumber("4791234567"),
+        "maxAmount": .money(Money(minorUnits: 50_000, currency: "NOK")),
+        "pricePerKWh": .money(Money(minorUnits: 399, currency: "NOK")),
+        "startFee": .money(Money(minorUnits: 0, currency: "NOK")),
+    ]
+
     @Test func aFencedRunLetsGoWithoutWritingOrCalling() async throws {
         let address = try TestDatabase.freshSchema()
         defer { TestDatabase.drop(address) }
@@ -48,20 +64,10 @@ struct RunnerFencingTests {
         defer { TemporaryFolder.remove(flows) }
         let store = try PostgresInstanceStore(address: address)
         let stealing = TakeoverBeforeFirstSave(base: store, address: address)
-        // Nothing listens on the provider's port: a payment call would fail loudly instead of being skipped.
-        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "fencing", clientSecret: Secret("secret"),
-                                             subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
-        let configuration = EvflowConfiguration(store: .opening({ stealing }, describedAs: address.redacted),
-                                                definitions: try FlowDefinitionLoader().load(directory: flows), payments: .settings(settings))
+        let configuration = try Self.configuration(store: stealing, flows: flows, address: address)
         try await withHTTPClient { http in
             let runtime = try EvflowRuntime(configuration, httpClient: http)
-            let inputs: [String: Value] = [
-                "phoneNumber": .phoneNumber("4791234567"),
-                "maxAmount": .money(Money(minorUnits: 50_000, currency: "NOK")),
-                "pricePerKWh": .money(Money(minorUnits: 399, currency: "NOK")),
-                "startFee": .money(Money(minorUnits: 0, currency: "NOK")),
-            ]
-            _ = try runtime.runner.start(flow: "ev-charging", id: "fenced-run", inputs: inputs)
+            _ = try runtime.runner.start(flow: "ev-charging", id: "fenced-run", inputs: Self.inputs)
             let before = try store.load("fenced-run")
             let error = try await #require(throws: StoreError.self) { try await runtime.runner.runReporting("fenced-run") }
             #expect(error.code == .leaseLost, "\(error)")
@@ -84,19 +90,10 @@ struct RunnerFencingTests {
         let flows = try ShippedFlows.evChargingFolder()
         defer { TemporaryFolder.remove(flows) }
         let store = try PostgresInstanceStore(address: address)
-        let settings = EPaymentConfiguration(baseURL: "http://127.0.0.1:9", clientID: "contention", clientSecret: Secret("secret"),
-                                             subscriptionKey: Secret("key"), merchantSerialNumber: "123456")
-        let configuration = EvflowConfiguration(store: .opening({ store }, describedAs: address.redacted),
-                                                definitions: try FlowDefinitionLoader().load(directory: flows), payments: .settings(settings))
+        let configuration = try Self.configuration(store: store, flows: flows, address: address)
         try await withHTTPClient { http in
             let runtime = try EvflowRuntime(configuration, httpClient: http)
-            let inputs: [String: Value] = [
-                "phoneNumber": .phoneNumber("4791234567"),
-                "maxAmount": .money(Money(minorUnits: 50_000, currency: "NOK")),
-                "pricePerKWh": .money(Money(minorUnits: 399, currency: "NOK")),
-                "startFee": .money(Money(minorUnits: 0, currency: "NOK")),
-            ]
-            _ = try runtime.runner.start(flow: "ev-charging", id: "held-elsewhere", inputs: inputs)
+            _ = try runtime.runner.start(flow: "ev-charging", id: "held-elsewhere", inputs: Self.inputs)
             #expect(runtime.runner.scheduledCount == 1, "the start scheduled it")
             // Another worker (another store handle, as another process has) holds it.
             let other = try PostgresInstanceStore(address: address)
