@@ -44,6 +44,10 @@ package final class PostgresInstanceStore: InstanceStore {
         /// Instances per query when listing outlines (``allOutlines()``): a page of outlines is a few hundred
         /// kilobytes, so a listing of 100,000 instances is 50 round trips and never holds every row at once.
         package var listingPage: Int = 2000
+        /// Decoded instances kept in memory (``DecodedInstanceCache``), each used only while its row is still at the
+        /// version it was read or saved at: enough for the instances a busy worker runs and is asked about at once.
+        /// Default 1024.
+        package var cachedInstances = 1024
         /// The lease owner shown to operators: `host/pid`.
         package var owner: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
 
@@ -55,6 +59,8 @@ package final class PostgresInstanceStore: InstanceStore {
     let connections: PostgresConnections
     let leases: LeaseBook
     let counters = PostgresStoreCounters()
+    /// The instances this handle last saved or loaded, by row version: see ``decodeStored(_:cached:_:)``.
+    let decoded: DecodedInstanceCache<RowVersion>
 
     /// Connects and checks the schema version.
     /// - Throws: ``StoreError/Code/unavailable`` naming the address (never the password) when the database cannot
@@ -66,6 +72,7 @@ package final class PostgresInstanceStore: InstanceStore {
                                                    statementTimeoutSeconds: options.statementTimeoutSeconds,
                                                    maximumConnections: options.maximumConnections)
         self.leases = LeaseBook()
+        self.decoded = DecodedInstanceCache(capacity: options.cachedInstances)
         try PostgresSchema.check(connections, window: options.openWindow)
     }
 
@@ -108,9 +115,12 @@ package final class PostgresInstanceStore: InstanceStore {
             VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
                     \(row.createdAt), \(row.updatedAt), \(row.state)::jsonb)
             ON CONFLICT (id) DO NOTHING
-            RETURNING 1
+            RETURNING revision, xmin::text::bigint
             """)
         counters.writes.add(1, ordering: .relaxed)
+        if let version = try? rows.first?.decode((Int64, Int64).self) {
+            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1))
+        }
         if !rows.isEmpty {
             notify(instance.id)
             return nil
@@ -119,15 +129,16 @@ package final class PostgresInstanceStore: InstanceStore {
     }
 
     package func load(_ id: String) throws(StoreError) -> FlowInstance {
-        try decodeStored(id) { text throws in
+        try decodeStored(id, cached: { $0 }) { text, version throws in
             let instance = try StateFileCoding.decoder().decode(FlowInstance.self, from: Data(text.utf8))
             guard instance.id == id else { throw MismatchedID(stored: instance.id) }
+            decoded.remember(instance, version: version)
             return instance
         }
     }
 
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline {
-        try decodeStored(id) { text throws in
+        try decodeStored(id, cached: { InstanceOutline($0) }) { text, _ throws in
             let outline = try StateFileCoding.decoder().decode(InstanceOutline.self, from: Data(text.utf8))
             guard outline.id == id else { throw MismatchedID(stored: outline.id) }
             return outline
@@ -156,13 +167,28 @@ package final class PostgresInstanceStore: InstanceStore {
                 current_step = EXCLUDED.current_step, wake_at = EXCLUDED.wake_at, payment_reference = EXCLUDED.payment_reference,
                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, revision = instances.revision + 1, state = EXCLUDED.state
             WHERE \(unleased) OR EXISTS (SELECT 1 FROM leases WHERE instance_id = \(instance.id) AND token = \(token) AND epoch = \(epoch) FOR SHARE)
-            RETURNING 1
+            RETURNING revision, xmin::text::bigint
             """
-        let rows = try connections.query("save instance", instanceID: instance.id, query)
+        let rows: [PostgresRow]
+        do {
+            rows = try connections.query("save instance", instanceID: instance.id, query)
+        } catch {
+            // The row may hold the old document or the new one; a later load compares versions either way.
+            decoded.forget(instance.id)
+            throw error
+        }
         counters.writes.add(1, ordering: .relaxed)
         if rows.isEmpty, let held {
+            decoded.forget(instance.id)
             leases.markLost(instance.id)
             throw fenced(instance.id, epoch: held.epoch, why: "another worker claimed it since")
+        }
+        if instance.status.isFinished {
+            decoded.forget(instance.id)
+        } else if let version = try? rows.first?.decode((Int64, Int64).self) {
+            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1))
+        } else {
+            decoded.forget(instance.id)
         }
     }
 
@@ -174,6 +200,14 @@ package final class PostgresInstanceStore: InstanceStore {
     // MARK: Shared by the extensions
 
     struct MismatchedID: Error { var stored: String }
+
+    /// Which version of a row a cached instance was made from: the revision every save increments, and the
+    /// transaction that wrote the row (`xmin`), which tells a row deleted and created again (its revision starts
+    /// over at 1) from the one cached.
+    struct RowVersion: Equatable, Sendable {
+        var revision: Int64
+        var transaction: Int64
+    }
 
     static func validate(_ id: String) throws(StoreError) {
         if let problem = InstanceID.problem(with: id) {
@@ -198,18 +232,35 @@ package final class PostgresInstanceStore: InstanceStore {
 
     /// Reads an instance's document and decodes it; a document that does not decode is moved to `set_aside`
     /// untouched (never overwritten) and reported as ``StoreError/Code/corrupt``.
-    private func decodeStored<T>(_ id: String, _ decode: (String) throws -> T) throws(StoreError) -> T {
+    ///
+    /// The document is sent only when the row is not at the version of this store's cached instance
+    /// (``DecodedInstanceCache``): a run that loads what it just saved, or a status read of an instance that has
+    /// not moved since the last one, costs one small row and no decoding.
+    private func decodeStored<T>(_ id: String, cached: (FlowInstance) -> T, _ decode: (String, RowVersion) throws -> T) throws(StoreError) -> T {
         try Self.validate(id)
-        // Another pass only when the row was saved again while a damaged version was being set aside.
+        // Another pass when the row was saved again while a damaged version was being set aside, or when the
+        // cached instance was evicted between asking for its version and taking it.
         for _ in 0..<3 {
-            let rows = try connections.query("load instance", instanceID: id, "SELECT state::text, revision FROM instances WHERE id = \(id)")
+            let known = decoded.version(of: id)
+            let rows = try connections.query("load instance", instanceID: id, """
+                SELECT revision, xmin::text::bigint,
+                       CASE WHEN revision = \(known?.revision ?? -1) AND xmin::text::bigint = \(known?.transaction ?? -1) THEN NULL ELSE state::text END
+                FROM instances WHERE id = \(id)
+                """)
             guard let row = rows.first else {
+                decoded.forget(id)
                 throw StoreError(.notFound, instanceID: id, detail: "no such instance in \(address.redacted); `evflow list` shows the instances there are")
             }
-            let (text, revision) = try decodeRows([row], "load instance") { try $0.decode((String, Int64).self) }[0]
+            let (revision, transaction, document) = try decodeRows([row], "load instance") { try $0.decode((Int64, Int64, String?).self) }[0]
+            let version = RowVersion(revision: revision, transaction: transaction)
+            guard let text = document else {
+                if let instance = decoded.instance(id, matching: version) { return cached(instance) }
+                continue
+            }
+            decoded.countMiss()
             let problem: String
             do {
-                return try decode(text)
+                return try decode(text, version)
             } catch let error as MismatchedID {
                 problem = "the row holds instance \"\(InstanceID.printable(error.stored))\", not \"\(id)\""
             } catch {
@@ -221,6 +272,7 @@ package final class PostgresInstanceStore: InstanceStore {
                 SELECT id, \(Self.asideName(id)), \(problem), document FROM moved
                 RETURNING number
                 """)
+            decoded.forget(id)
             if let number = try decodeRows(moved, "set aside", { try $0.decode(Int64.self) }).first {
                 throw StoreError(.corrupt, instanceID: id, quarantinedTo: "set_aside #\(number) in \(address.redacted)", detail: problem)
             }

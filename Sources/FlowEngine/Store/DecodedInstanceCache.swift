@@ -1,7 +1,8 @@
 import Synchronization
 
-/// The instances a ``FileInstanceStore`` last wrote or read, each beside the exact bytes of its file, so that
-/// reading a file that still holds those bytes returns the instance without decoding it again.
+/// The instances a store last wrote or read, each beside the version of the stored document it was made from, so
+/// that reading a document still at that version returns the instance without decoding it again. The file store's
+/// version is the exact bytes of the file; the PostgreSQL store's is the row's revision and row version (`xmin`).
 ///
 /// Why: a worker runs an instance once per signal or timer, and every run began by decoding the file the
 /// previous run had just written (with a 10-hour session's history, a good part of a flow test's time). Now the
@@ -15,17 +16,22 @@ import Synchronization
 ///
 /// Bounded: at most ``capacity`` instances (the oldest entry goes first), and a finished instance is dropped
 /// when it is saved, since nothing runs it again.
-final class DecodedInstanceCache: Sendable {
+package final class DecodedInstanceCache<Version: Equatable & Sendable>: Sendable {
     /// How often the cache spared a decode, and how often it could not.
-    struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Loads (and outline reads) answered from memory: the file held the bytes the entry was made from.
-        var hits = 0
+        package var hits = 0
         /// Loads whose file held other bytes than any entry, or no entry at all: decoded.
-        var misses = 0
+        package var misses = 0
+
+        package init(hits: Int = 0, misses: Int = 0) {
+            self.hits = hits
+            self.misses = misses
+        }
     }
 
     private struct Entry {
-        var bytes: [UInt8]
+        var version: Version
         var instance: FlowInstance
     }
 
@@ -38,17 +44,17 @@ final class DecodedInstanceCache: Sendable {
 
     /// The most instances kept: enough for every instance a worker runs at once (its threads), few enough that a
     /// worker with 100,000 waiting sessions holds a few megabytes.
-    let capacity: Int
+    package let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         self.capacity = capacity
     }
 
-    /// The instance whose file held exactly `bytes`, if this cache has it.
-    func instance(_ id: String, matching bytes: [UInt8]) -> FlowInstance? {
+    /// The instance whose stored document was at exactly `version`, if this cache has it.
+    package func instance(_ id: String, matching version: Version) -> FlowInstance? {
         state.withLock { state in
-            guard let entry = state.entries[id], entry.bytes == bytes else {
+            guard let entry = state.entries[id], entry.version == version else {
                 state.statistics.misses += 1
                 return nil
             }
@@ -57,11 +63,22 @@ final class DecodedInstanceCache: Sendable {
         }
     }
 
-    /// Remembers that `id`'s file now holds `bytes`, which decode to (or were encoded from) `instance`.
-    func remember(_ instance: FlowInstance, bytes: [UInt8]) {
+    /// The version of `id`'s entry, to ask the store for the document only when it changed since.
+    package func version(of id: String) -> Version? {
+        state.withLock { $0.entries[id]?.version }
+    }
+
+    /// Counts a load that had to decode because the store's version check found no entry at the stored version
+    /// (the PostgreSQL store asks for the document only then, so ``instance(_:matching:)`` never sees the miss).
+    package func countMiss() {
+        state.withLock { $0.statistics.misses += 1 }
+    }
+
+    /// Remembers that `id`'s document is now at `version`, which decodes to (or was encoded from) `instance`.
+    package func remember(_ instance: FlowInstance, version: Version) {
         let id = instance.id
         state.withLock { state in
-            if state.entries.updateValue(Entry(bytes: bytes, instance: instance), forKey: id) == nil {
+            if state.entries.updateValue(Entry(version: version, instance: instance), forKey: id) == nil {
                 state.order.append(id)
                 if state.order.count > capacity {
                     let oldest = state.order.removeFirst()
@@ -72,12 +89,12 @@ final class DecodedInstanceCache: Sendable {
     }
 
     /// Forgets `id` (a finished instance, or a write whose outcome is unknown).
-    func forget(_ id: String) {
+    package func forget(_ id: String) {
         state.withLock { state in
             guard state.entries.removeValue(forKey: id) != nil else { return }
             state.order.removeAll { $0 == id }
         }
     }
 
-    var statistics: Statistics { state.withLock { $0.statistics } }
+    package var statistics: Statistics { state.withLock { $0.statistics } }
 }

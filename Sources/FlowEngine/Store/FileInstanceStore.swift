@@ -33,7 +33,7 @@ package struct FileInstanceStore: InstanceStore {
     let limits: StateFileLimits
     /// The instances last written or read, with their files' bytes, so a load of an unchanged file is not
     /// decoded again (see ``DecodedInstanceCache``); shared by copies of this value, never by another store.
-    let decoded = DecodedInstanceCache()
+    let decoded = DecodedInstanceCache<[UInt8]>()
     /// The outline index beside the files (``OutlineIndex``); `nil` for scratch stores, which list by reading
     /// their few files.
     /// Set once, when the store opens (a `var` only because its directory is made after the others).
@@ -102,12 +102,12 @@ package struct FileInstanceStore: InstanceStore {
         do throws(FileSystemError) {
             if let journal {
                 if try journaledCreate(journal, layout.instanceFile(instance.id), with: bytes) {
-                    decoded.remember(instance, bytes: bytes)
+                    decoded.remember(instance, version: bytes)
                     indexRecord(instance)
                     return nil
                 }
             } else if try files.create(layout.instanceFile(instance.id), with: bytes) {
-                decoded.remember(instance, bytes: bytes)
+                decoded.remember(instance, version: bytes)
                 indexRecord(instance)
                 return nil
             }
@@ -131,7 +131,7 @@ package struct FileInstanceStore: InstanceStore {
             do {
                 let instance = try StateFileCoding.decoder().decode(FlowInstance.self, from: Data(file.bytes))
                 if instance.id == id {
-                    decoded.remember(instance, bytes: file.bytes)
+                    decoded.remember(instance, version: file.bytes)
                     return instance
                 }
                 try Self.refuseCaseOnlyDifference(instance.id, id, path: path)
@@ -173,7 +173,7 @@ package struct FileInstanceStore: InstanceStore {
         if instance.status.isFinished {
             decoded.forget(instance.id)
         } else {
-            decoded.remember(instance, bytes: bytes)
+            decoded.remember(instance, version: bytes)
         }
         indexRecord(instance)
     }

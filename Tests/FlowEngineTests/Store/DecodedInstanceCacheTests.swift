@@ -69,8 +69,8 @@ struct DecodedInstanceCacheTests {
             #expect(try store.load("cache-5") == finished)
             #expect(store.decoded.statistics.misses == 1, "a finished instance is not kept after its last save")
 
-            let cache = DecodedInstanceCache(capacity: 3)
-            for number in 1...5 { cache.remember(InstanceSamples.instance("bounded-\(number)"), bytes: [UInt8(number)]) }
+            let cache = DecodedInstanceCache<[UInt8]>(capacity: 3)
+            for number in 1...5 { cache.remember(InstanceSamples.instance("bounded-\(number)"), version: [UInt8(number)]) }
             #expect(cache.instance("bounded-1", matching: [1]) == nil && cache.instance("bounded-2", matching: [2]) == nil, "the oldest went first")
             #expect(cache.instance("bounded-5", matching: [5]) != nil && cache.instance("bounded-5", matching: [6]) == nil)
         }
