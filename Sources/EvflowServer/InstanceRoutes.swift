@@ -17,16 +17,24 @@ struct InstanceRoutes {
     func register(on router: RouterGroup<BasicRequestContext>, operatorOnly: RouterGroup<BasicRequestContext>) {
         router.post("flows/:flow/instances") { request, context in try await start(request, context) }
         router.get("instances") { request, _ in try await list(request) }
-        router.get("instances/:id") { _, context in try await read(context) }
+        router.get("instances/:id") { request, context in try await read(request, context) }
         router.post("instances/:id/signals/:name") { request, context in try await signal(request, context) }
         operatorOnly.post("instances/:id/cancel") { request, context in try await cancel(request, context) }
         router.post("instances/:id/meter-values") { request, context in try await meterValues(request, context) }
     }
 
-    private func read(_ context: BasicRequestContext) async throws -> Response {
+    /// The instance; with `?wait=finished` once it has finished or `waitSeconds` (default 10) passed (``FinishWait``).
+    private func read(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let runner = runtime.runner
-        let instance = try await runner.onRunnerThreads { try runner.instance(id) }
+        let wait = try FinishWait.parse(wait: request.uri.queryParameters["wait"].map(String.init),
+                                        waitSeconds: request.uri.queryParameters["waitSeconds"].map(String.init))
+        let instance: FlowInstance
+        if let wait {
+            instance = try await runner.waitUntilFinished(id, timeout: wait.timeout).instance
+        } else {
+            instance = try await runner.onRunnerThreads { try runner.instance(id) }
+        }
         return try JSONBody.response(.ok, InstanceResource(instance, captureWindows: runtime.captureWindows))
     }
 

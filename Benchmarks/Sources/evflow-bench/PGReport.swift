@@ -43,7 +43,7 @@ struct PGReport: ReportFormatting {
             "pg.meta.cluster": "scripts/test-postgres.sh: throwaway cluster on this machine's disk, 127.0.0.1, pg_stat_statements loaded; a database per run",
             "pg.meta.simulator": "epayment-sim release build, child process, 127.0.0.1, --auto-approve-ms 0 --no-rate-limits",
             "pg.meta.flow": "flows/ev-charging.json, the session of evflow-bench flow: start (wait: payment), AUTHORIZED webhook, meterReading 7350 Wh, sessionEnded 12345 Wh; 5416 captured, 44584 released, checked per session",
-            "pg.meta.evflow": "evflow serve --store postgres://… release build, child processes, driven over its HTTP API (each session's calls spread over the workers in turn); GET /v1/instances/{id} every \(Int(PGSession.pollInterval / .milliseconds(1))) ms until finished",
+            "pg.meta.evflow": "evflow serve --store postgres://… release build, child processes, driven over its HTTP API (each session's calls spread over the workers in turn); GET /v1/instances/{id}?wait=finished&waitSeconds=10 until finished (the server holds each read until the end or the bound)",
             "pg.meta.worker_level": level,
             "pg.meta.failed_runs": m.failures.isEmpty ? "none" : m.failures.joined(separator: "; "),
             "pg.meta.counters": "per flow over the whole run (warm-up and drain included): commits = pg_stat_database.xact_commit (read-only transactions included), round trips = pg_stat_statements calls, WAL syncs = pg_stat_wal.wal_sync, database CPU = exited backends (postmaster cutime+cstime), worker CPU = /proc utime+stime of the evflow serve processes",

@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// Per session: `POST /v1/flows/ev-charging/instances` with `wait: payment` (answered once the payment exists),
 /// the signed `AUTHORIZED` webhook (as the provider sends it; the runner's `paymentUpdated` in the flow suite),
-/// `meterReading` and `sessionEnded` signals, then `GET /v1/instances/{id}` every 20 ms until it finished (the
-/// API has no wait for the end): those reads are counted (``polls``) and are part of the measured cost.
+/// `meterReading` and `sessionEnded` signals, then `GET /v1/instances/{id}?wait=finished` (held by the server until
+/// the instance finished, at most 10 s, then asked again) as a backend waiting for the receipt: those reads are
+/// counted (``polls``) and are part of the measured cost.
 final class PGSession: Sendable {
     let http: HTTPClient
     let workers: [String]
@@ -20,7 +21,6 @@ final class PGSession: Sendable {
     /// Status reads per session, summed over the run.
     let polls = Atomic<Int>(0)
 
-    static let pollInterval: Duration = .milliseconds(20)
     /// How long one API call may take: generous, since two cores host every process and 4 workers at 256 sessions
     /// in flight queue each call for seconds.
     static let callTimeout: Duration = .seconds(60)
@@ -49,9 +49,8 @@ final class PGSession: Sendable {
         try await send(.post, worker(3) + "/v1/instances/\(id)/signals/sessionEnded",
                        #"{"signalId": "\#(id)-end", "data": {"energyWh": \#(FlowSession.finalWh)}}"#, expect: [200, 202])
         while true {
-            try await Task.sleep(for: Self.pollInterval)
             polls.add(1, ordering: .relaxed)
-            let instance = try await send(.get, worker(0) + "/v1/instances/\(id)", nil, expect: [200])
+            let instance = try await send(.get, worker(0) + "/v1/instances/\(id)?wait=finished&waitSeconds=10", nil, expect: [200])
             switch instance["status"] as? String {
             case "succeeded":
                 let captured = (instance["payment"] as? [String: Any])?["captured"] as? Int

@@ -126,7 +126,7 @@ extension FlowRunner {
 
     /// Removes one caller of ``finished(_:)`` from the waiters, for its caller to resume (exactly once): `nil` when
     /// it was already resumed (finished, or cancelled).
-    private func takeWaiter(_ token: UInt64, of id: String) -> CompletionWaiter? {
+    func takeWaiter(_ token: UInt64, of id: String) -> CompletionWaiter? {
         completionWaiters.withLock { waiters -> CompletionWaiter? in
             guard let index = waiters[id]?.firstIndex(where: { $0.token == token }) else { return nil }
             let waiter = waiters[id]?.remove(at: index)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a start can wait for before it answers (see ``FlowRunner/start(flow:id:inputs:waitingFor:timeout:)``).
 ///
 /// A struct rather than an enum, so that adding a milestone is not a breaking change.
@@ -34,7 +36,8 @@ extension FlowRunner {
     /// ``maximumStartWait``) for `milestone`: the one round trip a landing page needs to send the customer on.
     ///
     /// The worker (``work(while:)``, which must be running) creates the payment; this call only waits for the
-    /// instance's saves, on no thread. A repeated start with the same id and inputs waits for, and returns, the
+    /// instance's saves, on no thread (and with a store other workers share, reads it again every
+    /// ``sharedStoreRecheck``, since another worker may create the payment). A repeated start with the same id and inputs waits for, and returns, the
     /// same payment and link: it never creates a second payment.
     ///
     /// ```swift
@@ -67,8 +70,70 @@ extension FlowRunner {
             if remaining <= .zero {
                 return WaitedStart(instance: instance, created: started.created, payment: nil, timedOut: true)
             }
-            await progress.wait(watch, upTo: remaining)
+            // Another worker sharing the store may be the one creating the payment: its saves ring no bell here.
+            await progress.wait(watch, upTo: sharesStore ? min(remaining, Self.sharedStoreRecheck) : remaining)
             try Task.checkCancellation()
+        }
+    }
+}
+
+extension FlowRunner {
+    /// How often a wait for the end looks at an instance again when other workers share the store: a run on
+    /// another worker ends without this runner hearing of it.
+    static let sharedStoreRecheck: Duration = .seconds(1)
+
+    /// Waits up to `timeout` (at most ``maximumStartWait``) for instance `id` to finish, and returns it as last
+    /// read: `GET /v1/instances/{id}?wait=finished`, one held request where a charging backend would otherwise
+    /// poll for the receipt every few milliseconds.
+    ///
+    /// An instance this runner runs ends the wait the moment its run ends (as ``finished(_:)`` does), with no
+    /// read. With a store other workers share, the instance is also read again every ``sharedStoreRecheck``,
+    /// since it may end on another worker.
+    /// - Throws: ``StoreError`` when there is no such instance (or it cannot be read); `CancellationError` when the
+    ///   task is cancelled (the caller went away).
+    package func waitUntilFinished(_ id: String, timeout: Duration) async throws -> (instance: FlowInstance, timedOut: Bool) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: min(max(timeout, .zero), Self.maximumStartWait))
+        while true {
+            let remaining = clock.now.duration(to: deadline)
+            let slice = sharesStore ? min(remaining, Self.sharedStoreRecheck) : remaining
+            if let instance = try await completion(of: id, within: max(slice, .zero)) {
+                return (instance, false)
+            }
+            if clock.now >= deadline {
+                return (try await onRunnerThreads { try self.instance(id) }, true)
+            }
+        }
+    }
+
+    /// The instance once it has finished: at once when it already has, when this runner's run of it ends within
+    /// `bound`, else `nil`. Reads on the runner's threads, never on the caller's.
+    private func completion(of id: String, within bound: Duration) async throws -> FlowInstance? {
+        try await withThrowingTaskGroup(of: FlowInstance?.self) { group in
+            let token = UInt64.random(in: 1...UInt64.max)
+            // The waiter is registered before the look below, so a run ending in between resumes it.
+            let (registered, registering) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        self.completionWaiters.withLock { $0[id, default: []].append(CompletionWaiter(token: token, continuation: continuation)) }
+                        registering.finish()
+                        if Task.isCancelled { self.takeWaiter(token, of: id)?.continuation.resume(throwing: CancellationError()) }
+                    }
+                } onCancel: {
+                    registering.finish()
+                    self.takeWaiter(token, of: id)?.continuation.resume(throwing: CancellationError())
+                }
+            }
+            for await _ in registered {}
+            group.addTask {
+                let outline = try await self.onRunnerThreads { try self.outline(id) }
+                if outline.status.isFinished { return try await self.onRunnerThreads { try self.instance(id) } }
+                try await Task.sleep(for: bound)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
     }
 }
