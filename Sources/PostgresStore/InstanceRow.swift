@@ -16,7 +16,7 @@ struct InstanceRow {
     var paymentReference: String?
     var createdAt: Date
     var updatedAt: Date
-    /// The JSON document, exactly as the file store writes it.
+    /// The JSON document the file store writes, without its indentation and key order (`jsonb` keeps neither).
     var state: String
 
     init(_ instance: FlowInstance, address: PostgresAddress) throws(StoreError) {
@@ -30,7 +30,7 @@ struct InstanceRow {
         createdAt = instance.createdAt
         updatedAt = instance.updatedAt
         do {
-            state = String(decoding: try StateFileCoding.encoder().encode(instance), as: UTF8.self)
+            state = String(decoding: try StateFileCoding.compactEncoder().encode(instance), as: UTF8.self)
         } catch {
             throw StoreError(.io, instanceID: instance.id, detail: "could not encode the state as JSON, nothing was written: \(error)")
         }

@@ -39,12 +39,18 @@ final class PostgresConnections: Sendable {
         var nextID = 1
         var opened = 0
         var retried: [String: Int] = [:]
+        var interruptions = 0
     }
 
     /// The failures ridden out by a retry so far, by SQLSTATE (`57P01`, `40001`, `57014`) or connection problem
     /// (`serverClosedConnection`, `NoAnswer`, and `closedWhileIdle` for a pooled connection found closed and passed
     /// over): for tests that prove a fault was met and ridden out, not avoided.
     var retried: [String: Int] { state.withLock { $0.retried } }
+
+    /// How many times so far a connection was found lost or a statement had to be retried for a connection-level
+    /// reason (the sum of ``retried``): a cache of what the database said must not outlive one, since a failover or
+    /// a restart can lose commits the cache saw (and the server may then reuse their transaction ids).
+    var interruptions: Int { state.withLock { $0.interruptions } }
 
     /// Connections the pool opened so far (not the wake-up listener's): for tests that prove the pool reuses them.
     var opened: Int { state.withLock { $0.opened } }
@@ -137,7 +143,10 @@ final class PostgresConnections: Sendable {
                     throw StoreError(.unavailable, instanceID: instanceID, detail: "cannot \(what): the database \(address.redacted) is unreachable after \(attempts) attempts (\(Self.describe(error))); check that PostgreSQL is running and accepts connections from this host")
                 }
                 let reason = Self.reason(error)
-                state.withLock { $0.retried[reason, default: 0] += 1 }
+                state.withLock { state in
+                    state.retried[reason, default: 0] += 1
+                    state.interruptions += 1
+                }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 1)
             }
@@ -226,6 +235,7 @@ final class PostgresConnections: Sendable {
                 if !connection.isClosed { return (connection, 0) }
                 // Closed while idle (the server restarted or cut it off): passed over, as a retry would.
                 state.retried["closedWhileIdle", default: 0] += 1
+                state.interruptions += 1
             }
             defer { state.nextID += 1 }
             return (nil, state.nextID)

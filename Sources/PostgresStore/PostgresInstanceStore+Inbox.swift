@@ -13,7 +13,7 @@ extension PostgresInstanceStore {
         try Self.validate(id)
         let document: String
         do {
-            document = String(decoding: try StateFileCoding.encoder().encode(signal), as: UTF8.self)
+            document = String(decoding: try StateFileCoding.compactEncoder().encode(signal), as: UTF8.self)
         } catch {
             throw StoreError(.io, instanceID: id, detail: "could not encode signal \(signal.id) as JSON, nothing was written: \(error)")
         }

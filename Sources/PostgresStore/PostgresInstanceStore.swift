@@ -46,8 +46,8 @@ package final class PostgresInstanceStore: InstanceStore {
         package var listingPage: Int = 2000
         /// Decoded instances kept in memory (``DecodedInstanceCache``), each used only while its row is still at the
         /// version it was read or saved at: enough for the instances a busy worker runs and is asked about at once.
-        /// Default 1024.
-        package var cachedInstances = 1024
+        /// Default 512 (tens of megabytes with long histories).
+        package var cachedInstances = 512
         /// The lease owner shown to operators: `host/pid`.
         package var owner: String = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
 
@@ -110,6 +110,7 @@ package final class PostgresInstanceStore: InstanceStore {
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let row = try InstanceRow(instance, address: address)
+        let interruptions = connections.interruptions
         let rows = try connections.query("create instance", instanceID: instance.id, """
             INSERT INTO instances (id, flow, flow_version, status, current_step, wake_at, payment_reference, created_at, updated_at, state)
             VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
@@ -118,8 +119,8 @@ package final class PostgresInstanceStore: InstanceStore {
             RETURNING revision, xmin::text::bigint
             """)
         counters.writes.add(1, ordering: .relaxed)
-        if let version = try? rows.first?.decode((Int64, Int64).self) {
-            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1))
+        if !instance.status.isFinished, let version = try? rows.first?.decode((Int64, Int64).self) {
+            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1, interruptions: interruptions))
         }
         if !rows.isEmpty {
             notify(instance.id)
@@ -170,6 +171,7 @@ package final class PostgresInstanceStore: InstanceStore {
             RETURNING revision, xmin::text::bigint
             """
         let rows: [PostgresRow]
+        let interruptions = connections.interruptions
         do {
             rows = try connections.query("save instance", instanceID: instance.id, query)
         } catch {
@@ -186,7 +188,7 @@ package final class PostgresInstanceStore: InstanceStore {
         if instance.status.isFinished {
             decoded.forget(instance.id)
         } else if let version = try? rows.first?.decode((Int64, Int64).self) {
-            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1))
+            decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1, interruptions: interruptions))
         } else {
             decoded.forget(instance.id)
         }
@@ -204,9 +206,14 @@ package final class PostgresInstanceStore: InstanceStore {
     /// Which version of a row a cached instance was made from: the revision every save increments, and the
     /// transaction that wrote the row (`xmin`), which tells a row deleted and created again (its revision starts
     /// over at 1) from the one cached.
+    ///
+    /// With the count of connection interruptions when it was read or saved (``PostgresConnections/interruptions``):
+    /// after a restart or failover the database may have lost commits the entry saw, and reuse their transaction
+    /// ids, so an entry from before one is never used.
     struct RowVersion: Equatable, Sendable {
         var revision: Int64
         var transaction: Int64
+        var interruptions: Int
     }
 
     static func validate(_ id: String) throws(StoreError) {
@@ -240,8 +247,14 @@ package final class PostgresInstanceStore: InstanceStore {
         try Self.validate(id)
         // Another pass when the row was saved again while a damaged version was being set aside, or when the
         // cached instance was evicted between asking for its version and taking it.
-        for _ in 0..<3 {
-            let known = decoded.version(of: id)
+        for pass in 0..<3 {
+            let interruptions = connections.interruptions
+            // The last pass asks for the document whatever is cached.
+            var known = pass < 2 ? decoded.version(of: id) : nil
+            if let entry = known, entry.interruptions != interruptions {
+                decoded.forget(id)
+                known = nil
+            }
             let rows = try connections.query("load instance", instanceID: id, """
                 SELECT revision, xmin::text::bigint,
                        CASE WHEN revision = \(known?.revision ?? -1) AND xmin::text::bigint = \(known?.transaction ?? -1) THEN NULL ELSE state::text END
@@ -252,9 +265,10 @@ package final class PostgresInstanceStore: InstanceStore {
                 throw StoreError(.notFound, instanceID: id, detail: "no such instance in \(address.redacted); `evflow list` shows the instances there are")
             }
             let (revision, transaction, document) = try decodeRows([row], "load instance") { try $0.decode((Int64, Int64, String?).self) }[0]
-            let version = RowVersion(revision: revision, transaction: transaction)
+            let version = RowVersion(revision: revision, transaction: transaction, interruptions: interruptions)
             guard let text = document else {
-                if let instance = decoded.instance(id, matching: version) { return cached(instance) }
+                // Not if the connection was interrupted while this statement ran: the answer may be a new server's.
+                if connections.interruptions == interruptions, let instance = decoded.instance(id, matching: version) { return cached(instance) }
                 continue
             }
             decoded.countMiss()

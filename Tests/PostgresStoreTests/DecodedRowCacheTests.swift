@@ -62,4 +62,26 @@ struct DecodedRowCacheTests {
         #expect(try first.load("cached-3") == new)
         #expect(try first.loadOutline("cached-3") == InstanceOutline(new))
     }
+
+    /// After a connection is lost (a restart or failover, which may lose commits the cache saw and reuse their
+    /// transaction ids), nothing cached from before is used: the next load reads the document.
+    @Test func nothingCachedBeforeAConnectionWasLostIsUsed() throws {
+        let address = try TestDatabase.freshSchema()
+        defer { TestDatabase.drop(address) }
+        let store = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-a/1"))
+        let instance = InstanceSamples.instance("cached-4")
+        _ = try store.create(instance)
+        #expect(try store.load("cached-4") == instance)
+        #expect(store.decoded.statistics == .init(hits: 1, misses: 0))
+        let killed = try TestDatabase.execute(address, """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = \("evflow/" + address.schema) AND pid <> pg_backend_pid() AND datname = current_database() AND state = 'idle'
+            """)
+        #expect(!killed.isEmpty, "the store kept an idle connection to kill")
+        #expect(try store.load("cached-4") == instance)
+        #expect(store.connections.interruptions > 0, "the lost connection was met: \(store.connections.retried)")
+        #expect(store.decoded.statistics.misses == 1, "read afresh after the interruption: \(store.decoded.statistics)")
+        #expect(try store.load("cached-4") == instance)
+        #expect(store.decoded.statistics.hits == 2, "and cached again: \(store.decoded.statistics)")
+    }
 }

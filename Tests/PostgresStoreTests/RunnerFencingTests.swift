@@ -107,4 +107,31 @@ struct RunnerFencingTests {
             #expect(store.counters.writes.load(ordering: .relaxed) == writes, "no save after the failed claim")
         }
     }
+
+    /// A wait for the end (`GET …?wait=finished`) on one worker sees an instance finish on another, whose run rings
+    /// no bell here: the wait reads it again every second on a shared store instead of sleeping to its bound.
+    @Test func aWaitForTheEndSeesTheInstanceFinishOnAnotherWorker() async throws {
+        let address = try TestDatabase.freshSchema()
+        defer { TestDatabase.drop(address) }
+        let flows = try ShippedFlows.evChargingFolder()
+        defer { TemporaryFolder.remove(flows) }
+        let store = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-a/1"))
+        let otherWorker = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-b/2"))
+        let configuration = try Self.configuration(store: store, flows: flows, address: address)
+        try await withHTTPClient { http in
+            let runtime = try EvflowRuntime(configuration, httpClient: http)
+            _ = try runtime.runner.start(flow: "ev-charging", id: "ended-elsewhere", inputs: Self.inputs)
+            let clock = ContinuousClock()
+            let asked = clock.now
+            async let waited = runtime.runner.waitUntilFinished("ended-elsewhere", timeout: .seconds(20))
+            try await Task.sleep(for: .milliseconds(300))
+            var finished = try otherWorker.load("ended-elsewhere")
+            finished.status = .succeeded
+            finished.currentStep = nil
+            try otherWorker.save(finished)
+            let (instance, timedOut) = try await waited
+            #expect(!timedOut && instance.status == .succeeded)
+            #expect(clock.now - asked < .seconds(5), "seen within about a second, not at the bound: \(clock.now - asked)")
+        }
+    }
 }

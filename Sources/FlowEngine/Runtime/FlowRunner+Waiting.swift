@@ -88,9 +88,10 @@ extension FlowRunner {
     ///
     /// An instance this runner runs ends the wait the moment its run ends (as ``finished(_:)`` does), with no
     /// read. With a store other workers share, the instance is also read again every ``sharedStoreRecheck``,
-    /// since it may end on another worker.
-    /// - Throws: ``StoreError`` when there is no such instance (or it cannot be read); `CancellationError` when the
-    ///   task is cancelled (the caller went away).
+    /// since it may end on another worker. The bound counts whole reads: a store slow to answer (a database
+    /// riding out a restart) can hold the wait past it by that read.
+    /// - Throws: ``FlowError`` when there is no such instance, ``StoreError`` when it cannot be read;
+    ///   `CancellationError` when the task is cancelled.
     package func waitUntilFinished(_ id: String, timeout: Duration) async throws -> (instance: FlowInstance, timedOut: Bool) {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: min(max(timeout, .zero), Self.maximumStartWait))
