@@ -17,21 +17,22 @@ extension PostgresInstanceStore {
         } catch {
             throw StoreError(.io, instanceID: id, detail: "could not encode signal \(signal.id) as JSON, nothing was written: \(error)")
         }
+        // The wake-up goes out with the signal's commit, in the same statement: no round trip (and commit) of its own.
         let rows = try connections.query("deliver a signal", instanceID: id, """
             WITH delivered AS (
                 INSERT INTO inbox (instance_id, signal_id, received_at, signal)
                 SELECT \(id), \(signal.id), \(signal.receivedAt), \(document)::jsonb WHERE EXISTS (SELECT 1 FROM instances WHERE id = \(id))
                 ON CONFLICT DO NOTHING
-                RETURNING 1)
-            SELECT EXISTS (SELECT 1 FROM delivered), EXISTS (SELECT 1 FROM instances WHERE id = \(id))
+                RETURNING 1),
+            notified AS (SELECT pg_notify(\(wakeChannel), \(id)) FROM delivered)
+            SELECT EXISTS (SELECT 1 FROM delivered), EXISTS (SELECT 1 FROM instances WHERE id = \(id)), (SELECT count(*) FROM notified)
             """)
-        let (delivered, exists) = try decodeRows(rows, "deliver a signal") { try $0.decode((Bool, Bool).self) }.first ?? (false, false)
+        let (delivered, exists, _) = try decodeRows(rows, "deliver a signal") { try $0.decode((Bool, Bool, Int64).self) }.first ?? (false, false, Int64(0))
         guard exists else {
             throw StoreError(.notFound, instanceID: id, detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
         }
         if delivered {
             counters.writes.add(1, ordering: .relaxed)
-            notify(id)
         }
         return delivered
     }
@@ -126,11 +127,4 @@ extension PostgresInstanceStore {
 
     /// The channel every handle on this schema listens on: instance ids that have something new.
     var wakeChannel: String { "evflow_\(address.schema)" }
-
-    /// Rings every worker's doorbell (best effort: the poll is the fallback).
-    func notify(_ id: String) {
-        _ = try? connections.perform("notify workers", instanceID: id, window: 0) { connection in
-            try connections.run("SELECT pg_notify(\(wakeChannel), \(id))", on: connection)
-        }
-    }
 }

@@ -131,7 +131,7 @@ struct RunnerFencingTests {
             try otherWorker.save(finished)
             let (instance, timedOut) = try await waited
             #expect(!timedOut && instance.status == .succeeded)
-            #expect(clock.now - asked < .seconds(5), "seen within about a second, not at the bound: \(clock.now - asked)")
+            #expect(clock.now - asked < .seconds(15), "seen within seconds, not at the 20 s bound: \(clock.now - asked)")
         }
     }
 }
