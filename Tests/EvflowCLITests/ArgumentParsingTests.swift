@@ -66,6 +66,18 @@ struct ArgumentParsingTests {
         #expect(defaults.host == "127.0.0.1" && defaults.port == 8080 && defaults.options.logLevel == "warning")
     }
 
+    /// The database settings from the environment are checked before anything connects.
+    @Test func aDatabasePoolSizeOrLeaseOutOfRangeIsAUsageError() throws {
+        let serve = try #require(try EvflowCommand.parseAsRoot(["serve", "--store", "postgres://evflow@127.0.0.1:5432/evflow"]) as? ServeCommand)
+        for (name, value, says) in [("EVFLOW_DB_CONNECTIONS", "0", "EVFLOW_DB_CONNECTIONS must be a number of connections from 1 to 1000, got '0'"),
+                                    ("EVFLOW_DB_CONNECTIONS", "many", "got 'many'"),
+                                    ("EVFLOW_LEASE_SECONDS", "0.5", "EVFLOW_LEASE_SECONDS must be a number of seconds from 1 to 3600")] {
+            let failure = try #require(throws: CommandFailure.self) { try serve.options.storeLocation(environment: [name: value]) }
+            #expect(failure.status == .usage && failure.description.contains(says), "\(failure)")
+        }
+        _ = try serve.options.storeLocation(environment: ["EVFLOW_DB_CONNECTIONS": "64", "EVFLOW_LEASE_SECONDS": "30"])
+    }
+
     @Test func aRerunOfACompletedStepNeedsAStepAndAReason() throws {
         let retry = try #require(try EvflowCommand.parseAsRoot(
             ["retry", "s-1", "--from-step", "capture", "--rerun-completed", "--reason", "the refund bounced"]) as? RetryCommand)

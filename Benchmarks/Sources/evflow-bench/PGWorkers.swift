@@ -19,6 +19,8 @@ final class PGWorkers {
         var environment = ScaleTools.paymentEnvironment(baseURL: simulatorURL)
         environment["EVFLOW_API_TOKENS"] = token
         environment["EPAYMENT_WEBHOOK_SECRET"] = webhookSecret
+        // A pool size to try (`EVFLOW_DB_CONNECTIONS=32 evflow-bench pg`); the workers' default otherwise.
+        if let connections = ProcessInfo.processInfo.environment["EVFLOW_DB_CONNECTIONS"] { environment["EVFLOW_DB_CONNECTIONS"] = connections }
         do {
             for _ in 0..<count {
                 let serve = try ScaleProcess(tools.evflow, [

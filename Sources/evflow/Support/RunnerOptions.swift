@@ -39,7 +39,8 @@ struct RunnerOptions: ParsableArguments {
         return store ?? stateDirectory ?? environment["EVFLOW_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? stateURL.path
     }
 
-    /// The store `--store` names, with the lease length from `EVFLOW_LEASE_SECONDS` (default 15) for a database.
+    /// The store `--store` names, with the lease length from `EVFLOW_LEASE_SECONDS` (default 15) and the pool size
+    /// from `EVFLOW_DB_CONNECTIONS` (default 16) for a database.
     /// - Throws: ``CommandFailure`` (usage) for both `--store` and `--state-dir`, or an unusable address.
     func storeLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreLocation {
         if store != nil && stateDirectory != nil {
@@ -51,6 +52,12 @@ struct RunnerOptions: ParsableArguments {
                 throw CommandFailure(.usage, "EVFLOW_LEASE_SECONDS must be a number of seconds from 1 to 3600, got '\(text.prefix(40))'")
             }
             options.leaseDuration = seconds
+        }
+        if let text = environment["EVFLOW_DB_CONNECTIONS"], !text.isEmpty {
+            guard let count = Int(text), (1...1000).contains(count) else {
+                throw CommandFailure(.usage, "EVFLOW_DB_CONNECTIONS must be a number of connections from 1 to 1000, got '\(text.prefix(40))'")
+            }
+            options.maximumConnections = count
         }
         do {
             return try StoreLocation.named(storeText, options: options, environment: environment)
