@@ -100,7 +100,7 @@ enum PGBench {
             }
             // The floor does what one worker's run at the worker level did per flow (this round's, else the level run's).
             guard let calibration = results.runs[.workers]?[1]?.last ?? results.runs[.evflow]?[options.workerLevel]?.last else { continue }
-            let work = PGFloor.work(from: calibration.cost, documentBytes: calibration.documentBytes ?? 4096)
+            let work = PGFloor.work(from: calibration.cost, document: calibration.document ?? PGFloor.paddedDocument(bytes: 4096))
             results.floorWork = work
             let load = loadAverage()
             let database = "floor_r\(round)"
@@ -134,14 +134,14 @@ enum PGBench {
             try await session.run(id: "s\(run)-\(number)", number: number)
         }
         let cpu = workers.cpuSeconds() - cpuBefore
-        let bytes = try await documentBytes(cluster, database)
+        let document = try await typicalDocument(cluster, database)
         // Stopped before the counters are read: a backend reports its counters when its connection closes.
         workers.stop()
         let after = try await settledCounters(cluster, database)
         var cost = before.perFlow(until: after, flows: load.total)
         cost.engineCPUSeconds = cpu / Double(max(1, load.total))
         return PGRun(load: load, cost: cost, pollsPerFlow: Double(session.polls.load(ordering: .relaxed)) / Double(max(1, load.total)),
-                     documentBytes: bytes)
+                     document: document)
     }
 
     /// The DBOS peer on a database of its own (DBOS creates it) on the same cluster.
@@ -168,15 +168,19 @@ enum PGBench {
         return try await cluster.counters(database)
     }
 
-    /// Mean `state::text` length of the run's instances: the floor writes documents of this size.
-    private static func documentBytes(_ cluster: PGCluster, _ database: String) async throws -> Int? {
+    /// One of the run's instance documents, the one whose length is nearest the mean: the floor writes it, so its
+    /// database parses, stores and compresses what evflow's did (a padding string of the same length compresses to
+    /// almost nothing and parses at once, which made the floor's writes cheaper than evflow's).
+    private static func typicalDocument(_ cluster: PGCluster, _ database: String) async throws -> String? {
         let connection = try await cluster.connect(database: database)
         do {
-            let rows = try await connection.query("SELECT coalesce(avg(length(state::text)), 0)::bigint FROM instances",
-                                                  logger: Logger(label: "evflow-bench.pg")).collect()
-            let bytes = try rows.first?.decode(Int64.self)
+            let rows = try await connection.query("""
+                SELECT state::text FROM instances
+                ORDER BY abs(length(state::text) - (SELECT avg(length(state::text)) FROM instances)), id LIMIT 1
+                """, logger: Logger(label: "evflow-bench.pg")).collect()
+            let document = try rows.first?.decode(String.self)
             try await connection.close()
-            return bytes.map(Int.init)
+            return document
         } catch {
             try? await connection.close()
             throw error

@@ -7,25 +7,32 @@ import PostgresNIO
 /// `instances`, at the same closed loop and concurrency. Its flows/s is what an engine with no overhead of its own
 /// would reach with that much database work on this machine; `pg.floor_ratio_C` is evflow ÷ floor.
 ///
-/// Writes upsert one row per session with a document of evflow's measured size (each its own transaction, as
-/// evflow's are); reads select it back. A write precedes each HTTP call, as an engine records intent first.
+/// Writes upsert one row per session with one of evflow's own instance documents from the calibrating run (each
+/// its own transaction, as evflow's are); reads select it back. A write precedes each HTTP call, as an engine records intent first.
 enum PGFloor {
     struct Work: Sendable, CustomStringConvertible {
         var writes: Int
         var reads: Int
         var httpCalls: Int
-        var documentBytes: Int
+        /// What each write stores: one of evflow's instance documents from the run it is calibrated on.
+        var document: String
+        var documentBytes: Int { document.utf8.count }
 
         var description: String {
-            "\(writes) upserts of a \(documentBytes)-byte jsonb document + \(reads) primary-key reads (each its own transaction) + \(httpCalls) HTTP calls"
+            "\(writes) upserts of one of evflow's \(documentBytes)-byte instance documents as jsonb + \(reads) primary-key reads of its revision (each its own transaction) + \(httpCalls) HTTP calls"
         }
     }
 
     /// The floor's work from evflow's measured cost per flow: its write and other statements, rounded.
-    static func work(from cost: PGCost, documentBytes: Int) -> Work {
+    static func work(from cost: PGCost, document: String) -> Work {
         let writes = max(1, Int(cost.writeStatements.rounded()))
         let reads = max(0, Int((cost.roundTrips - cost.writeStatements).rounded()))
-        return Work(writes: writes, reads: reads, httpCalls: FlowMeasurements.httpCallsPerFlow, documentBytes: documentBytes)
+        return Work(writes: writes, reads: reads, httpCalls: FlowMeasurements.httpCallsPerFlow, document: document)
+    }
+
+    /// A stand-in document of `bytes` bytes, when the calibrating run left none to copy.
+    static func paddedDocument(bytes: Int) -> String {
+        #"{"pad": ""# + String(repeating: "x", count: max(0, bytes - 12)) + #""}"#
     }
 
     /// Runs the floor on `database` (made and migrated here) with `connections` pooled connections.
@@ -42,7 +49,7 @@ enum PGFloor {
                                                          database: database, tls: .disable)
         configuration.options.maximumConnections = connections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let document = #"{"pad": ""# + String(repeating: "x", count: max(0, work.documentBytes - 12)) + #""}"#
+        let document = work.document
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -61,7 +68,9 @@ enum PGFloor {
                     if step < work.httpCalls { try await request.send() }
                 }
                 for _ in 0..<work.reads {
-                    let rows = try await client.query("SELECT state::text FROM floor_instances WHERE id = \(id)", logger: logger)
+                    // Small reads, as most of evflow's other statements are now (claims, releases, the inbox, version
+                    // checks that find the cached document current): the floor is not slowed by reading documents.
+                    let rows = try await client.query("SELECT revision FROM floor_instances WHERE id = \(id)", logger: logger)
                     for try await _ in rows {}
                 }
             }

@@ -7,7 +7,8 @@ struct PGRun: Sendable {
     /// evflow only: status reads per session (the API has no wait for the end, see ``PGSession``).
     var pollsPerFlow: Double?
     /// evflow only: mean size of the instance documents (`state::text`), the floor's document size.
-    var documentBytes: Int?
+    /// One of the run's instance documents, of about the mean size: what the floor writes.
+    var document: String?
 }
 
 /// Every `pg` run, by engine and level (or worker count), over rounds.
