@@ -17,14 +17,10 @@ extension PostgresInstanceStore {
     /// Unfinished instances due by `date` without a live lease, earliest first. `FOR UPDATE SKIP LOCKED` lets
     /// workers that look at the same moment pass over each other's rows instead of queueing; the claim itself is
     /// ``lock(_:)``'s conditional lease update, which only one worker can win.
-    ///
-    /// Due also means a signal in the inbox: a waiting instance with no timer is otherwise woken only by the
-    /// signal's NOTIFY, which is lost when it reaches a worker that held the instance and was killed before
-    /// running it again, or a listener that was reconnecting; the signal was acknowledged, so the poll finds it.
     package func claimableInstances(dueBy date: Date, limit: Int) throws(StoreError) -> [String] {
         let rows = try connections.query("find claimable instances", instanceID: nil, """
             SELECT i.id FROM instances i
-            WHERE (i.status = 'running' OR (i.status = 'waiting' AND (i.wake_at <= \(date) OR i.id IN (SELECT instance_id FROM inbox))))
+            WHERE (i.status = 'running' OR (i.status = 'waiting' AND i.wake_at <= \(date)))
               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.instance_id = i.id AND l.token IS NOT NULL AND l.expires_at > clock_timestamp())
             ORDER BY i.wake_at NULLS FIRST
             LIMIT \(limit)

@@ -116,28 +116,4 @@ struct LeaseTests {
         let lapse = try #require(holder.lapse)
         #expect(lapse.hasPrefix("worker host-b/4121 stopped renewing ") && lapse.hasSuffix(" s ago"), "\(lapse)")
     }
-
-    /// A waiting instance with no timer and a signal in its inbox is claimable: if the signal's NOTIFY was lost
-    /// (its worker held the instance and was killed before running it again, or a listener was reconnecting), the
-    /// poll still runs the acknowledged signal.
-    @Test func aWaitingInstanceWithASignalInItsInboxIsClaimable() throws {
-        let address = try TestDatabase.freshSchema()
-        defer { TestDatabase.drop(address) }
-        let store = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-a/1"))
-        var instance = InstanceSamples.instance("inboxed-1")
-        instance.wakeAt = nil
-        _ = try store.create(instance)
-        var parked = InstanceSamples.instance("parked-1")
-        parked.wakeAt = nil
-        _ = try store.create(parked)
-        let now = Date()
-        #expect(try store.claimableInstances(dueBy: now, limit: 10).isEmpty, "nothing due: no timer, no signal")
-        #expect(try store.deliver(InstanceSamples.signal("end-1", name: "sessionEnded"), to: "inboxed-1"))
-        #expect(try store.claimableInstances(dueBy: now, limit: 10) == ["inboxed-1"], "the signal makes it due")
-        let lease = try #require(try store.lock("inboxed-1"))
-        #expect(try store.claimableInstances(dueBy: now, limit: 10).isEmpty, "not while a worker holds it")
-        lease.release()
-        try store.removeFromInbox(["end-1"], of: "inboxed-1")
-        #expect(try store.claimableInstances(dueBy: now, limit: 10).isEmpty, "nor once the signal was taken")
-    }
 }
