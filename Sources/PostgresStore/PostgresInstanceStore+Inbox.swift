@@ -126,5 +126,15 @@ extension PostgresInstanceStore {
     }
 
     /// The channel every handle on this schema listens on: instance ids that have something new.
-    var wakeChannel: String { "evflow_\(address.schema)" }
+    ///
+    /// `evflow_<schema>`, or for a schema name too long for that (PostgreSQL refuses a channel of 64 bytes or more
+    /// in `pg_notify`, and `LISTEN` would cut it to 63) `evflow_` and a digest of the name.
+    var wakeChannel: String { Self.wakeChannel(schema: address.schema) }
+
+    static func wakeChannel(schema: String) -> String {
+        let plain = "evflow_\(schema)"
+        guard plain.utf8.count > 63 else { return plain }
+        let digest = SHA256.hash(data: Data(schema.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "evflow_" + digest.prefix(40)
+    }
 }

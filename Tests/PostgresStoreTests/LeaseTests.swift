@@ -116,4 +116,28 @@ struct LeaseTests {
         let lapse = try #require(holder.lapse)
         #expect(lapse.hasPrefix("worker host-b/4121 stopped renewing ") && lapse.hasSuffix(" s ago"), "\(lapse)")
     }
+
+    /// A schema name of the longest length allowed still gives a channel PostgreSQL takes: starts and signals
+    /// (whose statements NOTIFY) succeed, and another worker's listener is woken by them.
+    @Test func aLongSchemaNameStillWakesOtherWorkers() throws {
+        let address = try TestDatabase.freshSchema(longName: true)
+        defer { TestDatabase.drop(address) }
+        #expect(address.schema.count == 63)
+        let store = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-a/1"))
+        let other = try PostgresInstanceStore(address: address, options: TestDatabase.options(lease: 30, owner: "host-b/2"))
+        let woken = Mutex<[String]>([])
+        let subscription = other.subscribeToWakeUps { id in woken.withLock { $0.append(id) } }
+        defer { subscription?.cancel() }
+        // The listener connects in the background: wait until a wake-up gets through.
+        let start = Date()
+        var number = 0
+        while woken.withLock({ $0.isEmpty }) && Date().timeIntervalSince(start) < 10 {
+            number += 1
+            _ = try store.create(InstanceSamples.instance("long-\(number)"))
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(!woken.withLock { $0.isEmpty }, "a create on a 63-character schema woke the other worker")
+        #expect(try store.deliver(InstanceSamples.signal("end-1", name: "sessionEnded"), to: "long-1"))
+        #expect(PostgresInstanceStore.wakeChannel(schema: address.schema).utf8.count <= 63)
+    }
 }

@@ -18,9 +18,11 @@ enum TestDatabase {
     static var isConfigured: Bool { url != nil }
 
     /// A migrated schema of its own (`t_<random>`), and its address.
-    static func freshSchema(migrated: Bool = true) throws -> PostgresAddress {
+    /// - Parameter longName: a name of the longest length a schema may have (63), for what derives names from it.
+    static func freshSchema(migrated: Bool = true, longName: Bool = false) throws -> PostgresAddress {
         let url = try #require(url, "\(urlVariable) is not set")
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        var name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        if longName { name += String(repeating: "x", count: 63 - name.count) }
         let address = try PostgresAddress(url + (url.contains("?") ? "&" : "?") + "schema=\(name)")
         if migrated { _ = try PostgresInstanceStore.migrate(address) }
         return address
