@@ -110,6 +110,7 @@ enum PGBench {
             let floor = try await PGFloor.run(work, cluster: cluster, database: database, connections: 64, request: request,
                                               concurrency: options.workerLevel, warmup: options.warmup, window: options.window)
             let after = try await settledCounters(cluster, database)
+            try await cluster.retire(database)
             var cost = before.perFlow(until: after, flows: floor.total)
             cost.engineCPUSeconds = (processCPUMicroseconds() - cpuBefore) / 1e6 / Double(max(1, floor.total))
             results.add(PGRun(load: floor, cost: cost), .floor, options.workerLevel)
@@ -138,6 +139,7 @@ enum PGBench {
         // Stopped before the counters are read: a backend reports its counters when its connection closes.
         workers.stop()
         let after = try await settledCounters(cluster, database)
+        try await cluster.retire(database)
         var cost = before.perFlow(until: after, flows: load.total)
         cost.engineCPUSeconds = cpu / Double(max(1, load.total))
         return PGRun(load: load, cost: cost, pollsPerFlow: Double(session.polls.load(ordering: .relaxed)) / Double(max(1, load.total)),
@@ -153,6 +155,7 @@ enum PGBench {
         let before = try await cluster.counters(database)
         let result = try await peer.measure(concurrency: level, warmup: options.warmup, window: options.window)
         let after = try await settledCounters(cluster, database)
+        try await cluster.retire(database)
         var cost = before.perFlow(until: after, flows: result.load.total)
         if let object = try? JSONSerialization.jsonObject(with: Data(result.line.utf8)) as? [String: Any],
            let cpu = object["cpu_seconds"] as? Double, result.load.measured > 0 {
@@ -168,15 +171,20 @@ enum PGBench {
         return try await cluster.counters(database)
     }
 
-    /// One of the run's instance documents, the one whose length is nearest the mean: the floor writes it, so its
+    /// One of the run's instance documents, the one whose length is nearest the mean of those still in flight: the
+    /// floor writes it, so its
     /// database parses, stores and compresses what evflow's did (a padding string of the same length compresses to
     /// almost nothing and parses at once, which made the floor's writes cheaper than evflow's).
     private static func typicalDocument(_ cluster: PGCluster, _ database: String) async throws -> String? {
         let connection = try await cluster.connect(database: database)
         do {
+            // Of the sessions still in flight when the run ended, if any (an average save is of a document part way
+            // through its flow, smaller than a finished one's).
             let rows = try await connection.query("""
-                SELECT state::text FROM instances
-                ORDER BY abs(length(state::text) - (SELECT avg(length(state::text)) FROM instances)), id LIMIT 1
+                WITH pool AS (SELECT id, state::text AS document FROM instances
+                              WHERE status <> 'succeeded' OR NOT EXISTS (SELECT 1 FROM instances WHERE status <> 'succeeded'))
+                SELECT document FROM pool
+                ORDER BY abs(length(document) - (SELECT avg(length(document)) FROM pool)), id LIMIT 1
                 """, logger: Logger(label: "evflow-bench.pg")).collect()
             let document = try rows.first?.decode(String.self)
             try await connection.close()

@@ -105,6 +105,15 @@ final class PGCluster: @unchecked Sendable {
         try await execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
     }
 
+    /// Drops a measured run's database and checkpoints, then pauses: so the next run does not share the cores with
+    /// autovacuum of the rows this run left, or with the checkpoint of its dirty pages (the DBOS peer's runs at 256
+    /// in flight leave the most). Every engine and the floor get the same quiet start.
+    func retire(_ database: String) async throws {
+        try await execute(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"))
+        try await execute("CHECKPOINT")
+        try await Task.sleep(for: .seconds(2))
+    }
+
     func execute(_ query: PostgresQuery) async throws {
         guard let admin else { throw BenchError("the cluster's admin connection is not open") }
         _ = try await admin.query(query, logger: Logger(label: "evflow-bench.pg")).collect()
@@ -119,12 +128,14 @@ final class PGCluster: @unchecked Sendable {
                    coalesce((SELECT sum(s.calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = \(database)), 0)::bigint,
                    coalesce((SELECT sum(s.calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                              WHERE d.datname = \(database) AND s.query ~* '^\\s*(insert|update|delete|with)'), 0)::bigint,
+                   coalesce((SELECT sum(s.calls) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                             WHERE d.datname = \(database) AND s.query ~* '^\\s*(insert\\s+into\\s+instances|with\\s+created\\s+as)'), 0)::bigint,
                    (SELECT wal_sync FROM pg_stat_wal)::bigint
             """, logger: Logger(label: "evflow-bench.pg")).collect()
         guard let row = rows.first else { throw BenchError("no counters row") }
-        let (commits, rollbacks, statements, writes, walSyncs) = try row.decode((Int64, Int64, Int64, Int64, Int64).self)
+        let (commits, rollbacks, statements, writes, documentWrites, walSyncs) = try row.decode((Int64, Int64, Int64, Int64, Int64, Int64).self)
         return PGCounters(commits: commits, rollbacks: rollbacks, statements: statements, writeStatements: writes,
-                          walSyncs: walSyncs, backendCPUSeconds: backendCPUSeconds() ?? 0)
+                          documentWrites: documentWrites, walSyncs: walSyncs, backendCPUSeconds: backendCPUSeconds() ?? 0)
     }
 
     /// The settings a reader needs beside the figures.
@@ -180,6 +191,9 @@ struct PGCounters: Sendable {
     var statements: Int64
     /// Of those, INSERT, UPDATE, DELETE and WITH (evflow's writes all start so).
     var writeStatements: Int64
+    /// Of those, evflow's creates and saves of an instance (`INSERT INTO instances`, `WITH created AS`): the writes
+    /// that carry a document; the others (leases, the inbox) write a small row.
+    var documentWrites: Int64
     /// WAL fsyncs, cluster-wide (`pg_stat_wal.wal_sync`): PostgreSQL's group commit shares one among commits.
     var walSyncs: Int64
     var backendCPUSeconds: Double
@@ -192,6 +206,7 @@ struct PGCounters: Sendable {
             rollbacks: Double(after.rollbacks - rollbacks) / count,
             roundTrips: Double(after.statements - statements) / count,
             writeStatements: Double(after.writeStatements - writeStatements) / count,
+            documentWrites: Double(after.documentWrites - documentWrites) / count,
             walSyncs: Double(after.walSyncs - walSyncs) / count,
             databaseCPUSeconds: (after.backendCPUSeconds - backendCPUSeconds) / count)
     }
@@ -203,6 +218,7 @@ struct PGCost: Sendable {
     var rollbacks: Double
     var roundTrips: Double
     var writeStatements: Double
+    var documentWrites: Double
     var walSyncs: Double
     /// CPU of the database backends that served the run (they exit when its connections close).
     var databaseCPUSeconds: Double

@@ -11,7 +11,10 @@ import PostgresNIO
 /// its own transaction, as evflow's are); reads select it back. A write precedes each HTTP call, as an engine records intent first.
 enum PGFloor {
     struct Work: Sendable, CustomStringConvertible {
+        /// Writes of the document (evflow's creates and saves).
         var writes: Int
+        /// Small single-row writes (evflow's lease claims and releases, inbox inserts and deletes).
+        var smallWrites: Int
         var reads: Int
         var httpCalls: Int
         /// What each write stores: one of evflow's instance documents from the run it is calibrated on.
@@ -19,15 +22,16 @@ enum PGFloor {
         var documentBytes: Int { document.utf8.count }
 
         var description: String {
-            "\(writes) upserts of one of evflow's \(documentBytes)-byte instance documents as jsonb + \(reads) primary-key reads of its revision (each its own transaction) + \(httpCalls) HTTP calls"
+            "\(writes) upserts of one of evflow's \(documentBytes)-byte instance documents as jsonb + \(smallWrites) single-row updates of its revision + \(reads) primary-key reads of it (each its own transaction) + \(httpCalls) HTTP calls"
         }
     }
 
     /// The floor's work from evflow's measured cost per flow: its write and other statements, rounded.
     static func work(from cost: PGCost, document: String) -> Work {
-        let writes = max(1, Int(cost.writeStatements.rounded()))
+        let writes = max(1, Int(cost.documentWrites.rounded()))
+        let smallWrites = max(0, Int(cost.writeStatements.rounded()) - writes)
         let reads = max(0, Int((cost.roundTrips - cost.writeStatements).rounded()))
-        return Work(writes: writes, reads: reads, httpCalls: FlowMeasurements.httpCallsPerFlow, document: document)
+        return Work(writes: writes, smallWrites: smallWrites, reads: reads, httpCalls: FlowMeasurements.httpCallsPerFlow, document: document)
     }
 
     /// A stand-in document of `bytes` bytes, when the calibrating run left none to copy.
@@ -66,6 +70,10 @@ enum PGFloor {
                         for try await _ in rows {}
                     }
                     if step < work.httpCalls { try await request.send() }
+                }
+                for _ in 0..<work.smallWrites {
+                    let rows = try await client.query("UPDATE floor_instances SET revision = revision + 1 WHERE id = \(id)", logger: logger)
+                    for try await _ in rows {}
                 }
                 for _ in 0..<work.reads {
                     // Small reads, as most of evflow's other statements are now (claims, releases, the inbox, version
