@@ -17,22 +17,21 @@ extension PostgresInstanceStore {
         } catch {
             throw StoreError(.io, instanceID: id, detail: "could not encode signal \(signal.id) as JSON, nothing was written: \(error)")
         }
-        // The wake-up goes out with the signal's commit, in the same statement: no round trip (and commit) of its own.
         let rows = try connections.query("deliver a signal", instanceID: id, """
             WITH delivered AS (
                 INSERT INTO inbox (instance_id, signal_id, received_at, signal)
                 SELECT \(id), \(signal.id), \(signal.receivedAt), \(document)::jsonb WHERE EXISTS (SELECT 1 FROM instances WHERE id = \(id))
                 ON CONFLICT DO NOTHING
-                RETURNING 1),
-            notified AS (SELECT pg_notify(\(wakeChannel), \(id)) FROM delivered)
-            SELECT EXISTS (SELECT 1 FROM delivered), EXISTS (SELECT 1 FROM instances WHERE id = \(id)), (SELECT count(*) FROM notified)
+                RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM delivered), EXISTS (SELECT 1 FROM instances WHERE id = \(id))
             """)
-        let (delivered, exists, _) = try decodeRows(rows, "deliver a signal") { try $0.decode((Bool, Bool, Int64).self) }.first ?? (false, false, Int64(0))
+        let (delivered, exists) = try decodeRows(rows, "deliver a signal") { try $0.decode((Bool, Bool).self) }.first ?? (false, false)
         guard exists else {
             throw StoreError(.notFound, instanceID: id, detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
         }
         if delivered {
             counters.writes.add(1, ordering: .relaxed)
+            notify(id)
         }
         return delivered
     }
@@ -130,6 +129,18 @@ extension PostgresInstanceStore {
     /// `evflow_<schema>`, or for a schema name too long for that (PostgreSQL refuses a channel of 64 bytes or more
     /// in `pg_notify`, and `LISTEN` would cut it to 63) `evflow_` and a digest of the name.
     var wakeChannel: String { Self.wakeChannel(schema: address.schema) }
+
+    /// Rings every worker's doorbell (best effort: the poll is the fallback), in a transaction of its own.
+    ///
+    /// Not in the statement that wrote the row, which would save a round trip: PostgreSQL takes one cluster-wide
+    /// lock for every committing transaction that notifies and holds it through that transaction's WAL flush, so
+    /// every create and signal of every worker would commit one at a time, with no group commit among them. A
+    /// transaction that only notifies writes no WAL, and holds that lock for a moment.
+    func notify(_ id: String) {
+        _ = try? connections.perform("notify workers", instanceID: id, window: 0) { connection in
+            try connections.run("SELECT pg_notify(\(wakeChannel), \(id))", on: connection)
+        }
+    }
 
     static func wakeChannel(schema: String) -> String {
         let plain = "evflow_\(schema)"

@@ -111,22 +111,19 @@ package final class PostgresInstanceStore: InstanceStore {
         try Self.validate(instance.id)
         let row = try InstanceRow(instance, address: address)
         let interruptions = connections.interruptions
-        // Workers are woken with the create's commit, in the same statement.
         let rows = try connections.query("create instance", instanceID: instance.id, """
-            WITH created AS (
-                INSERT INTO instances (id, flow, flow_version, status, current_step, wake_at, payment_reference, created_at, updated_at, state)
-                VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
-                        \(row.createdAt), \(row.updatedAt), \(row.state)::jsonb)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING revision, xmin::text::bigint AS written_by),
-            notified AS (SELECT pg_notify(\(wakeChannel), \(instance.id)) FROM created)
-            SELECT revision, written_by, (SELECT count(*) FROM notified) FROM created
+            INSERT INTO instances (id, flow, flow_version, status, current_step, wake_at, payment_reference, created_at, updated_at, state)
+            VALUES (\(row.id), \(row.flow), \(row.flowVersion), \(row.status), \(row.currentStep), \(row.wakeAt), \(row.paymentReference),
+                    \(row.createdAt), \(row.updatedAt), \(row.state)::jsonb)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING revision, xmin::text::bigint
             """)
         counters.writes.add(1, ordering: .relaxed)
-        if !instance.status.isFinished, let version = try? rows.first?.decode((Int64, Int64, Int64).self) {
+        if !instance.status.isFinished, let version = try? rows.first?.decode((Int64, Int64).self) {
             decoded.remember(instance, version: RowVersion(revision: version.0, transaction: version.1, interruptions: interruptions))
         }
         if !rows.isEmpty {
+            notify(instance.id)
             return nil
         }
         return try load(instance.id)

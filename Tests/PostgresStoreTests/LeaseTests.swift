@@ -117,8 +117,8 @@ struct LeaseTests {
         #expect(lapse.hasPrefix("worker host-b/4121 stopped renewing ") && lapse.hasSuffix(" s ago"), "\(lapse)")
     }
 
-    /// A schema name of the longest length allowed still gives a channel PostgreSQL takes: starts and signals
-    /// (whose statements NOTIFY) succeed, and another worker's listener is woken by them.
+    /// A schema name of the longest length allowed still gives a channel PostgreSQL takes: another worker's
+    /// listener is woken by a create (`LISTEN` would cut a longer name to 63 bytes, `pg_notify` refuses it).
     @Test func aLongSchemaNameStillWakesOtherWorkers() throws {
         let address = try TestDatabase.freshSchema(longName: true)
         defer { TestDatabase.drop(address) }
