@@ -225,6 +225,8 @@ let package = Package(
                 "evflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "FlowEngine",
+                // The database options the commands read from the environment.
+                "PostgresStore",
                 "FlowTesting",
                 "EPaymentSimulator",
                 "EPayment",

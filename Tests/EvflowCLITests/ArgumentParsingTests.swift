@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowEngine
+import PostgresStore
 import Testing
 
 @testable import evflow
@@ -76,6 +77,10 @@ struct ArgumentParsingTests {
             #expect(failure.status == .usage && failure.description.contains(says), "\(failure)")
         }
         _ = try serve.options.storeLocation(environment: ["EVFLOW_DB_CONNECTIONS": "64", "EVFLOW_LEASE_SECONDS": "30"])
+        let options = try RunnerOptions.postgresOptions(environment: ["EVFLOW_DB_CONNECTIONS": "64", "EVFLOW_LEASE_SECONDS": "30"])
+        #expect(options.maximumConnections == 64 && options.leaseDuration == 30, "the values reach the store's options")
+        let defaults = try RunnerOptions.postgresOptions(environment: [:])
+        #expect(defaults.maximumConnections == 16 && defaults.leaseDuration == 15)
     }
 
     @Test func aRerunOfACompletedStepNeedsAStepAndAReason() throws {

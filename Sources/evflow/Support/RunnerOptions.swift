@@ -46,6 +46,18 @@ struct RunnerOptions: ParsableArguments {
         if store != nil && stateDirectory != nil {
             throw CommandFailure(.usage, "--store and --state-dir both name the store: give one (--state-dir DIR is --store DIR)")
         }
+        let options = try Self.postgresOptions(environment: environment)
+        do {
+            return try StoreLocation.named(storeText, options: options, environment: environment)
+        } catch {
+            throw CommandFailure(.usage, "--store: \(error)")
+        }
+    }
+
+    /// A database store's options from the environment: the lease length (`EVFLOW_LEASE_SECONDS`, default 15) and
+    /// the pool size (`EVFLOW_DB_CONNECTIONS`, default 16).
+    /// - Throws: ``CommandFailure`` (usage) for a value out of range.
+    static func postgresOptions(environment: [String: String]) throws -> PostgresInstanceStore.Options {
         var options = PostgresInstanceStore.Options()
         if let text = environment["EVFLOW_LEASE_SECONDS"], !text.isEmpty {
             guard let seconds = Double(text), seconds >= 1, seconds <= 3600 else {
@@ -59,11 +71,7 @@ struct RunnerOptions: ParsableArguments {
             }
             options.maximumConnections = count
         }
-        do {
-            return try StoreLocation.named(storeText, options: options, environment: environment)
-        } catch {
-            throw CommandFailure(.usage, "--store: \(error)")
-        }
+        return options
     }
 
     /// Sends log lines at `--log-level` and above to stderr; stdout stays for command output.
