@@ -31,14 +31,16 @@ extension FlowRunner {
         let lock: (any InstanceLock)?
         do {
             lock = try store.lock(id)
-        } catch where error.code == .unavailable {
-            // The database is down or unreachable for longer than its retry window: nothing is wrong with the
-            // instance, so it is tried again, not set aside as unrunnable until this process restarts.
-            logger.error("store unavailable; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-            reschedule(id, at: services.clock.now.addingTimeInterval(5))
+        } catch where error.code == .invalidID || error.code == .incompatibleSchema {
+            // Only these say something about the instance (or the store) that no retry changes.
+            record(problem: "\(error)", for: id)
             throw error
         } catch {
-            record(problem: "\(error)", for: id)
+            // The database is down or refused the claim, the process ran out of descriptors, the disk is full:
+            // taking a lock reads nothing of the instance, so nothing is wrong with it. It is tried again, not set
+            // aside as unrunnable until this process restarts (which also stopped its signals from waking it).
+            logger.error("cannot take the instance's lock; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
+            reschedule(id, at: services.clock.now.addingTimeInterval(5))
             throw error
         }
         guard let lock else {

@@ -56,11 +56,16 @@ struct OutlineReadCounterBox: Sendable {
     }
 }
 
-/// A store whose database is unreachable (the lock cannot be claimed for longer than the retry window) leaves the
-/// instance scheduled for another try, instead of marking it unrunnable until the process restarts.
+/// A store whose database is unreachable (the lock cannot be claimed for longer than the retry window), or that
+/// refuses the claim for a reason of its own (a statement the database rejected, a process out of descriptors),
+/// leaves the instance scheduled for another try, instead of marking it unrunnable until the process restarts:
+/// a lock reads nothing of the instance, so its failure says nothing is wrong with it.
 @Suite struct UnavailableStoreTests {
     final class Outage: Sendable {
         let left = Mutex(1)
+        let code: StoreError.Code
+
+        init(code: StoreError.Code) { self.code = code }
     }
 
     struct FailingLock: InstanceStoreDecorator {
@@ -69,26 +74,35 @@ struct OutlineReadCounterBox: Sendable {
 
         func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? {
             if outage.left.withLock({ left in defer { left -= 1 }; return left > 0 }) {
-                throw StoreError(.unavailable, instanceID: id, detail: "the database is unreachable (test)")
+                throw StoreError(outage.code, instanceID: id, detail: "the lock cannot be taken (test)")
             }
             return try base.lock(id)
         }
     }
 
-    @Test func aLockThatCannotReachTheStoreIsRetriedNotSetAside() async throws {
+    @Test(arguments: [StoreError.Code.unavailable, .io])
+    func aLockThatFailsIsRetriedNotSetAside(code: StoreError.Code) async throws {
         try await StoreFixtures.withStore { base, _ in
-            _ = try base.create(InstanceSamples.instance("outage-1"))
-            let outage = Outage()
+            // Finished, so a run that gets the lock loads it and is done (this runtime has no definitions).
+            var finished = InstanceSamples.instance("outage-1")
+            finished.status = .succeeded
+            finished.currentStep = nil
+            _ = try base.create(finished)
+            let outage = Outage(code: code)
             let failing = FailingLockBox(base: base, outage: outage)
             let configuration = EvflowConfiguration(
                 store: .opening({ failing.store }, describedAs: "failing store"), definitions: [:], payments: .settings(EvflowRuntimeTests.settings))
             try await withHTTPClient { http in
                 let runtime = try EvflowRuntime(configuration, httpClient: http)
                 let error = try await #require(throws: StoreError.self) { try await runtime.runner.runReporting("outage-1") }
-                #expect(error.code == .unavailable)
+                #expect(error.code == code)
                 #expect(runtime.runner.unrunnable["outage-1"] == nil, "not set aside: \(runtime.runner.unrunnable)")
                 #expect(runtime.runner.scheduledCount == 1, "scheduled for another try")
                 #expect(runtime.runner.nextWake.map { $0 > Date() } == true, "a few seconds later, not at once")
+                // The next try, with the lock back, runs the instance: it is finished, so it leaves the schedule.
+                try await runtime.runner.runReporting("outage-1")
+                #expect(runtime.runner.unrunnable.isEmpty)
+                #expect(runtime.runner.scheduledCount == 0, "run to its end, not scheduled again")
             }
         }
     }
