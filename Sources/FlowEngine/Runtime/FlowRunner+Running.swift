@@ -39,8 +39,7 @@ extension FlowRunner {
             // The database is down or refused the claim, the process ran out of descriptors, the disk is full:
             // taking a lock reads nothing of the instance, so nothing is wrong with it. It is tried again, not set
             // aside as unrunnable until this process restarts (which also stopped its signals from waking it).
-            logger.error("cannot take the instance's lock; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-            reschedule(id, at: services.clock.now.addingTimeInterval(5))
+            retryLater(id, "cannot take the instance's lock; will retry", error)
             throw error
         }
         guard let lock else {
@@ -98,10 +97,20 @@ extension FlowRunner {
         } catch is CancellationError {
             return
         } catch {
-            logger.error("run failed; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-            reschedule(id, at: services.clock.now.addingTimeInterval(5))
+            retryLater(id, "run failed; will retry", error)
             throw error
         }
+    }
+
+    /// How long a failure that may pass (a database down, a full disk, a process out of descriptors) waits before
+    /// the instance is tried again: short enough that a blip costs seconds, long enough not to spin on an outage.
+    static let retryDelay: TimeInterval = 5
+
+    /// Logs `message` and schedules `id` again after ``retryDelay``: the one path for failures that say nothing
+    /// about the instance itself, so it is never set aside for them.
+    func retryLater(_ id: String, _ message: Logger.Message, _ error: any Error) {
+        logger.error(message, metadata: ["instance": "\(id)", "error": "\(error)"])
+        reschedule(id, at: services.clock.now.addingTimeInterval(Self.retryDelay))
     }
 
     /// What ``absorbInbox(_:)`` took from the inbox.

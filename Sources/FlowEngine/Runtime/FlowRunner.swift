@@ -198,8 +198,17 @@ public final class FlowRunner: Sendable {
             switch result {
             case .success(let instance):
                 if !instance.status.isFinished { found[id] = instance.wakeAt ?? (instance.status == .running ? .distantPast : .distantFuture) }
-            case .failure(let error):
+            case .failure(let error) where error.code == .corrupt || error.code == .invalidID || error.code == .incompatibleSchema:
+                // Damaged (and already set aside by the store), or not an instance this worker can ever read.
                 record(problem: "\(error)", for: id)
+            case .failure(let error) where error.code == .notFound:
+                // Removed between the listing and the read.
+                continue
+            case .failure(let error):
+                // The file could not be read just now (out of descriptors, a disk error, the database away): nothing
+                // says the instance is damaged, so it is tried again shortly instead of being set aside until restart.
+                logger.error("cannot read the instance's outline; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
+                found[id] = services.clock.now.addingTimeInterval(Self.retryDelay)
             }
         }
         schedule.withLock {

@@ -36,6 +36,30 @@ import Testing
             }
         }
     }
+
+    /// Only a damaged file (or an id or schema no retry changes) is set aside at start-up; an outline that could not
+    /// be read just now (a process out of descriptors, a disk error) is tried again a few seconds later.
+    @Test func recoverySetsAsideOnlyWhatIsDamaged() async throws {
+        try await StoreFixtures.withStore { base, _ in
+            let configuration = EvflowConfiguration(
+                store: .opening({ base }, describedAs: "file store"), definitions: [:], payments: .settings(EvflowRuntimeTests.settings))
+            try await withHTTPClient { http in
+                let runtime = try EvflowRuntime(configuration, httpClient: http)
+                func failure(_ code: StoreError.Code, _ id: String) -> (id: String, outline: Result<InstanceOutline, StoreError>) {
+                    (id, .failure(StoreError(code, instanceID: id, detail: "test")))
+                }
+                let found = runtime.runner.recover(from: [
+                    failure(.io, "blip-1"), failure(.unavailable, "blip-2"), failure(.corrupt, "damaged-1"),
+                    failure(.incompatibleSchema, "newer-1"), failure(.notFound, "gone-1"),
+                ])
+                #expect(found == 2)
+                #expect(Set(runtime.runner.unrunnable.keys) == ["damaged-1", "newer-1"])
+                #expect(runtime.runner.scheduledCount == 2, "the two that may pass are scheduled")
+                let wake = try #require(runtime.runner.nextWake)
+                #expect(wake > Date() && wake < Date().addingTimeInterval(FlowRunner.retryDelay + 1), "a few seconds later: \(wake)")
+            }
+        }
+    }
 }
 
 /// Builds the counting layer around the file store (the closure the configuration takes must be `Sendable`).
