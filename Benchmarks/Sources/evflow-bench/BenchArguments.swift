@@ -19,9 +19,10 @@ struct BenchArguments {
         return text
     }
 
-    mutating func number(_ flag: String) throws -> Int {
-        guard let text = iterator.next(), let value = Int(text), value > 0 else {
-            throw BenchError("\(flag) needs a positive number\n\(usage)")
+    /// - Parameter allowingZero: for a flag whose 0 means "none" (`--large-count 0`).
+    mutating func number(_ flag: String, allowingZero: Bool = false) throws -> Int {
+        guard let text = iterator.next(), let value = Int(text), value > 0 || (allowingZero && value == 0) else {
+            throw BenchError("\(flag) needs a \(allowingZero ? "whole" : "positive") number\n\(usage)")
         }
         return value
     }

@@ -48,7 +48,7 @@ struct ScaleOptions {
             switch argument {
             case "--count": options.count = try arguments.number(argument)
             case "--large-count":
-                let number = try arguments.number(argument)
+                let number = try arguments.number(argument, allowingZero: true)
                 if !largeGiven { options.largeCounts = [] }
                 largeGiven = true
                 if number > 0 { options.largeCounts.append(number) }
