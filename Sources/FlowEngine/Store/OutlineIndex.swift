@@ -159,24 +159,12 @@ struct OutlineIndex: Sendable {
         return results.withLock { $0.flatMap { $0 } }
     }
 
-    /// Decodes a run of lines, the `R` lines' JSON as one array in one call (a decoder call per line cost more than
-    /// the decoding); when that fails, line by line, so the damaged line is the one reported.
+    /// Decodes a run of lines: each `R` line by ``OutlineRecord/read(_:_:using:)``, and one it does not take (an escape
+    /// in a string, a field from a newer evflow, damage) by `JSONDecoder`, which decides whether the line is damaged.
     private static func decodeChunk(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: ArraySlice<Range<Int>>, _ decoder: JSONDecoder) -> [(String, Entry)?] {
-        var array: [UInt8] = [UInt8(ascii: "[")]
-        var records = 0
-        for line in lines where line.count > 2 && bytes[line.lowerBound] == UInt8(ascii: "R") && bytes[line.lowerBound + 1] == 0x09 {
-            if records > 0 { array.append(UInt8(ascii: ",")) }
-            array.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(line.lowerBound + 2)..<line.upperBound]))
-            records += 1
-        }
-        array.append(UInt8(ascii: "]"))
-        guard let decoded = try? decoder.decode([OutlineRecord].self, from: Data(array)), decoded.count == records else {
-            return lines.map { decodeLine(bytes, $0, decoder) }
-        }
-        var next = decoded.makeIterator()
-        return lines.map { line -> (String, Entry)? in
-            if line.count > 2 && bytes[line.lowerBound] == UInt8(ascii: "R") && bytes[line.lowerBound + 1] == 0x09 {
-                guard let record = next.next() else { return nil }
+        lines.map { line -> (String, Entry)? in
+            if line.count > 2 && bytes[line.lowerBound] == UInt8(ascii: "R") && bytes[line.lowerBound + 1] == 0x09,
+               let record = OutlineRecord.read(bytes, (line.lowerBound + 2)..<line.upperBound, using: decoder) {
                 return (record.id, .record(record))
             }
             return decodeLine(bytes, line, decoder)
