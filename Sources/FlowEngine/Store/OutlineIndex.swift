@@ -50,7 +50,8 @@ struct OutlineIndex: Sendable {
     }
 
     /// What a log line says about one instance.
-    enum Entry: Sendable, Equatable {
+    /// Indirect: a record is large, and a log of 100,000 lines moves its entries through arrays and a dictionary.
+    indirect enum Entry: Sendable, Equatable {
         case record(OutlineRecord)
         /// A save began at this Unix time and has not recorded its outline (yet, or it died).
         case pending(since: Int64)

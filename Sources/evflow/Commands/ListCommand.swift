@@ -97,11 +97,8 @@ struct ListCommand: AsyncParsableCommand {
         return text
     }
 
-    /// `2026-11-27 14:32:05Z`, as ``InstanceSummary/time(_:)`` writes it, without creating an ICU date formatter
-    /// per row (that was a quarter of `evflow list`'s time).
-    static func time(_ date: Date) -> String { date.formatted(timeStyle) }
-
-    private static let timeStyle = Date.ISO8601FormatStyle(dateTimeSeparator: .space, timeZone: TimeZone(secondsFromGMT: 0)!)
+    /// `2026-11-27 14:32:05Z` (``InstanceSummary/time(_:)``, shared with the console and the diagnoses).
+    static func time(_ date: Date) -> String { InstanceSummary.time(date) }
 
     /// `42s`, `3m`, `2h5m`, `3d4h` (``InstanceSummary/age(_:)``, shared with the console).
     static func age(_ seconds: TimeInterval) -> String { InstanceSummary.age(seconds) }

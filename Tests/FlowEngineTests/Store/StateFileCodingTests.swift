@@ -49,4 +49,17 @@ struct StateFileCodingTests {
             #expect(text.contains("bad date \"soon\""), "\(text)")
         }
     }
+
+    /// The times operators read (`evflow list`, diagnoses, timelines) are computed, and must say what an ISO 8601
+    /// formatter says: UTC, to the second, with a space for the `T`.
+    @Test func operatorTimesMatchTheISOFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        var dates = [0, -1.25, 951_782_400.5, 1_795_000_000.999, 4_102_444_800, -2_208_988_800].map { Date(timeIntervalSince1970: $0) }
+        for _ in 0..<1_000 { dates.append(Date(timeIntervalSince1970: Double.random(in: -3e9...8e9, using: &generator))) }
+        for date in dates {
+            #expect(InstanceSummary.time(date) == formatter.string(from: date).replacingOccurrences(of: "T", with: " "), "\(date.timeIntervalSince1970)")
+        }
+    }
 }
