@@ -29,13 +29,17 @@ package struct InstanceInspector: Sendable {
         let outlines = try store.allOutlines()
         // Every holder in one call: a shared store reads its lease table once instead of once per instance.
         let holders = store.lockHolders(outlines.map(\.id))
-        for (id, result) in outlines {
+        // Diagnosed on every core: the diagnosis and the summary of 100,000 instances were a sixth of `evflow list`.
+        let rows = outlines.concurrentMap { id, result -> (summary: InstanceSummary?, problem: String?) in
             switch result {
-            case .success(let instance):
-                summaries.append(InstanceSummary(instance, stuck: stuckReason(instance, diagnosis, lockHolder: holders[id])))
-            case .failure(let error):
-                if error.code != .notFound { unreadable[id] = error.description }
+            case .success(let instance): (InstanceSummary(instance, stuck: stuckReason(instance, diagnosis, lockHolder: holders[id])), nil)
+            case .failure(let error): (nil, error.code == .notFound ? nil : error.description)
             }
+        }
+        summaries.reserveCapacity(rows.count)
+        for (row, outline) in zip(rows, outlines) {
+            if let summary = row.summary { summaries.append(summary) }
+            if let problem = row.problem { unreadable[outline.id] = problem }
         }
         summaries.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         return (summaries + corruptFiles(), unreadable)

@@ -101,12 +101,14 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
         return "\(whole / 86_400)d\(whole % 86_400 / 3600)h"
     }
 
-    /// `2026-11-27 14:32:05Z`: UTC, to the second (the fraction dropped, as ISO 8601 formatters do).
+    /// `2026-11-27 14:32:05Z`: UTC, to the second, as an ISO 8601 formatter writes it.
     ///
     /// Computed, not formatted: an ISO 8601 formatter per call was a visible share of `evflow list` over 100,000
     /// rows (every parked instance shows its next timer).
     public static func time(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        // To the millisecond first, then the second: what the formatter does (`.9996` shows as the next second).
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = StateFileCoding.civil(fromDays: days)

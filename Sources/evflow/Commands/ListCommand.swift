@@ -48,14 +48,15 @@ struct ListCommand: AsyncParsableCommand {
             let inspector = environment.inspector
             let (all, unreadable) = try inspector.summaries(StuckDiagnosis(grace: inspection.grace.seconds, now: now))
             for (id, problem) in unreadable.sorted(by: { $0.key < $1.key }) { Output.note("warning: \(id): \(problem)") }
+            // One pass: at 100,000 rows each extra pass copies every summary.
             let selected = all.filter { summary in
-                switch status {
+                let statusMatches = switch status {
                 case .none: true
                 case .stuck: summary.stuck != nil
                 case .some(let wanted): summary.status == wanted.rawValue
                 }
-            }.filter { summary in
-                (flow == nil || summary.flow == flow) && (olderThan.map { now.timeIntervalSince(summary.updatedAt) >= $0.seconds } ?? true)
+                return statusMatches && (flow == nil || summary.flow == flow)
+                    && (olderThan.map { now.timeIntervalSince(summary.updatedAt) >= $0.seconds } ?? true)
             }
             if json {
                 try Output.printJSON(selected)
@@ -80,21 +81,24 @@ struct ListCommand: AsyncParsableCommand {
         for row in cells {
             for (index, cell) in row.enumerated().dropLast() { widths[index] = max(widths[index], cell.count) }
         }
-        // Plain String appends: Foundation's padding(toLength:) and trimmingCharacters(in:) bridge every cell and
-        // were a visible share of listing 100,000 rows.
-        var text = ""
-        for row in [header] + cells {
-            var line = ""
+        // Bytes, not String appends: padding and appending Strings cell by cell was a tenth of listing 100,000 rows.
+        var text: [UInt8] = []
+        text.reserveCapacity((widths.reduce(0, +) + 2 * widths.count + 1) * (cells.count + 1))
+        func append(_ row: [String]) {
+            if !text.isEmpty { text.append(0x0A) }
+            let lineStart = text.count
             for (index, cell) in row.enumerated() {
-                if index > 0 { line += "  " }
-                line += cell
-                if index < row.count - 1 { line += String(repeating: " ", count: widths[index] - cell.count) }
+                if index > 0 { text.append(0x20); text.append(0x20) }
+                text.append(contentsOf: cell.utf8)
+                if index < row.count - 1 {
+                    for _ in 0..<max(0, widths[index] - cell.count) { text.append(0x20) }
+                }
             }
-            while line.last == " " { line.removeLast() }
-            if !text.isEmpty { text += "\n" }
-            text += line
+            while text.count > lineStart, text.last == 0x20 { text.removeLast() }
         }
-        return text
+        append(header)
+        for row in cells { append(row) }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `2026-11-27 14:32:05Z` (``InstanceSummary/time(_:)``, shared with the console and the diagnoses).
