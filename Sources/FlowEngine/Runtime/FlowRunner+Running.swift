@@ -94,6 +94,10 @@ extension FlowRunner {
             }
             record(problem: error.description, for: id)
             throw error
+        } catch let error as StoreError where error.code == .invalidID || error.code == .incompatibleSchema {
+            // No retry changes these (as when taking the lock).
+            record(problem: error.description, for: id)
+            throw error
         } catch is CancellationError {
             return
         } catch {

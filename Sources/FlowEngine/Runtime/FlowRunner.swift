@@ -190,10 +190,13 @@ public final class FlowRunner: Sendable {
     /// Loads the unfinished instances among `outlines` into the schedule, so a caller that has just read every
     /// outline for itself (serve's payment-reference index) does not make the runner read them again: the next
     /// ``work(pollInterval:while:)`` uses this recovery instead of its own.
-    /// - Returns: the number of unfinished instances found.
+    /// - Returns: the number of unfinished instances found (not counting those whose outline could not be read
+    ///   just now, which are scheduled to be tried again shortly).
     @discardableResult
     package func recover(from outlines: [(id: String, outline: Result<InstanceOutline, StoreError>)]) -> Int {
         var found: [String: Date] = [:]
+        // Not known to be unfinished (their outline could not be read), so not counted as found; run to find out.
+        var unread: [String: Date] = [:]
         for (id, result) in outlines {
             switch result {
             case .success(let instance):
@@ -208,11 +211,12 @@ public final class FlowRunner: Sendable {
                 // The file could not be read just now (out of descriptors, a disk error, the database away): nothing
                 // says the instance is damaged, so it is tried again shortly instead of being set aside until restart.
                 logger.error("cannot read the instance's outline; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-                found[id] = services.clock.now.addingTimeInterval(Self.retryDelay)
+                unread[id] = services.clock.now.addingTimeInterval(Self.retryDelay)
             }
         }
         schedule.withLock {
             $0.wakes.merge(found) { _, new in new }
+            $0.wakes.merge(unread) { _, new in new }
             $0.recovered = found.count
         }
         return found.count

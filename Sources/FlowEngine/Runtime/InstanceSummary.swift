@@ -107,7 +107,12 @@ public struct InstanceSummary: Codable, Sendable, Equatable {
     /// rows (every parked instance shows its next timer).
     public static func time(_ date: Date) -> String {
         // To the millisecond first, then the second: what the formatter does (`.9996` shows as the next second).
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        guard let milliseconds = Int64(exactly: (date.timeIntervalSince1970 * 1000).rounded()) else {
+            // Beyond what Int64 milliseconds hold (a timer millions of years ahead): the formatter says what it can.
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.string(from: date).replacingOccurrences(of: "T", with: " ")
+        }
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400

@@ -43,13 +43,17 @@ struct JSONByteReader {
     }
 
     /// Reads an object, calling `member` with each key; `member` reads (or skips) that key's value.
+    /// A repeated key is rejected: `JSONDecoder` keeps the first value, and no writer of these records repeats one.
     mutating func object(_ member: (inout JSONByteReader, String) throws(Rejected) -> Void) throws(Rejected) {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return }
+        var keys: [String] = []
         while true {
             skipWhitespace()
             let key = try string()
+            guard !keys.contains(key) else { throw Rejected() }
+            keys.append(key)
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             try member(&self, key)
@@ -147,10 +151,15 @@ struct JSONByteReader {
 
     /// A date as ``StateFileCoding/string(from:)`` writes it.
     mutating func date() throws(Rejected) -> Date {
-        let (range, _) = try stringBytes()
-        guard let date = StateFileCoding.date(fromUTF8: UnsafeBufferPointer(rebasing: bytes[range])) else { throw Rejected() }
+        // Non-ASCII is never a date here, and `JSONDecoder` would first refuse it if it is not UTF-8.
+        let (range, ascii) = try stringBytes()
+        guard ascii, let date = StateFileCoding.date(fromUTF8: UnsafeBufferPointer(rebasing: bytes[range])) else { throw Rejected() }
         return date
     }
+
+    /// Nesting allowed inside ``containerBytes()``: the nested types are a level or two deep, and decoded alone a
+    /// deeper value could pass `JSONDecoder`'s depth limit that the whole line would exceed.
+    static let maximumContainerDepth = 16
 
     /// Skips one object or array and returns its bytes, for a nested type left to `JSONDecoder`.
     mutating func containerBytes() throws(Rejected) -> UnsafeBufferPointer<UInt8> {
@@ -169,7 +178,9 @@ struct JSONByteReader {
                     index += inner == UInt8(ascii: "\\") ? 2 : 1
                     if inner == UInt8(ascii: "\"") { break }
                 }
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                guard depth <= Self.maximumContainerDepth else { throw Rejected() }
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             default: break
             }

@@ -52,7 +52,7 @@ import Testing
                     failure(.io, "blip-1"), failure(.unavailable, "blip-2"), failure(.corrupt, "damaged-1"),
                     failure(.incompatibleSchema, "newer-1"), failure(.notFound, "gone-1"),
                 ])
-                #expect(found == 2)
+                #expect(found == 0, "an outline that could not be read is not counted as an unfinished instance found")
                 #expect(Set(runtime.runner.unrunnable.keys) == ["damaged-1", "newer-1"])
                 #expect(runtime.runner.scheduledCount == 2, "the two that may pass are scheduled")
                 let wake = try #require(runtime.runner.nextWake)
@@ -127,6 +127,39 @@ struct OutlineReadCounterBox: Sendable {
                 try await runtime.runner.runReporting("outage-1")
                 #expect(runtime.runner.unrunnable.isEmpty)
                 #expect(runtime.runner.scheduledCount == 0, "run to its end, not scheduled again")
+            }
+        }
+    }
+}
+
+/// A load that no retry can change (a schema newer than this worker, an invalid id) sets the instance aside, as a
+/// lock failing that way does, instead of being retried every few seconds forever.
+@Suite struct PermanentLoadFailureTests {
+    struct NewerSchema: InstanceStoreDecorator {
+        let base: any InstanceStore
+
+        func load(_ id: String) throws(StoreError) -> FlowInstance {
+            throw StoreError(.incompatibleSchema, instanceID: id, detail: "the schema is newer (test)")
+        }
+    }
+
+    struct Box: Sendable {
+        let base: FileInstanceStore
+        var store: any InstanceStore { NewerSchema(base: base) }
+    }
+
+    @Test func aLoadRefusedForGoodIsSetAsideNotRetried() async throws {
+        try await StoreFixtures.withStore { base, _ in
+            _ = try base.create(InstanceSamples.instance("newer-1"))
+            let box = Box(base: base)
+            let configuration = EvflowConfiguration(
+                store: .opening({ box.store }, describedAs: "newer schema"), definitions: [:], payments: .settings(EvflowRuntimeTests.settings))
+            try await withHTTPClient { http in
+                let runtime = try EvflowRuntime(configuration, httpClient: http)
+                let error = try await #require(throws: StoreError.self) { try await runtime.runner.runReporting("newer-1") }
+                #expect(error.code == .incompatibleSchema)
+                #expect(runtime.runner.unrunnable["newer-1"] != nil, "set aside")
+                #expect(runtime.runner.scheduledCount == 0, "not scheduled for another try")
             }
         }
     }
