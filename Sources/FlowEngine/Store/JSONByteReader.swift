@@ -48,12 +48,17 @@ struct JSONByteReader {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return }
-        var keys: [String] = []
+        // On the stack: a list allocated per object was a visible share of reading 100,000 lines. No record has
+        // more members than this; one that does is left to `JSONDecoder`.
+        var keys = InlineArray<24, String>(repeating: "")
+        var count = 0
         while true {
             skipWhitespace()
             let key = try string()
-            guard !keys.contains(key) else { throw Rejected() }
-            keys.append(key)
+            guard count < 24 else { throw Rejected() }
+            for earlier in 0..<count where keys[earlier] == key { throw Rejected() }
+            keys[count] = key
+            count += 1
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             try member(&self, key)
