@@ -82,15 +82,6 @@ extension FileInstanceStore {
         return LockHolder(processID: pid > 0 ? pid : nil, isAbandoned: pid > 0 && !Self.isAlive(pid))
     }
 
-    /// Every holder among `ids`, probed on every core: `evflow list` asks for all of them, one lock file each.
-    package func lockHolders(_ ids: [String]) -> [String: LockHolder] {
-        var holders: [String: LockHolder] = [:]
-        for (id, holder) in ids.concurrentMap({ id in (id, lockHolder(id)) }) {
-            if let holder { holders[id] = holder }
-        }
-        return holders
-    }
-
     /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
     static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

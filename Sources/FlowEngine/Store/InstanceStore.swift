@@ -102,8 +102,9 @@ extension InstanceStore {
     /// ``lockHolder(_:)`` of each id: a file store reads one small lock file per instance.
     package func lockHolders(_ ids: [String]) -> [String: LockHolder] {
         var holders: [String: LockHolder] = [:]
-        for id in ids {
-            if let holder = lockHolder(id) { holders[id] = holder }
+        // Probed on every core: `evflow list` asks for every instance's holder (the file store: one lock file each).
+        for (id, holder) in ids.concurrentMap({ id in (id, lockHolder(id)) }) {
+            if let holder { holders[id] = holder }
         }
         return holders
     }
