@@ -195,8 +195,6 @@ public final class FlowRunner: Sendable {
     @discardableResult
     package func recover(from outlines: [(id: String, outline: Result<InstanceOutline, StoreError>)]) -> Int {
         var found: [String: Date] = [:]
-        // Not known to be unfinished (their outline could not be read), so not counted as found; run to find out.
-        var unread: [String: Date] = [:]
         for (id, result) in outlines {
             switch result {
             case .success(let instance):
@@ -210,13 +208,12 @@ public final class FlowRunner: Sendable {
             case .failure(let error):
                 // The file could not be read just now (out of descriptors, a disk error, the database away): nothing
                 // says the instance is damaged, so it is tried again shortly instead of being set aside until restart.
-                logger.error("cannot read the instance's outline; will retry", metadata: ["instance": "\(id)", "error": "\(error)"])
-                unread[id] = services.clock.now.addingTimeInterval(Self.retryDelay)
+                // Not counted as found: it is not known to be unfinished until it runs.
+                retryLater(id, "cannot read the instance's outline; will retry", error)
             }
         }
         schedule.withLock {
             $0.wakes.merge(found) { _, new in new }
-            $0.wakes.merge(unread) { _, new in new }
             $0.recovered = found.count
         }
         return found.count
