@@ -1,7 +1,7 @@
 import Foundation
 
 /// A forward-only reader over the bytes of one JSON value, for the hand-written decoder of the outline index's
-/// records (``OutlineRecord/init(indexLine:in:using:)``).
+/// records (``OutlineRecord/read(_:_:using:)``).
 ///
 /// Why: decoding 100,000 index lines with `JSONDecoder` was two thirds of `evflow list`'s CPU, spent mostly in
 /// its generic keyed containers, not in reading bytes. This reader reads only the shapes those records are made
