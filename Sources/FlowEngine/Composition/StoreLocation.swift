@@ -21,6 +21,12 @@ public struct StoreLocation: Sendable, CustomStringConvertible {
         StoreLocation(open: { try FileInstanceStore.scratch(stateDirectory: url) }, description: url.path)
     }
 
+    /// Fresh, empty storage in this process's memory, gone with the runtime: each scenario of `evflow test`
+    /// (see ``MemoryInstanceStore``). Never for money: nothing survives the process.
+    package static func memory() -> StoreLocation {
+        StoreLocation(open: { MemoryInstanceStore() }, description: "memory")
+    }
+
     /// A store that another target knows how to open.
     package static func opening(_ open: @escaping @Sendable () throws -> any InstanceStore, describedAs description: String) -> StoreLocation {
         StoreLocation(open: open, description: description)

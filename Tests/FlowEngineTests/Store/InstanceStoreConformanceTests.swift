@@ -8,7 +8,7 @@ import Testing
 /// Every store kind keeps the ``InstanceStore`` contract (``InstanceStoreConformance``): one test case per kind
 /// and clause. A new store (PostgreSQL) adds one entry to ``kinds``.
 struct InstanceStoreConformanceTests {
-    static let kinds: [InstanceStoreKind] = [.file, .layeredFile]
+    static let kinds: [InstanceStoreKind] = [.file, .layeredFile, .memory]
 
     @Test(arguments: kinds, InstanceStoreConformance.checks)
     func storeKeepsTheContract(kind: InstanceStoreKind, check: InstanceStoreConformance.Check) throws {
@@ -37,6 +37,22 @@ extension InstanceStoreKind {
                 StoreFixtures.entries(layout.corrupt).filter { $0.hasPrefix("\(id)-") }.compactMap { StoreFixtures.bytes(layout.corrupt + "/" + $0) }
             },
             remove: { TemporaryFolder.remove(base) })
+    }
+
+    /// ``MemoryInstanceStore``, what `evflow test` runs each scenario on: a second handle shares the storage;
+    /// damage puts bytes that are not an instance in place of the record.
+    static let memory = InstanceStoreKind(name: "memory") {
+        let store = MemoryInstanceStore()
+        return InstanceStoreSubject(
+            store: store,
+            openAnotherHandle: { store.openAnotherHandle() },
+            damage: { id in
+                let bytes = Array(#"{"id": "\#(id)", "flow": {"name": "ev-charging", "version": "th"#.utf8)
+                store.damage(id, with: bytes)
+                return bytes
+            },
+            setAside: { id in store.setAsideBytes(of: id) },
+            remove: {})
     }
 
     /// The file store under every layer ``EvflowRuntime`` stacks on it (crash point far away, metrics, a save
