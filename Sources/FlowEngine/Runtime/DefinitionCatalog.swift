@@ -21,18 +21,13 @@ package final class DefinitionCatalog: Sendable {
 
     package var names: [String] { current.keys.sorted() }
 
-    /// Stores the definition's text under its hash so instances can be resumed after the file changes. Only the
-    /// first start of each definition pays for it (re-reading, checking and storing the file).
+    /// Stores the definition's canonical bytes under its hash so instances can be resumed after the file changes.
+    /// Only the first start of each definition per runtime stores them.
     package func pin(_ definition: FlowDefinition) throws {
         if stored.withLock({ $0.contains(definition.contentHash) }) { return }
-        let text = try String(contentsOfFile: definition.file, encoding: .utf8)
-        let reloaded = try FlowDefinitionLoader().load(text: text, file: definition.file)
-        guard reloaded.contentHash == definition.contentHash else {
-            throw FlowError(.definitionChanged, flow: definition.name,
-                            detail: "\(definition.file) changed after it was loaded; reload the definitions and start again")
-        }
-        // Stored in canonical form: the bytes whose SHA-256 is the content hash.
-        try store.saveDefinition(try JSONParser.parse(text).canonicalBytes, contentHash: definition.contentHash)
+        // The bytes the definition was validated from, whose SHA-256 is the content hash: the file itself may
+        // have been edited since it was loaded, and the instance must pin what it runs.
+        try store.saveDefinition(definition.canonicalBytes, contentHash: definition.contentHash)
         stored.withLock { _ = $0.insert(definition.contentHash) }
     }
 

@@ -21,7 +21,9 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         public static let unknownSignal = Code(base: .unknownSignal)
         /// The signal's data does not match its declared fields.
         public static let invalidSignal = Code(base: .invalidSignal)
-        /// The definition file changed between loading and pinning.
+        /// The definition file changed between loading and pinning. No longer raised: an instance now pins the bytes
+        /// its definition was loaded and validated from, so an edit after loading cannot come between; kept so that
+        /// code switching over codes keeps compiling.
         public static let definitionChanged = Code(base: .definitionChanged)
         /// A running instance's pinned definition is not stored.
         public static let definitionMissing = Code(base: .definitionMissing)

@@ -2,7 +2,7 @@ extension DefinitionDecoder {
     static let topLevelFields = ["$schema", "name", "version", "description", "inputs", "variables", "signals", "start", "deadlines", "steps", "meterValues"]
 
     /// Decodes and validates a whole definition. Returns `nil` when any issue was reported.
-    func decode(_ root: JSONNode, contentHash: String) -> FlowDefinition? {
+    func decode(_ root: JSONNode, canonicalBytes: [UInt8]) -> FlowDefinition? {
         guard let fields = members(root, "$", allowed: Self.topLevelFields, required: ["name", "version", "steps"], what: "a flow definition") else {
             return nil
         }
@@ -43,7 +43,7 @@ extension DefinitionDecoder {
         guard issues.isEmpty, let name, let version, let start else { return nil }
         return FlowDefinition(
             name: name, version: Int(version), description: description, inputs: inputs, variables: variables, signals: signals,
-            steps: steps, start: start, deadlines: deadlines, contentHash: contentHash, file: file, meterValues: meterValues)
+            steps: steps, start: start, deadlines: deadlines, canonicalBytes: canonicalBytes, file: file, meterValues: meterValues)
     }
 
     static func isFlowName(_ text: String) -> Bool {

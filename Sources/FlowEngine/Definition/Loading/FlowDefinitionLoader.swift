@@ -51,7 +51,7 @@ public struct FlowDefinitionLoader: Sendable {
             ])
         }
         let decoder = DefinitionDecoder(file: file)
-        guard let definition = decoder.decode(root, contentHash: root.contentHash) else {
+        guard let definition = decoder.decode(root, canonicalBytes: root.canonicalBytes) else {
             throw DefinitionValidationError(issues: decoder.issues)
         }
         return definition

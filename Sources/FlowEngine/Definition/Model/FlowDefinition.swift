@@ -22,6 +22,10 @@ public struct FlowDefinition: Sendable {
     public let contentHash: String
     /// The file the definition was loaded from.
     public let file: String
+    /// The file's canonical JSON, whose SHA-256 is ``contentHash``: what an instance's pin stores, kept from the
+    /// load so that pinning stores exactly the definition that was validated (no second read of a file that may
+    /// have changed since) and costs nothing per runtime (`evflow test` builds one per scenario).
+    package let canonicalBytes: [UInt8]
 
     package let variables: [VariableDeclaration]
     package let signals: [SignalDeclaration]
@@ -36,7 +40,7 @@ public struct FlowDefinition: Sendable {
 
     package init(
         name: String, version: Int, description: String, inputs: [InputDeclaration], variables: [VariableDeclaration],
-        signals: [SignalDeclaration], steps: [Step], start: String, deadlines: [Deadline], contentHash: String, file: String,
+        signals: [SignalDeclaration], steps: [Step], start: String, deadlines: [Deadline], canonicalBytes: [UInt8], file: String,
         meterValues: MeterValuesMapping? = nil
     ) {
         self.name = name
@@ -48,7 +52,8 @@ public struct FlowDefinition: Sendable {
         self.steps = steps
         self.start = start
         self.deadlines = deadlines
-        self.contentHash = contentHash
+        self.canonicalBytes = canonicalBytes
+        self.contentHash = JSONNode.contentHash(of: canonicalBytes)
         self.file = file
         self.meterValues = meterValues
         stepIndex = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
