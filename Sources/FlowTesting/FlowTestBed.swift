@@ -151,6 +151,20 @@ package func withFlowTestBed<Result: Sendable>(
     let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-test-\(UUID().uuidString)")
     let stateDirectory = stateDirectory ?? temporary
     defer { try? FileManager.default.removeItem(at: temporary) }
+    return try await withFlowTestBed(definitions: definitions, simulatorConfiguration: simulatorConfiguration,
+                                     store: fsyncs ? .directory(stateDirectory) : .scratchDirectory(stateDirectory),
+                                     stateDirectory: stateDirectory, body)
+}
+
+/// A test bed on the store at `store`; `stateDirectory` is what ``FlowTestBed/stateDirectory`` reports (for a
+/// memory store, a folder that holds nothing). ``ScenarioRunner`` runs each scenario on ``StoreLocation/memory()``.
+package func withFlowTestBed<Result: Sendable>(
+    definitions: [String: FlowDefinition],
+    simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(rateLimitsEnabled: false),
+    store: StoreLocation,
+    stateDirectory: URL,
+    _ body: @Sendable (FlowTestBed) async throws -> Result
+) async throws -> Result {
     let quiet = Logger.quiet
     let station = StationBackendStub()
     return try await withSimulator(configuration: simulatorConfiguration, clock: .manual(), logger: quiet) { simulator in
@@ -160,7 +174,7 @@ package func withFlowTestBed<Result: Sendable>(
                     baseURL: simulator.baseURL, clientID: "flow-test", clientSecret: Secret("flow-test-secret"),
                     subscriptionKey: Secret("flow-test-key"), merchantSerialNumber: "123456")
                 var runtimeConfiguration = EvflowConfiguration(
-                    store: fsyncs ? .directory(stateDirectory) : .scratchDirectory(stateDirectory), definitions: definitions,
+                    store: store, definitions: definitions,
                     payments: .settings(configuration))
                 runtimeConfiguration.stations = ["station": .init(url: stationURL, secret: Secret("station-secret"))]
                 runtimeConfiguration.clock = SimulatorFlowClock(clock: simulator.clock)

@@ -3,7 +3,7 @@ import FlowEngine
 import Foundation
 
 /// Loads flow-test files and runs them, each on a fresh ``FlowTestBed``: its own simulator on a virtual clock,
-/// its own station backend and state folder, over real sockets. A 12-hour charging session runs in milliseconds.
+/// its own station backend and a store in memory, over real sockets. A 12-hour charging session runs in milliseconds.
 ///
 /// ```swift
 /// let runner = try ScenarioRunner(flowsDirectory: URL(filePath: "flows"))
@@ -133,8 +133,10 @@ public struct ScenarioRunner: Sendable {
         let started = clock.now
         var result: ScenarioResult
         do {
-            // No fsyncs: the folder is deleted afterwards, and they were most of a long scenario's wall time.
-            result = try await withFlowTestBed(definitions: definitions, fsyncs: false) { bed in
+            // In memory: the store is thrown away afterwards, and encoding the instance and writing its files were
+            // more than half of a long scenario's CPU time.
+            let unused = FileManager.default.temporaryDirectory.appendingPathComponent("evflow-test-memory")
+            result = try await withFlowTestBed(definitions: definitions, store: .memory(), stateDirectory: unused) { bed in
                 await ScenarioExecution(scenario: scenario, bed: bed).run()
             }
         } catch {
