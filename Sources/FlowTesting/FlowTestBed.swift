@@ -6,7 +6,8 @@ import Foundation
 import Logging
 
 /// Everything a flow test needs, wired over real sockets: the simulator on a virtual clock, a station backend
-/// that records notifications, a state folder of its own, and a runner whose clock is the simulator's.
+/// that records notifications, a store of its own (a state folder, or memory for `evflow test`), and a runner whose
+/// clock is the simulator's.
 ///
 /// Time moves only through ``advance(by:)``, which runs every timer that falls due on the way, so a 10-hour
 /// charging session takes milliseconds.
@@ -25,7 +26,8 @@ public final class FlowTestBed: Sendable {
     public let simulator: Simulator
     /// The station backend's stand-in; read the notifications it received.
     public let station: StationBackendStub
-    /// The folder holding this test's instance files.
+    /// The folder holding this test's instance files (on a bed whose store is memory, as `evflow test`'s are, a
+    /// path that is never created).
     public let stateDirectory: URL
     /// The engine under test, assembled as production assembles it (``EvflowRuntime``).
     package let runtime: EvflowRuntime
@@ -124,9 +126,9 @@ public final class FlowTestBed: Sendable {
 ///   - simulatorConfiguration: rate limits are off by default here, since virtual time makes them meaningless.
 ///   - stateDirectory: where instance files go; by default a fresh temporary folder, deleted afterwards. A folder
 ///     given here is kept, so its instances can be inspected (`evflow show`) later.
-///   - fsyncs: `false` keeps every write atomic but skips fsyncs (``StoreLocation/scratchDirectory(_:)``),
-///     as `evflow test` does: on a disk where an fsync costs milliseconds they were most of a 10-hour scenario's
-///     wall time. Keep the default when a test counts fsyncs or kills the machine.
+///   - fsyncs: `false` keeps every write atomic but skips fsyncs (``StoreLocation/scratchDirectory(_:)``): on a
+///     disk where an fsync costs milliseconds they were most of a 10-hour scenario's wall time. Keep the default
+///     when a test counts fsyncs or kills the machine. (`evflow test` goes further: its scenarios run on memory.)
 public func withFlowTestBed<Result: Sendable>(
     flows: URL,
     simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(rateLimitsEnabled: false),

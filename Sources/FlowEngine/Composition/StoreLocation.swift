@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Today's stores: a state folder of JSON files (``directory(_:)``), the embedded default. A store kept in
 /// another target (the PostgreSQL store) adds a location of its own through ``opening(_:describedAs:)``, so the
-/// engine never links what it does not use.
+/// engine never links what it does not use. Flow tests also have a folder without fsyncs
+/// (``scratchDirectory(_:)``) and memory (``memory()``), neither for money.
 public struct StoreLocation: Sendable, CustomStringConvertible {
     let open: @Sendable () throws -> any InstanceStore
     /// The folder path or database address, for messages (never a password).

@@ -36,7 +36,7 @@ package final class DefinitionCatalog: Sendable {
         if let known = pinned.withLock({ $0[pin.contentHash] }) { return known }
         guard let bytes = try store.loadDefinition(contentHash: pin.contentHash) else {
             throw FlowError(.definitionMissing, flow: pin.name,
-                            detail: "definition \(pin.name) v\(pin.version) (\(pin.contentHash.prefix(12))) is not in the state folder")
+                            detail: "definition \(pin.name) v\(pin.version) (\(pin.contentHash.prefix(12))) is not in the store")
         }
         let definition = try FlowDefinitionLoader().load(text: String(decoding: bytes, as: UTF8.self),
                                                          file: "pinned:\(pin.name)@\(pin.contentHash.prefix(12))")

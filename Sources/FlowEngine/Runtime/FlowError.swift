@@ -24,6 +24,7 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         /// The definition file changed between loading and pinning. No longer raised: an instance now pins the bytes
         /// its definition was loaded and validated from, so an edit after loading cannot come between; kept so that
         /// code switching over codes keeps compiling.
+        @available(*, deprecated, message: "never raised: instances pin the definition as it was loaded")
         public static let definitionChanged = Code(base: .definitionChanged)
         /// A running instance's pinned definition is not stored.
         public static let definitionMissing = Code(base: .definitionMissing)

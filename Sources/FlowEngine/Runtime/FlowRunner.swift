@@ -170,7 +170,7 @@ public final class FlowRunner: Sendable {
             return try load(id)
         } catch {
             if error.code == .notFound {
-                throw FlowError(.unknownInstance, instanceID: id, detail: "no instance \(id) in the state folder")
+                throw FlowError(.unknownInstance, instanceID: id, detail: "no instance \(id) in the store")
             }
             throw error
         }

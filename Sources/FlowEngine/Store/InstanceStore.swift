@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Kept small on purpose: ``FileInstanceStore`` keeps JSON files on one machine, and a PostgreSQL store for
 /// several machines will implement the same interface. Every method is synchronous and durable on return:
-/// when it returns, the data survives a crash of the process or the machine.
+/// when it returns, the data survives a crash of the process or the machine. The flow-test stores are the
+/// exceptions, and say so: ``MemoryInstanceStore`` (nothing survives the process) and the scratch file store (no
+/// fsyncs).
 package protocol InstanceStore: Sendable {
     /// Creates `instance` unless an instance with its id exists.
     /// - Returns: `nil` when created, or the existing instance (the caller decides whether that is a repeat

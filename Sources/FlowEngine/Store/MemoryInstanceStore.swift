@@ -12,9 +12,10 @@ import Synchronization
 ///
 /// It keeps the ``InstanceStore`` contract the file and PostgreSQL stores keep (the store conformance suite runs
 /// on it): exclusive creates, run locks that exclude every handle (``openAnotherHandle()``), deduplicated inboxes
-/// oldest first, and a damaged record reported and set aside, never overwritten. What it does not do is encode:
-/// the state-file size limits (64 MiB per instance, ``StateFileLimits``) are not checked, and an operator has no
-/// file to read. Never for money: a crash loses everything.
+/// oldest first, and a damaged record reported and set aside, never overwritten. What it does not do is encode
+/// every save: only a finished instance is encoded, once, as a state folder would store it, and decoded back (see
+/// ``save(_:)``), so a flow whose state a state folder cannot hold still fails its scenario. An operator has no file
+/// to read. Never for money: a crash loses everything.
 package struct MemoryInstanceStore: InstanceStore {
     private let storage: Storage
 
@@ -45,6 +46,24 @@ package struct MemoryInstanceStore: InstanceStore {
     /// The same ids as every store takes: a scenario must not pass here with an id a state folder refuses.
     private static func validate(_ id: String) throws(StoreError) {
         if let problem = InstanceID.problem(with: id) { throw StoreError(.invalidID, instanceID: id, detail: problem) }
+    }
+
+    private static func checkStorable(_ instance: FlowInstance) throws(StoreError) {
+        let problem: String
+        do {
+            let bytes = try StateFileCoding.encoder().encode(instance)
+            let limit = StateFileLimits.standard.instance
+            if bytes.count > limit {
+                problem = "its state file would be \(bytes.count) bytes, over the \(limit)-byte limit of a state folder"
+            } else if try StateFileCoding.decoder().decode(FlowInstance.self, from: bytes) != instance {
+                problem = "its state file does not read back as the same instance"
+            } else {
+                return
+            }
+        } catch {
+            problem = "its state file cannot be written or read back: \(StateFileCoding.describe(error))"
+        }
+        throw StoreError(.io, instanceID: instance.id, detail: "the finished instance could not be stored in a state folder: \(problem)")
     }
 
     package var statistics: StoreStatistics { storage.state.withLock { StoreStatistics(durableWrites: $0.writes, fsyncs: 0) } }
@@ -81,8 +100,13 @@ package struct MemoryInstanceStore: InstanceStore {
         return try result.get()
     }
 
+    /// Keeps `instance` as it is. A finished one is first encoded as a state folder writes it, checked against the
+    /// folder's size limit and decoded back: what a scenario ends with is what production could store, once per
+    /// scenario instead of once per reading.
+    /// - Throws: ``StoreError/Code/io`` when a state folder could not write or read back the finished instance.
     package func save(_ instance: FlowInstance) throws(StoreError) {
         try Self.validate(instance.id)
+        if instance.status.isFinished { try Self.checkStorable(instance) }
         storage.state.withLock { state in
             state.records[instance.id] = .instance(instance)
             state.writes += 1
@@ -134,21 +158,26 @@ package struct MemoryInstanceStore: InstanceStore {
 
     // MARK: Inbox
 
+    /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
     package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
         try Self.validate(id)
-        return storage.state.withLock { state in
+        let delivered: Bool? = storage.state.withLock { state in
+            guard state.records[id] != nil else { return nil }
             guard state.inboxes[id]?.contains(where: { $0.id == signal.id }) != true else { return false }
             state.inboxes[id, default: []].append(signal)
             state.writes += 1
             return true
         }
+        guard let delivered else {
+            throw StoreError(.notFound, instanceID: id, detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
+        }
+        return delivered
     }
 
     package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] {
         try Self.validate(id)
-        let signals = storage.state.withLock { $0.inboxes[id] ?? [] }
-        // Oldest first by receipt time; the order of delivery breaks ties (a stable sort).
-        return signals.enumerated().sorted { ($0.element.receivedAt, $0.offset) < ($1.element.receivedAt, $1.offset) }.map(\.element)
+        // Oldest first; signals received at the same moment by id, as every store orders them.
+        return storage.state.withLock { $0.inboxes[id] ?? [] }.sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }
     }
 
     package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) {
@@ -166,12 +195,21 @@ package struct MemoryInstanceStore: InstanceStore {
 
     // MARK: Definitions
 
+    /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
+        let actual = StateLayout.sha256(bytes)
+        guard actual == contentHash else {
+            throw StoreError(.invalidID, instanceID: nil, detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash.prefix(80)) they were to be stored under")
+        }
         storage.state.withLock { $0.definitions[contentHash] = bytes }
     }
 
+    /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not 64 lower-case hex digits.
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? {
-        storage.state.withLock { $0.definitions[contentHash] }
+        guard contentHash.utf8.count == 64, contentHash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
+        }
+        return storage.state.withLock { $0.definitions[contentHash] }
     }
 }
 
@@ -240,5 +278,8 @@ extension MemoryInstanceStore {
                 if state.locks[key] == token { state.locks[key] = nil }
             }
         }
+
+        /// A lock nobody holds any more is free, as a file lock is once its descriptor closes.
+        deinit { release() }
     }
 }

@@ -98,11 +98,15 @@ public struct ScenarioRunner: Sendable {
 
     // MARK: Running
 
-    /// Runs scenarios, at most `maximumConcurrency` at a time (each has its own simulator, station and state
-    /// folder, so they share nothing), and returns their results in the order given.
+    /// How many scenarios run at once unless told: twice the cores, since a scenario spends part of its time
+    /// waiting on its sockets, and at most 16, since each holds two servers, an HTTP client and their descriptors.
+    public static var defaultConcurrency: Int { min(16, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Runs scenarios, at most `maximumConcurrency` at a time (each has its own simulator, station and store, so
+    /// they share nothing), and returns their results in the order given.
     /// - Parameter progress: called as each scenario finishes, with the number finished so far.
     public func run(
-        _ scenarios: [FlowScenario], maximumConcurrency: Int = 2,
+        _ scenarios: [FlowScenario], maximumConcurrency: Int = defaultConcurrency,
         progress: @escaping @Sendable (_ result: ScenarioResult, _ finished: Int) -> Void = { _, _ in }
     ) async -> [ScenarioResult] {
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)

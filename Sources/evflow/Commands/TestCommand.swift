@@ -47,8 +47,8 @@ struct TestCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON (for scripts) instead of lines.")
     var json = false
 
-    @Option(help: "How many scenarios run at once (each has its own simulator and station; default: twice the cores, since a scenario spends part of its time waiting on its sockets).")
-    var jobs: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "How many scenarios run at once (each has its own simulator and station; default: twice the cores, at most 16).")
+    var jobs: Int = ScenarioRunner.defaultConcurrency
 
     func run() async throws {
         let flows = URL(filePath: flowsDirectory)

@@ -223,6 +223,16 @@ package enum InstanceStoreConformance {
         #expect(try store.inbox(of: "inbox-1") == [early, late], "oldest first, the original kept, fields and times exact")
         _ = try store.create(InstanceSamples.instance("quiet-1"))
         #expect(try store.inbox(of: "quiet-1").isEmpty, "no signals, an empty inbox")
+
+        // Signals received at the same moment (a flow test's timeline, a burst) come in the order of their ids,
+        // whatever the order of delivery: a runner must see the same inbox on every store.
+        _ = try store.create(InstanceSamples.instance("ties-1"))
+        for id in ["tie-c", "tie-a", "tie-b"] { _ = try store.deliver(InstanceSamples.signal(id, at: t), to: "ties-1") }
+        #expect(try store.inbox(of: "ties-1").map(\.id) == ["tie-a", "tie-b", "tie-c"], "ties broken by signal id")
+
+        let error = expectStoreError(.notFound) { try store.deliver(InstanceSamples.signal("lost-1"), to: "no-such-instance") }
+        #expect(error?.instanceID == "no-such-instance", "a signal for an instance that does not exist is refused, naming it")
+        #expect(try !store.instancesWithPendingSignals().contains("no-such-instance"), "and leaves no inbox behind")
     }
 
     static func inboxRemoval(_ subject: InstanceStoreSubject) throws {
@@ -313,6 +323,10 @@ package enum InstanceStoreConformance {
         try store.saveDefinition(bytes, contentHash: hash)  // idempotent
         #expect(try store.loadDefinition(contentHash: hash) == bytes, "byte for byte")
         #expect(try subject.openAnotherHandle().loadDefinition(contentHash: hash) == bytes, "another handle reads it")
+        let other = try JSONParser.parse(#"{"name": "ev-charging", "version": 4, "steps": []}"#)
+        expectStoreError(.invalidID) { try store.saveDefinition(other.canonicalBytes, contentHash: hash) }
+        #expect(try store.loadDefinition(contentHash: hash) == bytes, "bytes that do not hash to the name are refused, the stored ones kept")
+        expectStoreError(.invalidID) { try store.loadDefinition(contentHash: "not-a-hash") }
     }
 
     // MARK: Damage

@@ -7,7 +7,10 @@ import Testing
 /// An instance pins the definition it was started from: the bytes loaded and validated, not whatever the file
 /// holds when the first start comes (an operator may be editing it), and without reading the file again.
 struct DefinitionPinningTests {
-    @Test func pinStoresTheLoadedBytesEvenAfterTheFileChanged() throws {
+    enum StoreKind: String, CaseIterable { case file, memory }
+
+    @Test(arguments: StoreKind.allCases)
+    func pinStoresTheLoadedBytesEvenAfterTheFileChanged(kind: StoreKind) throws {
         let folder = try TemporaryFolder.make("evflow-pinning")
         defer { TemporaryFolder.remove(folder) }
         let file = folder.appending(path: "ev-charging.json")
@@ -18,8 +21,13 @@ struct DefinitionPinningTests {
         #expect(definition.contentHash == (try JSONParser.parse(original)).contentHash, "the hash is the canonical bytes' hash")
 
         // The file is edited (a new version) before the first start pins it.
-        try original.replacingOccurrences(of: "\"version\": ", with: "\"version\": 1").write(to: file, atomically: true, encoding: .utf8)
-        let store = MemoryInstanceStore()
+        let edited = original.replacingOccurrences(of: "\"version\": ", with: "\"version\": 1")
+        #expect(try JSONParser.parse(edited).contentHash != definition.contentHash, "the edit is a real change")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
+        let store: any InstanceStore = switch kind {
+        case .file: try FileInstanceStore(stateDirectory: folder.appending(path: "state"))
+        case .memory: MemoryInstanceStore()
+        }
         let catalog = DefinitionCatalog(definitions: [definition.name: definition], store: store)
         try catalog.pin(definition)
 

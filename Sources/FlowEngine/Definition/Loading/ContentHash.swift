@@ -5,7 +5,8 @@ extension JSONNode {
     /// started with.
     package var contentHash: String { Self.contentHash(of: canonicalBytes) }
 
-    /// Lower-case hex SHA-256 of canonical bytes already made.
+    /// Lower-case hex SHA-256 of canonical bytes already made: a loaded ``FlowDefinition`` keeps its bytes, so its
+    /// hash is computed from them instead of canonicalizing the tree a second time.
     package static func contentHash(of canonicalBytes: [UInt8]) -> String {
         SHA256.hash(data: canonicalBytes).map { byte in
             let hex = String(byte, radix: 16)
