@@ -48,17 +48,27 @@ struct JSONByteReader {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return }
-        // On the stack: a list allocated per object was a visible share of reading 100,000 lines. No record has
-        // more members than this; one that does is left to `JSONDecoder`.
-        var keys = InlineArray<24, String>(repeating: "")
+        // The keys' byte ranges, on the stack: a list allocated per object, and then an inline array of strings
+        // to compare and release, were each a visible share of reading 100,000 lines. No record has more members
+        // than this; one that does is left to `JSONDecoder`.
+        var keys = InlineArray<24, Range<Int>>(repeating: 0..<0)
         var count = 0
+        // The index's writer sorts keys, so each key is normally above the one before and cannot repeat any:
+        // one comparison per key. Only an object out of that order is searched for a repeat.
+        var ascending = true
         while true {
             skipWhitespace()
-            let key = try string()
-            guard count < 24 else { throw Rejected() }
-            for earlier in 0..<count where keys[earlier] == key { throw Rejected() }
-            keys[count] = key
+            // Every key these records have is ASCII, where equal bytes and equal strings are the same thing (a
+            // non-ASCII key could equal another only under Unicode equivalence): anything else is `JSONDecoder`'s.
+            let (range, ascii) = try stringBytes()
+            guard ascii, count < 24 else { throw Rejected() }
+            if ascending, count > 0, !Self.precedes(keys[count - 1], range, in: bytes) { ascending = false }
+            if !ascending {
+                for earlier in 0..<count where Self.equal(keys[earlier], range, in: bytes) { throw Rejected() }
+            }
+            keys[count] = range
             count += 1
+            let key = try Self.text(range, ascii: true, in: bytes)
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             try member(&self, key)
@@ -81,11 +91,26 @@ struct JSONByteReader {
     /// A string with no escapes and no control characters, as valid UTF-8.
     mutating func string() throws(Rejected) -> String {
         let (range, ascii) = try stringBytes()
+        return try Self.text(range, ascii: ascii, in: bytes)
+    }
+
+    private static func text(_ range: Range<Int>, ascii: Bool, in bytes: UnsafeBufferPointer<UInt8>) throws(Rejected) -> String {
         let text = UnsafeBufferPointer(rebasing: bytes[range])
         // ASCII needs no validation (that generic check was an eighth of reading the index).
         if ascii { return String(decoding: text, as: UTF8.self) }
         guard let validated = String(validating: text, as: UTF8.self) else { throw Rejected() }
         return validated
+    }
+
+    /// Whether the bytes at `a` sort strictly before those at `b` (byte order, as the writer's sorted keys).
+    private static func precedes(_ a: Range<Int>, _ b: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, common)
+        return order < 0 || (order == 0 && a.count < b.count)
+    }
+
+    private static func equal(_ a: Range<Int>, _ b: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0)
     }
 
     /// The bytes between a string's quotes, and whether they are all ASCII.

@@ -119,6 +119,8 @@ struct OutlineRecordReadingTests {
         ("an amount with a fraction", "\"captured\":1200", "\"captured\":1200.0"),
         ("a version written as a decimal", "\"version\":3", "\"version\":3.0"),
         ("a repeated key (JSONDecoder keeps the first)", "\"id\":\"every-1\"", "\"id\":\"other-1\",\"id\":\"every-1\""),
+        ("a repeated key far from the first, out of the sorted order", "\"status\":\"waiting\"", "\"status\":\"waiting\",\"id\":\"other-1\""),
+        ("a key that is not ASCII", "\"id\":", "\"\u{00EF}d\":1,\"id\":"),
         ("a date with text after its Z", "\"createdAt\":\"2026-11-22T00:26:40.1234567Z\"", "\"createdAt\":\"2026-11-22T00:26:40.1234567Zé\""),
         ("a nested value deeper than the reader skips", "\"intent\":{}", "\"intent\":{\"x\":" + String(repeating: "[", count: 20) + String(repeating: "]", count: 20) + "}"),
     ])
@@ -134,6 +136,18 @@ struct OutlineRecordReadingTests {
         case .unusable(let problem):
             #expect(decoded == nil, "\(what): \(problem)")
         }
+    }
+
+    /// The writer sorts keys, and the reader checks each against the one before; keys in another order (a record
+    /// written by hand, or by another writer) are still read, after a search for repeats.
+    @Test func keysOutOfTheSortedOrderAreStillRead() throws {
+        let text = String(decoding: try Self.json(Self.everyField), as: UTF8.self)
+        let member = "\"status\":\"waiting\","
+        #expect(text.contains(member) && !text.hasPrefix("{" + member))
+        let reordered = Array(("{" + member + text.dropFirst().replacingOccurrences(of: member, with: "")).utf8)
+        #expect(reordered != (try Self.json(Self.everyField)))
+        let read = try #require(Self.read(reordered), "read by the byte reader, not left to JSONDecoder")
+        #expect(read == Self.everyField)
     }
 
     @Test(arguments: [
