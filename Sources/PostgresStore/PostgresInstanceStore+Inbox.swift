@@ -77,8 +77,8 @@ extension PostgresInstanceStore {
 
     /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
-        try Self.validate(contentHash: contentHash)
-        let actual = Self.sha256(bytes)
+        try StoreError.checkContentHash(contentHash)
+        let actual = JSONNode.contentHash(of: bytes)
         guard actual == contentHash else {
             throw StoreError(.invalidID, instanceID: nil, detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash) they were to be stored under")
         }
@@ -88,29 +88,15 @@ extension PostgresInstanceStore {
     }
 
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? {
-        try Self.validate(contentHash: contentHash)
+        try StoreError.checkContentHash(contentHash)
         let rows = try connections.query("load a definition", instanceID: nil, "SELECT bytes FROM definitions WHERE content_hash = \(contentHash)")
         guard let buffer = try decodeRows(rows, "load a definition", { try $0.decode(ByteBuffer.self) }).first else { return nil }
         let bytes = Array(buffer.readableBytesView)
-        let actual = Self.sha256(bytes)
+        let actual = JSONNode.contentHash(of: bytes)
         guard actual == contentHash else {
             throw StoreError(.corrupt, instanceID: nil, detail: "the stored definition \(contentHash) hashes to \(actual); instances pinned to it cannot continue until the original definition is saved again")
         }
         return bytes
-    }
-
-    static func validate(contentHash: String) throws(StoreError) {
-        let isHex = contentHash.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
-        guard contentHash.utf8.count == 64, isHex else {
-            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
-        }
-    }
-
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
     }
 
     // MARK: Set aside, wake-ups

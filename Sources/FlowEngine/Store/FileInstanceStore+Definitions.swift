@@ -4,8 +4,8 @@ extension FileInstanceStore {
     /// Stores the bytes once: 1 durable write and 2 fsyncs the first time, nothing when already stored.
     /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
-        try Self.validate(contentHash: contentHash)
-        let actual = StateLayout.sha256(bytes)
+        try StoreError.checkContentHash(contentHash)
+        let actual = JSONNode.contentHash(of: bytes)
         guard actual == contentHash else {
             throw StoreError(.invalidID, instanceID: nil, path: layout.definitionFile(contentHash), detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash) they were to be stored under")
         }
@@ -30,23 +30,16 @@ extension FileInstanceStore {
     /// - Throws: ``StoreError/Code/corrupt`` when the file's content no longer matches its hash (it is moved to
     ///   `corrupt/definition-<hash>-<timestamp>.json`).
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? {
-        try Self.validate(contentHash: contentHash)
+        try StoreError.checkContentHash(contentHash)
         let path = layout.definitionFile(contentHash)
         for _ in 0..<3 {
             guard let file = try readIfPresent(path, instanceID: nil, limit: limits.definition, asideName: { "definition-\(contentHash)-\(Self.timestamp())" }) else { return nil }
-            let actual = StateLayout.sha256(file.bytes)
+            let actual = JSONNode.contentHash(of: file.bytes)
             if actual == contentHash { return file.bytes }
             if let moved = try quarantine(path, identity: file.identity, name: "definition-\(contentHash)-\(Self.timestamp())", instanceID: nil) {
                 throw StoreError(.corrupt, instanceID: nil, path: path, quarantinedTo: moved, detail: "the stored definition's content hashes to \(actual), not to its name; instances pinned to it cannot continue until the original definition is saved again")
             }
         }
         return nil
-    }
-
-    static func validate(contentHash: String) throws(StoreError) {
-        let isHex = contentHash.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
-        guard contentHash.utf8.count == 64, isHex else {
-            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
-        }
     }
 }

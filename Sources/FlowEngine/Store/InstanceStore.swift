@@ -246,3 +246,14 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return text
     }
 }
+
+extension StoreError {
+    /// Refuses a content hash that is not 64 lower-case hex digits before a store names anything by it (a file, a
+    /// row, a key): every store checks the same form and says the same thing.
+    package static func checkContentHash(_ contentHash: String) throws(StoreError) {
+        let isHex = contentHash.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        guard contentHash.utf8.count == 64, isHex else {
+            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
+        }
+    }
+}

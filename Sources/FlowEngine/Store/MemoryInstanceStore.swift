@@ -197,7 +197,8 @@ package struct MemoryInstanceStore: InstanceStore {
 
     /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not the lower-case hex SHA-256 of `bytes`.
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
-        let actual = StateLayout.sha256(bytes)
+        try StoreError.checkContentHash(contentHash)
+        let actual = JSONNode.contentHash(of: bytes)
         guard actual == contentHash else {
             throw StoreError(.invalidID, instanceID: nil, detail: "the definition's bytes hash to \(actual), not to the content hash \(contentHash.prefix(80)) they were to be stored under")
         }
@@ -206,9 +207,7 @@ package struct MemoryInstanceStore: InstanceStore {
 
     /// - Throws: ``StoreError/Code/invalidID`` when `contentHash` is not 64 lower-case hex digits.
     package func loadDefinition(contentHash: String) throws(StoreError) -> [UInt8]? {
-        guard contentHash.utf8.count == 64, contentHash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-            throw StoreError(.invalidID, instanceID: nil, detail: "a content hash is 64 lower-case hex digits (SHA-256), got \"\(contentHash.prefix(80))\"")
-        }
+        try StoreError.checkContentHash(contentHash)
         return storage.state.withLock { $0.definitions[contentHash] }
     }
 }
