@@ -9,7 +9,8 @@ import Synchronization
 /// Signals, pinned definitions and what was set aside. The inbox's key (instance, signal id) is the
 /// deduplication: a second delivery of the same id finds it taken, from any host.
 extension PostgresInstanceStore {
-    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+    /// Durable once the statement commits (each statement is its own transaction): `arrival` is told after that.
+    package func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
         try Self.validate(id)
         let document: String
         do {
@@ -32,6 +33,7 @@ extension PostgresInstanceStore {
         if delivered {
             counters.writes.add(1, ordering: .relaxed)
             notify(id)
+            arrival.announce()
         }
         return delivered
     }

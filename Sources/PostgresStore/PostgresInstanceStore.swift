@@ -107,7 +107,7 @@ package final class PostgresInstanceStore: InstanceStore {
 
     // MARK: Instances
 
-    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+    package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let row = try InstanceRow(instance, address: address)
         let interruptions = connections.interruptions
@@ -124,6 +124,7 @@ package final class PostgresInstanceStore: InstanceStore {
         }
         if !rows.isEmpty {
             notify(instance.id)
+            arrival.announce()
             return nil
         }
         return try load(instance.id)

@@ -109,9 +109,9 @@ struct ThreadRecordingStore: InstanceStoreDecorator {
     let base: any InstanceStore
     let calls: StoreCalls
 
-    func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+    func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
         calls.record("create")
-        return try base.create(instance)
+        return try base.create(instance, arrival: arrival)
     }
 
     func load(_ id: String) throws(StoreError) -> FlowInstance {
@@ -149,9 +149,9 @@ struct ThreadRecordingStore: InstanceStoreDecorator {
         return try base.lock(id)
     }
 
-    func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+    func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
         calls.record("deliver")
-        return try base.deliver(signal, to: id)
+        return try base.deliver(signal, to: id, arrival: arrival)
     }
 
     func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] {

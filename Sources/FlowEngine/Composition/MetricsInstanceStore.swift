@@ -27,8 +27,8 @@ package struct MetricsInstanceStore: InstanceStoreDecorator {
         self.base = base
     }
 
-    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
-        let existing = try base.create(instance)
+    package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
+        let existing = try base.create(instance, arrival: arrival)
         if existing == nil {
             Counter(label: FlowMetrics.startedLabel, dimensions: [("flow", instance.flow.name)]).increment()
             remember(instance)

@@ -13,6 +13,9 @@ struct Schedule {
     /// How many unfinished instances the last ``FlowRunner/recover(from:)`` found, until a worker loop starts
     /// from it instead of recovering again.
     var recovered: Int?
+    /// How many ``FlowRunner/work(pollInterval:while:)`` loops run: while one does, a start or signal may wait for
+    /// the run it wakes to make it durable (see ``Arrival``).
+    var workerLoops = 0
 }
 
 extension FlowRunner {
@@ -52,6 +55,8 @@ extension FlowRunner {
             self.wake(id, at: self.services.clock.now)
         }
         defer { subscription?.cancel() }
+        schedule.withLock { $0.workerLoops += 1 }
+        defer { schedule.withLock { $0.workerLoops -= 1 } }
         let clock = ContinuousClock()
         var nextMailCheck = clock.now
         let threads = runThreads

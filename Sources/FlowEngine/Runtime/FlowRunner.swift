@@ -33,6 +33,9 @@ public final class FlowRunner: Sendable {
     let progress = ProgressBell()
     /// Callers of ``finished(_:)`` waiting for an instance to end.
     let completionWaiters = Mutex<[String: [CompletionWaiter]]>([:])
+    /// How long a start or signal may wait for the run it wakes to make it durable (``Arrival/runPatience``), while
+    /// a worker loop runs; tests on a loaded machine lengthen it so that what they count does not depend on timing.
+    package let arrivalPatience = Mutex(Arrival.runPatience)
     /// Created on first use: commands that only read the state folder need no threads.
     private let threadPool = Mutex<RunThreads?>(nil)
 
@@ -96,14 +99,13 @@ public final class FlowRunner: Sendable {
         let pin = FlowInstance.PinnedDefinition(name: definition.name, version: definition.version, contentHash: definition.contentHash)
         let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest.stored, variables: variables,
                                     start: definition.start, at: now)
-        if let existing = try store.create(instance) {
+        if let existing = try store.create(instance, arrival: arrival(waking: id, at: now)) {
             guard existing.flow.name == name, InputDigest(stored: existing.inputDigest).matches(inputs, kept: existing.inputs) else {
                 throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
                     "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
             }
             return StartedInstance(instance: existing, created: false)
         }
-        wake(id, at: now)
         logger.info("started", metadata: ["instance": "\(id)", "flow": "\(name)"])
         return StartedInstance(instance: instance, created: true)
     }
@@ -145,9 +147,14 @@ public final class FlowRunner: Sendable {
         let now = services.clock.now
         var signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
         signal.meter = meter
-        let accepted = try store.deliver(signal, to: id)
-        if accepted { wake(id, at: now) }
-        return accepted
+        return try store.deliver(signal, to: id, arrival: arrival(waking: id, at: now))
+    }
+
+    /// How a start or a signal wakes its instance: as soon as the store has it, and, while this process's worker
+    /// loop runs, with the store allowed to let that run's save make it durable (see ``Arrival``).
+    private func arrival(waking id: String, at now: Date) -> Arrival {
+        let working = schedule.withLock { $0.workerLoops > 0 }
+        return Arrival(announce: { [self] in wake(id, at: now) }, patience: working ? arrivalPatience.withLock { $0 } : .zero)
     }
 
     /// Reads the parts of an instance that scheduling and signalling need (see ``InstanceOutline``).

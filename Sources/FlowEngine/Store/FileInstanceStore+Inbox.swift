@@ -14,10 +14,11 @@ import Darwin
 /// An inbox directory exists only while it holds signals (``removeFromInbox(_:of:)`` removes it when it empties),
 /// so ``instancesWithPendingSignals()`` reads one directory entry per waiting instance, not one per instance.
 extension FileInstanceStore {
-    /// Stores `signal` in the instance's inbox: 1 durable write through the journal (one shared fsync; a new inbox
-    /// directory needs none, replay recreates it); a duplicate costs nothing.
+    /// Stores `signal` in the instance's inbox: 1 durable write through the journal (one shared fsync, perhaps the
+    /// one of the run `arrival` wakes, see ``Arrival``; a new inbox directory needs none, replay recreates it); a
+    /// duplicate costs nothing.
     /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
-    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+    package func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
         try Self.validate(id)
         guard access(layout.instanceFile(id), F_OK) == 0 else {
             throw StoreError(.notFound, instanceID: id, path: layout.instanceFile(id), detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
@@ -36,8 +37,10 @@ extension FileInstanceStore {
             }
             try makeDirectory(layout.inboxDirectory(id), instanceID: id, synchronize: journal == nil)
             do throws(FileSystemError) {
-                if let journal { return try journaledCreate(journal, path, with: bytes) }
-                return try files.create(path, with: bytes)
+                if let journal { return try journaledCreate(journal, path, with: bytes, arrival: arrival) }
+                guard try files.create(path, with: bytes) else { return false }
+                arrival.announce()
+                return true
             } catch where error.isNotFound && attempt < 10 {
                 // The runner emptied the inbox and removed its directory between our mkdir and our write.
                 continue

@@ -41,8 +41,9 @@ extension FileInstanceStore {
     /// returning. Returns `false`, writing nothing, when `path` exists.
     ///
     /// The name is taken before the record is journaled, so a journaled create never loses the race; when the
-    /// commit fails the name is given back, so nobody later finds a file that was never acknowledged.
-    func journaledCreate(_ journal: SaveJournal, _ path: String, with bytes: [UInt8]) throws(FileSystemError) -> Bool {
+    /// commit fails the name is given back, so nobody later finds a file that was never acknowledged. `arrival` is
+    /// told once the record is appended (see ``SaveJournal/commit(_:bytes:arrival:place:)``).
+    func journaledCreate(_ journal: SaveJournal, _ path: String, with bytes: [UInt8], arrival: Arrival = .unannounced) throws(FileSystemError) -> Bool {
         if access(path, F_OK) == 0 { return false }
         let temporary = try files.stage(path, bytes)
         do throws(FileSystemError) {
@@ -53,7 +54,7 @@ extension FileInstanceStore {
         }
         guard try files.linkStaged(temporary, at: path) else { return false }
         do throws(FileSystemError) {
-            try journal.commit(journalPath(path), bytes: bytes) {}
+            try journal.commit(journalPath(path), bytes: bytes, arrival: arrival) {}
         } catch {
             // Once the record may be in the journal, a replay can bring the instance back: leave the file, so what
             // this process sees is what a restart would see, and report the outcome as unknown.

@@ -95,20 +95,24 @@ package struct FileInstanceStore: InstanceStore {
 
     package var statistics: StoreStatistics { files.counters.snapshot }
 
-    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+    /// Through the journal, the instance is remembered, indexed and announced once its file is linked and its
+    /// record appended, before the record is synced: the run that `arrival` wakes may then load it from memory and
+    /// make it durable with its own save (see ``Arrival``), and its outline is indexed before that run's.
+    package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
         indexPending(instance.id)
+        let store = self
+        let visible = Arrival(announce: {
+            store.decoded.remember(instance, version: bytes)
+            store.indexRecord(instance)
+            arrival.announce()
+        }, patience: arrival.patience)
         do throws(FileSystemError) {
             if let journal {
-                if try journaledCreate(journal, layout.instanceFile(instance.id), with: bytes) {
-                    decoded.remember(instance, version: bytes)
-                    indexRecord(instance)
-                    return nil
-                }
+                if try journaledCreate(journal, layout.instanceFile(instance.id), with: bytes, arrival: visible) { return nil }
             } else if try files.create(layout.instanceFile(instance.id), with: bytes) {
-                decoded.remember(instance, version: bytes)
-                indexRecord(instance)
+                visible.announce()
                 return nil
             }
         } catch {

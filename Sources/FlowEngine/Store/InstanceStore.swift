@@ -8,10 +8,11 @@ import Foundation
 /// exceptions, and say so: ``MemoryInstanceStore`` (nothing survives the process) and the scratch file store (no
 /// fsyncs).
 package protocol InstanceStore: Sendable {
-    /// Creates `instance` unless an instance with its id exists.
+    /// Creates `instance` unless an instance with its id exists, telling `arrival` once it is created (see
+    /// ``Arrival``: a store with group commit may tell it before the instance is durable, never after returning).
     /// - Returns: `nil` when created, or the existing instance (the caller decides whether that is a repeat
     ///   of the same start or a conflict).
-    func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance?
+    func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance?
 
     /// Reads one instance. A file that cannot be decoded is moved aside (never overwritten) and reported as
     /// ``StoreError/Code/corrupt``.
@@ -45,9 +46,10 @@ package protocol InstanceStore: Sendable {
     /// hold it up).
     func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock
 
-    /// Stores a signal durably in the instance's inbox before the sender is answered.
+    /// Stores a signal durably in the instance's inbox before the sender is answered, telling `arrival` once it
+    /// is in the inbox (see ``Arrival``; not for a duplicate).
     /// - Returns: `false` when a signal with the same id is already in the inbox (a duplicate).
-    func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool
+    func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool
 
     /// The signals waiting in an instance's inbox, oldest first.
     func inbox(of id: String) throws(StoreError) -> [ReceivedSignal]
@@ -98,6 +100,16 @@ package protocol InstanceStore: Sendable {
 }
 
 extension InstanceStore {
+    /// ``create(_:arrival:)`` with nothing to wake: durable on return, as every write (copies, tests, imports).
+    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+        try create(instance, arrival: .unannounced)
+    }
+
+    /// ``deliver(_:to:arrival:)`` with nothing to wake.
+    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+        try deliver(signal, to: id, arrival: .unannounced)
+    }
+
     /// The outline of the whole instance: stores without a cheaper way to read one get it from ``load(_:)``.
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { InstanceOutline(try load(id)) }
 

@@ -8,7 +8,9 @@ package protocol InstanceStoreDecorator: InstanceStore {
 }
 
 extension InstanceStoreDecorator {
-    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? { try base.create(instance) }
+    package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
+        try base.create(instance, arrival: arrival)
+    }
     package func load(_ id: String) throws(StoreError) -> FlowInstance { try base.load(id) }
     package func loadOutline(_ id: String) throws(StoreError) -> InstanceOutline { try base.loadOutline(id) }
     package func save(_ instance: FlowInstance) throws(StoreError) { try base.save(instance) }
@@ -18,7 +20,9 @@ extension InstanceStoreDecorator {
     }
     package func lock(_ id: String) throws(StoreError) -> (any InstanceLock)? { try base.lock(id) }
     package func meterBindingLock(_ id: String) throws(StoreError) -> any InstanceLock { try base.meterBindingLock(id) }
-    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool { try base.deliver(signal, to: id) }
+    package func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
+        try base.deliver(signal, to: id, arrival: arrival)
+    }
     package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
     package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
     package func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }

@@ -70,7 +70,7 @@ package struct MemoryInstanceStore: InstanceStore {
 
     // MARK: Instances
 
-    package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
+    package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
         try Self.validate(instance.id)
         let created = storage.state.withLock { state in
             guard state.records[instance.id] == nil else { return false }
@@ -78,7 +78,9 @@ package struct MemoryInstanceStore: InstanceStore {
             state.writes += 1
             return true
         }
-        return created ? nil : try load(instance.id)
+        guard created else { return try load(instance.id) }
+        arrival.announce()
+        return nil
     }
 
     package func load(_ id: String) throws(StoreError) -> FlowInstance {
@@ -159,7 +161,7 @@ package struct MemoryInstanceStore: InstanceStore {
     // MARK: Inbox
 
     /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
-    package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {
+    package func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
         try Self.validate(id)
         let delivered: Bool? = storage.state.withLock { state in
             guard state.records[id] != nil else { return nil }
@@ -171,6 +173,7 @@ package struct MemoryInstanceStore: InstanceStore {
         guard let delivered else {
             throw StoreError(.notFound, instanceID: id, detail: "no such instance to deliver signal \"\(signal.name)\" (\(signal.id)) to")
         }
+        if delivered { arrival.announce() }
         return delivered
     }
 

@@ -100,10 +100,15 @@ final class SaveJournal: @unchecked Sendable {
     /// it (sharing that sync with every record appended meanwhile), then calls `place` to put the file itself in
     /// place, and notes that it is placed. Returns once the record is durable and `place` has run.
     ///
+    /// With an `arrival` (a start or a signal that a run in this process will absorb, see ``Arrival``), the record
+    /// is announced as soon as it is appended, and the commit then waits up to its patience for another save's
+    /// sync (typically that run's) to cover it before leading a sync itself. A sync covers everything appended
+    /// before it, whoever appended it, so the record is as durable as if it had been synced alone.
+    ///
     /// - Throws: when the append or the sync fails (nothing was acknowledged), or what `place` throws: then the
     ///   record is durable but the file may lag; replay or the next checkpoint writes it, as a crash at that
     ///   point would.
-    func commit(_ relativePath: String, bytes: [UInt8], place: () throws(FileSystemError) -> Void) throws(FileSystemError) {
+    func commit(_ relativePath: String, bytes: [UInt8], arrival: Arrival = .unannounced, place: () throws(FileSystemError) -> Void) throws(FileSystemError) {
         let record = JournalRecord(kind: .put, boot: boot, path: relativePath, body: bytes).encoded()
         condition.lock()
         while isCheckpointing || wantsCheckpoint { condition.wait() }
@@ -118,6 +123,10 @@ final class SaveJournal: @unchecked Sendable {
             }
             appended += 1
             let ticket = appended
+            condition.unlock()
+            arrival.announce()
+            condition.lock()
+            if arrival.patience > .zero { awaitAnotherSync(covering: ticket, for: arrival.patience) }
             while synced < ticket && failure == nil {
                 if isSyncing { condition.wait(); continue }
                 isSyncing = true
@@ -149,6 +158,15 @@ final class SaveJournal: @unchecked Sendable {
         endSave()
         condition.unlock()
         if let placeError { throw placeError }
+    }
+
+    /// Waits, under `condition`, until a sync covers `ticket` or `patience` has passed; also stops when a checkpoint
+    /// is wanted, since it waits for this save to end and holds back the saves whose sync this one waits for.
+    private func awaitAnotherSync(covering ticket: UInt64, for patience: Duration) {
+        let deadline = Date().addingTimeInterval(Double(patience.components.attoseconds) / 1e18 + Double(patience.components.seconds))
+        while synced < ticket && failure == nil && !wantsCheckpoint {
+            if !condition.wait(until: deadline) { return }
+        }
     }
 
     /// Notes that `relativePath` was removed, so replay does not bring it back. Not synced: a lost note brings

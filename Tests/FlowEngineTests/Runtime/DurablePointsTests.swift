@@ -1,6 +1,7 @@
 import EPaymentSimulator
 import FlowEngine
 import Foundation
+import Synchronization
 import Testing
 
 /// How many durable writes one EV charging session costs when nothing is shared with another session (one
@@ -37,6 +38,37 @@ struct DurablePointsTests {
                 #expect(simulator.ledger().payment(reference: "ev-\(id)")?.aggregate.captured == Int64(490 + 4_926))
                 #expect(writes == [session == 0 ? 2 : 1, 1, 1, 1], "durable writes of start, AUTHORIZED, the reading and the end")
                 #expect(engine == 4, "the engine wrote \(engine) times; expected the reserve, capture and cancel intents and the end")
+            }
+        }
+    }
+
+    /// With a worker loop in the process (as in `serve` and `evflow-bench flow`), an input does not pay an fsync
+    /// of its own: it wakes its run and returns once that run's save has synced it too (``Arrival``). The inputs are
+    /// sent as the bench sends them, all at once from one thread, so at one session in flight the fsyncs are the
+    /// engine's saves: at most 6 (`flow.fsyncs_per_flow_1`'s goal), against 8 or more when every input synced alone.
+    @Test(.timeLimit(.minutes(1))) func withAWorkerLoopEachInputRidesOnTheSaveOfTheRunItWakes() async throws {
+        try await withEmbeddedRunner(simulator: Self.simulator) { runner, simulator in
+            // Long enough that a loaded machine's slow run still carries the input: what is counted is then the design.
+            runner.arrivalPatience.withLock { $0 = .seconds(5) }
+            for (session, id) in ["riding-1", "riding-2"].enumerated() {
+                let before = runner.durableWork
+                try await runner.onRunnerThreads {
+                    _ = try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs(startFee: 490))
+                    _ = try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
+                    _ = try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(7_350)], signalID: "\(id)-m1")
+                    _ = try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(12_345)], signalID: "\(id)-end")
+                }
+                let instance = try await runner.finished(id)
+                let after = runner.durableWork
+                #expect(instance.status == .succeeded, "\(instance.failure?.message ?? "")")
+                #expect(simulator.ledger().payment(reference: "ev-\(id)")?.aggregate.captured == Int64(490 + 4_926))
+                // The first session also pins the definition, with fsyncs of its own.
+                guard session == 1 else { continue }
+                let writes = after.durableWrites - before.durableWrites
+                let fsyncs = after.fsyncs - before.fsyncs
+                print("one session with a worker loop: \(writes) durable writes, \(fsyncs) fsyncs")
+                #expect(fsyncs <= 6, "\(fsyncs) fsyncs for \(writes) writes: the 4 inputs should ride on the engine's saves")
+                #expect(fsyncs <= writes - 4, "each of the 4 inputs should share a sync with a save of its run")
             }
         }
     }
