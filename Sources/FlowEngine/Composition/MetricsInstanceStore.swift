@@ -27,13 +27,15 @@ package struct MetricsInstanceStore: InstanceStoreDecorator {
         self.base = base
     }
 
+    /// Counted and remembered before the run that `arrival` wakes can load or save the instance: remembering it
+    /// after the create returned would reset the baseline behind that run's saves and count them twice.
     package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
-        let existing = try base.create(instance, arrival: arrival)
-        if existing == nil {
+        let counted = Arrival(announce: { [self] in
             Counter(label: FlowMetrics.startedLabel, dimensions: [("flow", instance.flow.name)]).increment()
             remember(instance)
-        }
-        return existing
+            arrival.announce()
+        }, patience: arrival.patience)
+        return try base.create(instance, arrival: counted)
     }
 
     package func load(_ id: String) throws(StoreError) -> FlowInstance {

@@ -99,13 +99,15 @@ public final class FlowRunner: Sendable {
         let pin = FlowInstance.PinnedDefinition(name: definition.name, version: definition.version, contentHash: definition.contentHash)
         let instance = FlowInstance(id: id, flow: pin, inputs: inputs, inputDigest: digest.stored, variables: variables,
                                     start: definition.start, at: now)
-        if let existing = try store.create(instance, arrival: arrival(waking: id, at: now)) {
+        let arrival = arrival(waking: id, at: now)
+        if let existing = try store.create(instance, arrival: arrival.value) {
             guard existing.flow.name == name, InputDigest(stored: existing.inputDigest).matches(inputs, kept: existing.inputs) else {
                 throw FlowError(.conflictingStart, flow: name, instanceID: id, detail:
                     "instance \(id) already exists (flow \(existing.flow.name), started \(existing.createdAt)) with different inputs; use a new id")
             }
             return StartedInstance(instance: existing, created: false)
         }
+        arrival.wakeUnlessAnnounced()
         logger.info("started", metadata: ["instance": "\(id)", "flow": "\(name)"])
         return StartedInstance(instance: instance, created: true)
     }
@@ -147,14 +149,17 @@ public final class FlowRunner: Sendable {
         let now = services.clock.now
         var signal = ReceivedSignal(id: signalID ?? "\(name)-\(UUID().uuidString)", name: name, data: data, receivedAt: now)
         signal.meter = meter
-        return try store.deliver(signal, to: id, arrival: arrival(waking: id, at: now))
+        let arrival = arrival(waking: id, at: now)
+        let accepted = try store.deliver(signal, to: id, arrival: arrival.value)
+        if accepted { arrival.wakeUnlessAnnounced() }
+        return accepted
     }
 
     /// How a start or a signal wakes its instance: as soon as the store has it, and, while this process's worker
     /// loop runs, with the store allowed to let that run's save make it durable (see ``Arrival``).
-    private func arrival(waking id: String, at now: Date) -> Arrival {
+    private func arrival(waking id: String, at now: Date) -> WakingArrival {
         let working = schedule.withLock { $0.workerLoops > 0 }
-        return Arrival(announce: { [self] in wake(id, at: now) }, patience: working ? arrivalPatience.withLock { $0 } : .zero)
+        return WakingArrival(patience: working ? arrivalPatience.withLock { $0 } : .zero) { [self] in wake(id, at: now) }
     }
 
     /// Reads the parts of an instance that scheduling and signalling need (see ``InstanceOutline``).

@@ -45,6 +45,8 @@ extension Interpreter {
         // computes and sends the same receipt, and the endpoint takes the identical repeat as done. A retry after
         // a failed call is parked, and so saved, with this intent, which every later attempt sends.
 
+        // Nor may the receipt act on an input that is not yet durable (see ``Arrival``).
+        try awaitDurability()
         do {
             let id = try await services.payments.postReceipt(Self.receipt(intent), orderID: reference)
             unsaved.calls.append(.init(step: step.id, operation: "receipt", key: reference))

@@ -6,8 +6,10 @@ import Logging
 /// or ends. Not shared between tasks: the runner creates one per instance while it holds the instance's lock.
 ///
 /// Durability: the instance is saved (``persist``) before every side effect, with its idempotency key, and
-/// again after it, with the result; and whenever the instance parks or finishes. Pure steps (compute, choice)
-/// are replayed deterministically from saved state, so they need no write of their own.
+/// again after it, with the result; and whenever the instance parks or finishes. The exceptions are a
+/// notification and a receipt, whose repeats are harmless: ``awaitDurability`` makes the inputs they may act on
+/// durable first. Pure steps (compute, choice) are replayed deterministically from saved state, so they need no
+/// write of their own.
 struct Interpreter {
     let definition: FlowDefinition
     let services: RuntimeServices
@@ -15,6 +17,9 @@ struct Interpreter {
     let write: (inout FlowInstance) throws -> Void
     /// Payment calls that returned since the last save: if that save fails, their effect is not recorded.
     let unsaved = UnsavedOutcomes()
+    /// Makes every input the run absorbed durable, for a call made without a save before it (a notification, a
+    /// receipt): such an input may still be waiting for this run's next save to sync it (``Arrival``).
+    var awaitDurability: () throws -> Void = {}
     /// Whether an unchanged poll may skip its save (see ``park(_:step:until:quietly:)``). Not on a store that
     /// workers share: there the saved wake time is what other workers claim by, and a stale one past due would
     /// hand the instance to every worker on every poll.

@@ -44,6 +44,10 @@ package struct StationNotifier: Sendable {
     /// A notifier with no endpoints: notify steps are recorded as skipped.
     package static let disabled = StationNotifier(endpoints: [:], http: nil)
 
+    /// Whether a delivery to `name` would be sent (an endpoint is configured), so the caller knows that something
+    /// outside evflow is about to act.
+    package func sends(to name: String) -> Bool { endpoints[name] != nil && http != nil }
+
     package func deliver(endpoint name: String, body: [UInt8], eventID: String, at now: Date) async -> Delivery {
         guard let endpoint = endpoints[name], let http else { return .notConfigured }
         var headers: HTTPHeaders = ["Content-Type": "application/json", "Idempotency-Key": eventID]

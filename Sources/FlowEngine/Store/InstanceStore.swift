@@ -60,6 +60,12 @@ package protocol InstanceStore: Sendable {
     /// The ids of instances with at least one signal in their inbox.
     func instancesWithPendingSignals() throws(StoreError) -> [String]
 
+    /// Returns once every write this store has begun is durable, including a start or signal still in its patient
+    /// wait (``Arrival``): the interpreter calls it before a call it makes without a save of its own (a
+    /// notification, a receipt), so that nothing outside evflow acts on an input a machine crash could still lose.
+    /// Free for stores whose writes are durable when they return (the default).
+    func awaitDurability() throws(StoreError)
+
     /// Stores a definition's canonical bytes under its content hash (idempotent).
     func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError)
 
@@ -104,6 +110,8 @@ extension InstanceStore {
     package func create(_ instance: FlowInstance) throws(StoreError) -> FlowInstance? {
         try create(instance, arrival: .unannounced)
     }
+
+    package func awaitDurability() throws(StoreError) {}
 
     /// ``deliver(_:to:arrival:)`` with nothing to wake.
     package func deliver(_ signal: ReceivedSignal, to id: String) throws(StoreError) -> Bool {

@@ -26,6 +26,7 @@ extension InstanceStoreDecorator {
     package func inbox(of id: String) throws(StoreError) -> [ReceivedSignal] { try base.inbox(of: id) }
     package func removeFromInbox(_ signalIDs: [String], of id: String) throws(StoreError) { try base.removeFromInbox(signalIDs, of: id) }
     package func instancesWithPendingSignals() throws(StoreError) -> [String] { try base.instancesWithPendingSignals() }
+    package func awaitDurability() throws(StoreError) { try base.awaitDurability() }
     package func saveDefinition(_ bytes: [UInt8], contentHash: String) throws(StoreError) {
         try base.saveDefinition(bytes, contentHash: contentHash)
     }

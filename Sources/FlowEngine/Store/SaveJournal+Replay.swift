@@ -28,9 +28,11 @@ package struct JournalReplay: Sendable, Equatable {
 /// Replay and checkpoints: run with the journal locked exclusively (no save in flight in any process).
 ///
 /// Replay brings every file up to its last durable record. Within one boot a file lacks it only when its writer
-/// was killed between the sync and the rename (the `put` has no `placed` after it); after a machine restart any
-/// file written since the last checkpoint may have lost its unsynced bytes, so every file is compared with its
-/// last `put` and rewritten when it differs. A checkpoint then makes every file durable on its own (`syncfs`)
+/// was killed between the sync and the rename (the `put` has no `placed` after it). A create's `placed` can follow
+/// the `put` of the run it woke (``Arrival``), so a kill before that run renames its file leaves that synced `put`
+/// unapplied: harmless, since that save had not returned and the file holds the create it follows. After a machine
+/// restart any file written since the last checkpoint may have lost its unsynced bytes, so every file is compared
+/// with its last `put` and rewritten when it differs. A checkpoint then makes every file durable on its own (`syncfs`)
 /// and empties the journal.
 extension SaveJournal {
     /// At open: replays, and checkpoints after a restart or when the journal is large. When another process

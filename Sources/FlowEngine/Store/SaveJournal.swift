@@ -127,17 +127,7 @@ final class SaveJournal: @unchecked Sendable {
             arrival.announce()
             condition.lock()
             if arrival.patience > .zero { awaitAnotherSync(covering: ticket, for: arrival.patience) }
-            while synced < ticket && failure == nil {
-                if isSyncing { condition.wait(); continue }
-                isSyncing = true
-                let target = appended
-                condition.unlock()
-                let result = syncJournal()
-                condition.lock()
-                isSyncing = false
-                if let result { failure = result } else { synced = max(synced, target) }
-                condition.broadcast()
-            }
+            awaitSync(covering: ticket)
             if var failure {
                 endSave()
                 // Our record is in the journal; whether it is on the disk is unknown, and a replay would apply it.
@@ -161,11 +151,43 @@ final class SaveJournal: @unchecked Sendable {
     }
 
     /// Waits, under `condition`, until a sync covers `ticket` or `patience` has passed; also stops when a checkpoint
-    /// is wanted, since it waits for this save to end and holds back the saves whose sync this one waits for.
+    /// is wanted, since it waits for this save to end and holds back the saves whose sync this one waits for. The
+    /// deadline is on the monotonic clock (a wall clock stepped back must not stretch the wait), waited for in
+    /// slices because `NSCondition` waits for a wall-clock date.
     private func awaitAnotherSync(covering ticket: UInt64, for patience: Duration) {
-        let deadline = Date().addingTimeInterval(Double(patience.components.attoseconds) / 1e18 + Double(patience.components.seconds))
+        let deadline = ContinuousClock.now + patience
         while synced < ticket && failure == nil && !wantsCheckpoint {
-            if !condition.wait(until: deadline) { return }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return }
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+        }
+    }
+
+    /// Returns once everything appended so far is synced, leading a sync when none covers it yet; free when
+    /// nothing is waiting for one. For answers that rely on a record another write appended and may not have
+    /// synced yet (its patient wait, ``Arrival``): "already delivered", "already started", and a call the
+    /// interpreter makes without a save of its own before it, acting on an input it absorbed.
+    func syncAppended() throws(FileSystemError) {
+        condition.lock()
+        defer { condition.unlock() }
+        awaitSync(covering: appended)
+        if let failure { throw failure }
+    }
+
+    /// Under `condition`: waits until a sync covers `ticket` (or one failed), leading one when none is in
+    /// progress: one `fdatasync` for everything appended so far, then the others are woken.
+    private func awaitSync(covering ticket: UInt64) {
+        while synced < ticket && failure == nil {
+            if isSyncing { condition.wait(); continue }
+            isSyncing = true
+            let target = appended
+            condition.unlock()
+            let result = syncJournal()
+            condition.lock()
+            isSyncing = false
+            if let result { failure = result } else { synced = max(synced, target) }
+            condition.broadcast()
         }
     }
 

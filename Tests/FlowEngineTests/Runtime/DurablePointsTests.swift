@@ -52,12 +52,15 @@ struct DurablePointsTests {
             runner.arrivalPatience.withLock { $0 = .seconds(5) }
             for (session, id) in ["riding-1", "riding-2"].enumerated() {
                 let before = runner.durableWork
+                let sent = ContinuousClock.now
                 try await runner.onRunnerThreads {
                     _ = try runner.start(flow: "ev-charging", id: id, inputs: EVChargingFlowTests.inputs(startFee: 490))
                     _ = try runner.paymentUpdated(instanceID: id, event: "AUTHORIZED", eventID: "\(id)-authorized")
                     _ = try runner.signal(instanceID: id, name: "meterReading", data: ["energyWh": .integer(7_350)], signalID: "\(id)-m1")
                     _ = try runner.signal(instanceID: id, name: "sessionEnded", data: ["energyWh": .integer(12_345)], signalID: "\(id)-end")
                 }
+                // Each input returned with its run's sync, not at the end of its (5 s) patience.
+                #expect(ContinuousClock.now - sent < .seconds(4), "the inputs took \(ContinuousClock.now - sent)")
                 let instance = try await runner.finished(id)
                 let after = runner.durableWork
                 #expect(instance.status == .succeeded, "\(instance.failure?.message ?? "")")

@@ -44,6 +44,33 @@ struct ArrivalTests {
         }
     }
 
+    /// A retried webhook while the first delivery still waits for its run: "duplicate" may only be answered once
+    /// the first is durable, so the retry leads the sync, which also ends the first one's wait.
+    @Test func aDuplicateIsAnsweredOnlyOnceTheOriginalIsDurable() async throws {
+        try await StoreFixtures.withStore { store, _ in
+            _ = try store.create(InstanceSamples.instance("retried-1"))
+            let before = store.statistics
+            let retry = DispatchGroup()
+            let retried = Mutex<Result<Bool, StoreError>?>(nil)
+            let arrival = Arrival(announce: {
+                retry.enter()
+                Thread.detachNewThread {
+                    let answer = Result { () throws(StoreError) in try store.deliver(InstanceSamples.signal("webhook-1"), to: "retried-1") }
+                    retried.withLock { $0 = answer }
+                    retry.leave()
+                }
+            }, patience: .seconds(10))
+            let started = ContinuousClock.now
+            let delivered = try store.deliver(InstanceSamples.signal("webhook-1"), to: "retried-1", arrival: arrival)
+            let waited = ContinuousClock.now - started
+            retry.wait()
+            #expect(delivered)
+            #expect(try retried.withLock { $0 }?.get() == false, "the retry is a duplicate")
+            #expect(waited < .seconds(5), "the first delivery returned after \(waited): the duplicate should have synced it")
+            #expect(store.statistics.fsyncs - before.fsyncs == 1)
+        }
+    }
+
     /// Nobody follows (the run is busy, or there is none): the write waits out its patience, then syncs alone.
     @Test func aPatientWriteThatNobodyFollowsSyncsItselfOnceItsPatienceIsOver() async throws {
         try await StoreFixtures.withStore { store, _ in
