@@ -32,29 +32,6 @@ enum DirectoryEntries {
         return names
     }
 
-    /// The entry names other than `.` and `..` with the inode numbers `readdir(3)` reports (no `stat` each).
-    static func namesAndInodes(in directory: String) throws(FileSystemError) -> [(name: String, inode: UInt64)] {
-        guard let stream = opendir(directory) else {
-            let code = errno
-            if code == ENOENT { return [] }
-            throw FileSystemError("list directory", directory, code: code)
-        }
-        defer { closedir(stream) }
-        var entries = [(name: String, inode: UInt64)]()
-        errno = 0
-        while let entry = readdir(stream) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(cString: $0)
-                }
-            }
-            if name != "." && name != ".." { entries.append((name, UInt64(entry.pointee.d_ino))) }
-            errno = 0
-        }
-        if errno != 0 { throw FileSystemError("list directory", directory, code: errno) }
-        return entries
-    }
-
     /// Whether `directory` holds at least one `*.json` entry that is not a temporary file; stops at the first.
     static func containsJSON(_ directory: String) -> Bool {
         guard let stream = opendir(directory) else { return false }

@@ -82,26 +82,6 @@ extension FileInstanceStore {
         return LockHolder(processID: pid > 0 ? pid : nil, isAbandoned: pid > 0 && !Self.isAlive(pid))
     }
 
-    /// Below this many ids the lock files are probed one by one; above it the kernel's lock table is read first
-    /// (``HeldLockTable``), and only the held ones are probed.
-    static let lockTableThreshold = 256
-
-    /// ``lockHolder(_:)`` for many ids at once (`evflow list`, the stuck diagnosis): with the kernel's table of held
-    /// locks, only the lock files someone holds are probed, so a listing of 100,000 parked sessions costs one read
-    /// of that table and one listing of `locks/`, not 100,000 opens. Without it (not Linux, or inodes that do not
-    /// match), every id is probed, on every core.
-    package func lockHolders(_ ids: [String]) -> [String: LockHolder] {
-        var probed = ids
-        if ids.count >= Self.lockTableThreshold, let held = HeldLockTable.read(forFilesIn: layout.locks)?.lockedStems(in: layout.locks, suffix: ".lock") {
-            probed = ids.filter(held.contains)
-        }
-        var holders: [String: LockHolder] = [:]
-        for (id, holder) in probed.concurrentMap({ id in (id, lockHolder(id)) }) {
-            if let holder { holders[id] = holder }
-        }
-        return holders
-    }
-
     /// Whether a process with this pid exists (EPERM: it exists, owned by someone else).
     static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

@@ -30,30 +30,6 @@ struct FileInstanceStoreLockTests {
         }
     }
 
-    /// Many ids at once (`evflow list`): the holders come from the kernel's lock table on Linux, and are the same
-    /// as probing each lock file: held ones with their pid, released and never-taken ones not at all.
-    @Test func lockHoldersOfManyIdsAgreeWithProbingEach() async throws {
-        try await StoreFixtures.withStore { store, _ throws in
-            let ids = (0..<(FileInstanceStore.lockTableThreshold + 44)).map { "many-\($0)" }
-            var held: [any InstanceLock] = []
-            for (index, id) in ids.enumerated() where index % 3 == 0 {
-                let lock = try #require(try store.lock(id))
-                if index % 2 == 0 { held.append(lock) } else { lock.release() }
-            }
-            let holders = store.lockHolders(ids)
-            let expected = Set(ids.enumerated().filter { $0.offset % 6 == 0 }.map(\.element))
-            #expect(Set(holders.keys) == expected)
-            #expect(holders.values.allSatisfy { $0.processID == getpid() })
-            for id in ids { #expect((store.lockHolder(id) != nil) == expected.contains(id), "\(id)") }
-            #if os(Linux)
-            let table = try #require(HeldLockTable.read(forFilesIn: store.layout.locks), "/proc/locks is readable here")
-            #expect(table.lockedStems(in: store.layout.locks, suffix: ".lock") == expected)
-            #endif
-            held.forEach { $0.release() }
-            #expect(store.lockHolders(ids).isEmpty)
-        }
-    }
-
     @Test func aCopyOfTheStoreSharesTheLocks() async throws {
         try await StoreFixtures.withStore { store, _ throws in
             let other = try FileInstanceStore(stateDirectory: store.stateDirectory)
