@@ -73,7 +73,8 @@ extension FlowRunner {
             }
             // A store with leases is shared by workers that claim by the saved wake time.
             interpreter.skipsUnchangedPollSaves = !sharesStore
-            interpreter.awaitDurability = { try store.awaitDurability() }
+            // Once the run has saved, that save's sync covered every input it absorbed (they were appended first).
+            interpreter.awaitDurability = { if saves.count == 0 { try store.awaitDurability() } }
             try await interpreter.advance(&instance)
             try settleInbox(mail, of: &instance, savedSince: saves.count > 0)
             reschedule(id, at: instance.status.isFinished ? nil : (instance.wakeAt ?? .distantFuture))

@@ -23,7 +23,7 @@ extension Interpreter {
         let errorClass: StepRetryPolicy.ErrorClass?
         let message: String
         // No save before the call: the station must not act on an input that is not yet durable (see ``Arrival``).
-        if services.notifier.sends(to: notify.endpoint) { try awaitDurability() }
+        if services.notifier.sends(to: notify.endpoint) { try makeInputsDurable(instance) }
         switch await services.notifier.deliver(endpoint: notify.endpoint, body: body, eventID: eventID, at: now) {
         case .notConfigured:
             instance.recordOutputs([.status: .integer(0)], of: step)

@@ -46,7 +46,7 @@ extension Interpreter {
         // a failed call is parked, and so saved, with this intent, which every later attempt sends.
 
         // Nor may the receipt act on an input that is not yet durable (see ``Arrival``).
-        try awaitDurability()
+        try makeInputsDurable(instance)
         do {
             let id = try await services.payments.postReceipt(Self.receipt(intent), orderID: reference)
             unsaved.calls.append(.init(step: step.id, operation: "receipt", key: reference))

@@ -48,13 +48,27 @@ struct Interpreter {
             try write(&instance)
             unsaved.calls.removeAll()
         } catch {
-            // A shared store refused the save because another worker took the instance over: that worker owns it
-            // now and settles any call made here by its Idempotency-Key (the intent saved before the call).
-            if let error = error as? StoreError, error.code == .leaseLost { throw error }
-            guard let call = unsaved.calls.first else { throw error }
-            throw FlowError(.outcomeNotSaved, flow: instance.flow.name, instanceID: instance.id, step: call.step, detail:
-                "the \(call.operation) call of step \(call.step) (Idempotency-Key \(call.key)) returned, but saving its outcome failed: \(error). The step may have taken effect; evflow confirms it with the provider by that key on the next run (`evflow resume \(instance.id)` once the cause is fixed), so nothing is charged twice")
+            throw reportingUnsavedCalls(error, instance)
         }
+    }
+
+    /// ``awaitDurability``, with a failure reported as ``persist`` reports one: a call of this run whose outcome is
+    /// not saved yet (a receipt before a notification, say) may have taken effect.
+    func makeInputsDurable(_ instance: FlowInstance) throws {
+        do {
+            try awaitDurability()
+        } catch {
+            throw reportingUnsavedCalls(error, instance)
+        }
+    }
+
+    private func reportingUnsavedCalls(_ error: any Error, _ instance: FlowInstance) -> any Error {
+        // A shared store refused the save because another worker took the instance over: that worker owns it
+        // now and settles any call made here by its Idempotency-Key (the intent saved before the call).
+        if let error = error as? StoreError, error.code == .leaseLost { return error }
+        guard let call = unsaved.calls.first else { return error }
+        return FlowError(.outcomeNotSaved, flow: instance.flow.name, instanceID: instance.id, step: call.step, detail:
+            "the \(call.operation) call of step \(call.step) (Idempotency-Key \(call.key)) returned, but saving its outcome failed: \(error). The step may have taken effect; evflow confirms it with the provider by that key on the next run (`evflow resume \(instance.id)` once the cause is fixed), so nothing is charged twice")
     }
 
     /// Runs the instance as far as it can go now.

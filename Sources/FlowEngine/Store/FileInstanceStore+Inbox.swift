@@ -16,7 +16,7 @@ import Darwin
 extension FileInstanceStore {
     /// Stores `signal` in the instance's inbox: 1 durable write through the journal (one shared fsync, perhaps the
     /// one of the run `arrival` wakes, see ``Arrival``; a new inbox directory needs none, replay recreates it); a
-    /// duplicate costs nothing.
+    /// duplicate writes nothing and costs one sync of the journal, so the first delivery it answers for is durable.
     /// - Throws: ``StoreError/Code/notFound`` when there is no such instance.
     package func deliver(_ signal: ReceivedSignal, to id: String, arrival: Arrival) throws(StoreError) -> Bool {
         try Self.validate(id)

@@ -66,10 +66,18 @@ extension FileInstanceStore {
     }
 
     /// `false`, once the write that took the name is durable: it may still be in its patient wait (``Arrival``),
-    /// and "already there" must not be answered for something a machine crash could still lose. Free when nothing
-    /// is waiting for a sync. (A writer between its `link` and its append, a few instructions, is not covered.)
+    /// in this process or another (`serve` while a CLI command repeats its input), and "already there" must not be
+    /// answered for something a machine crash could still lose. So a duplicate costs one `fdatasync` of the shared
+    /// journal, which covers every process's records. (A writer between its `link` and its append, a few
+    /// instructions, is not covered.) A failed sync is reported as possibly stored: the original may be replayed.
     private func taken(_ journal: SaveJournal) throws(FileSystemError) -> Bool {
-        try journal.syncAppended()
+        do throws(FileSystemError) {
+            try journal.syncAppended(evenIfNothingIsPending: true)
+        } catch {
+            var failure = error
+            failure.mayHaveTakenEffect = true
+            throw failure
+        }
         return false
     }
 

@@ -168,9 +168,23 @@ final class SaveJournal: @unchecked Sendable {
     /// nothing is waiting for one. For answers that rely on a record another write appended and may not have
     /// synced yet (its patient wait, ``Arrival``): "already delivered", "already started", and a call the
     /// interpreter makes without a save of its own before it, acting on an input it absorbed.
-    func syncAppended() throws(FileSystemError) {
+    /// - Parameter force: sync even when this process has nothing pending, for records another process appended
+    ///   (each process counts only its own).
+    func syncAppended(evenIfNothingIsPending force: Bool = false) throws(FileSystemError) {
         condition.lock()
         defer { condition.unlock() }
+        if force && failure == nil {
+            // A sync that starts after this point covers everything in the file, whoever appended it.
+            while isSyncing { condition.wait() }
+            isSyncing = true
+            let target = appended
+            condition.unlock()
+            let result = syncJournal()
+            condition.lock()
+            isSyncing = false
+            if let result { failure = result } else { synced = max(synced, target) }
+            condition.broadcast()
+        }
         awaitSync(covering: appended)
         if let failure { throw failure }
     }

@@ -71,6 +71,28 @@ struct ArrivalTests {
         }
     }
 
+    /// The same from another process (a second store on the folder has a journal handle of its own, as a CLI
+    /// command beside `serve` does): it has nothing pending itself, and must still sync the shared journal before
+    /// answering "duplicate", since the first delivery's record is in it and may not be on the disk yet.
+    @Test func aDuplicateFromAnotherProcessSyncsTheSharedJournalFirst() async throws {
+        try await StoreFixtures.withStore { store, _ in
+            _ = try store.create(InstanceSamples.instance("retried-2"))
+            let other = try FileInstanceStore(stateDirectory: store.stateDirectory)
+            let retried = Mutex<Result<Bool, StoreError>?>(nil)
+            let otherFsyncs = Mutex<Int?>(nil)
+            let arrival = Arrival(announce: {
+                let before = other.statistics.fsyncs
+                let answer = Result { () throws(StoreError) in try other.deliver(InstanceSamples.signal("webhook-2"), to: "retried-2") }
+                retried.withLock { $0 = answer }
+                otherFsyncs.withLock { $0 = other.statistics.fsyncs - before }
+            }, patience: .milliseconds(200))
+            let delivered = try store.deliver(InstanceSamples.signal("webhook-2"), to: "retried-2", arrival: arrival)
+            #expect(delivered)
+            #expect(try retried.withLock { $0 }?.get() == false, "the retry is a duplicate")
+            #expect(otherFsyncs.withLock { $0 } == 1, "the other process synced the journal before answering")
+        }
+    }
+
     /// Nobody follows (the run is busy, or there is none): the write waits out its patience, then syncs alone.
     @Test func aPatientWriteThatNobodyFollowsSyncsItselfOnceItsPatienceIsOver() async throws {
         try await StoreFixtures.withStore { store, _ in
@@ -88,7 +110,8 @@ struct ArrivalTests {
         }
     }
 
-    /// A duplicate signal and an existing instance write nothing, so there is nothing to announce or wait for.
+    /// A duplicate signal and an existing instance write nothing, so there is nothing to announce or wait for; each
+    /// answer costs one sync of the journal, so that what it answers for is durable.
     @Test func nothingWrittenIsNothingAnnounced() async throws {
         try await StoreFixtures.withStore { store, _ in
             let instance = InstanceSamples.instance("twice-1")
@@ -104,7 +127,8 @@ struct ArrivalTests {
             #expect(delivered == false)
             #expect(ContinuousClock.now - started < .seconds(5))
             #expect(announcements.withLock { $0 } == 0)
-            #expect(store.statistics == before)
+            #expect(store.statistics.durableWrites == before.durableWrites)
+            #expect(store.statistics.fsyncs - before.fsyncs == 2, "each answer syncs the journal first (see the duplicate tests)")
         }
     }
 }
