@@ -30,11 +30,10 @@ package struct MetricsInstanceStore: InstanceStoreDecorator {
     /// Counted and remembered before the run that `arrival` wakes can load or save the instance: remembering it
     /// after the create returned would reset the baseline behind that run's saves and count them twice.
     package func create(_ instance: FlowInstance, arrival: Arrival) throws(StoreError) -> FlowInstance? {
-        let counted = Arrival(announce: { [self] in
+        let counted = arrival.announcing { [self] in
             Counter(label: FlowMetrics.startedLabel, dimensions: [("flow", instance.flow.name)]).increment()
             remember(instance)
-            arrival.announce()
-        }, patience: arrival.patience)
+        }
         return try base.create(instance, arrival: counted)
     }
 

@@ -21,6 +21,16 @@ package struct Arrival: Sendable {
         self.patience = patience
     }
 
+    /// The same arrival, doing `work` first when announced: what a store layer does with the new record before the
+    /// run it wakes can see it (the file store's cache and index, the metrics' baseline).
+    package func announcing(after work: @escaping @Sendable () -> Void) -> Arrival {
+        let announce = self.announce
+        return Arrival(announce: {
+            work()
+            announce()
+        }, patience: patience)
+    }
+
     /// Nothing to wake, nobody to wait for: the write syncs at once.
     package static let unannounced = Arrival(announce: {}, patience: .zero)
 

@@ -103,11 +103,10 @@ package struct FileInstanceStore: InstanceStore {
         let bytes = try encode(instance, instanceID: instance.id, path: layout.instanceFile(instance.id), limit: limits.instance)
         indexPending(instance.id)
         let store = self
-        let visible = Arrival(announce: {
+        let visible = arrival.announcing {
             store.decoded.remember(instance, version: bytes)
             store.indexRecord(instance)
-            arrival.announce()
-        }, patience: arrival.patience)
+        }
         do throws(FileSystemError) {
             if let journal {
                 if try journaledCreate(journal, layout.instanceFile(instance.id), with: bytes, arrival: visible) { return nil }

@@ -176,14 +176,7 @@ final class SaveJournal: @unchecked Sendable {
         if force && failure == nil {
             // A sync that starts after this point covers everything in the file, whoever appended it.
             while isSyncing { condition.wait() }
-            isSyncing = true
-            let target = appended
-            condition.unlock()
-            let result = syncJournal()
-            condition.lock()
-            isSyncing = false
-            if let result { failure = result } else { synced = max(synced, target) }
-            condition.broadcast()
+            leadSync()
         }
         awaitSync(covering: appended)
         if let failure { throw failure }
@@ -194,15 +187,21 @@ final class SaveJournal: @unchecked Sendable {
     private func awaitSync(covering ticket: UInt64) {
         while synced < ticket && failure == nil {
             if isSyncing { condition.wait(); continue }
-            isSyncing = true
-            let target = appended
-            condition.unlock()
-            let result = syncJournal()
-            condition.lock()
-            isSyncing = false
-            if let result { failure = result } else { synced = max(synced, target) }
-            condition.broadcast()
+            leadSync()
         }
+    }
+
+    /// Under `condition`, with no sync in progress: one `fdatasync` covering everything appended so far (the lock
+    /// is let go meanwhile), then every waiter is woken.
+    private func leadSync() {
+        isSyncing = true
+        let target = appended
+        condition.unlock()
+        let result = syncJournal()
+        condition.lock()
+        isSyncing = false
+        if let result { failure = result } else { synced = max(synced, target) }
+        condition.broadcast()
     }
 
     /// Notes that `relativePath` was removed, so replay does not bring it back. Not synced: a lost note brings
